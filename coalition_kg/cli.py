@@ -1,0 +1,124 @@
+"""`ckg`: the command line, a thin layer over the library (graph/) and the web layer (server/)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from coalition_kg.project import Project
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="ckg", description=__doc__)
+    parser.add_argument("--root", help="the project folder (default: this repository, or $CKG_ROOT)")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    build = commands.add_parser("build", help="annotations -> RDF -> reasoning -> validation -> a new store, swapped in")
+    build.add_argument("--quiet", action="store_true", help="print nothing on success")
+    build.set_defaults(run=_build)
+
+    dump = commands.add_parser("dump", help="write the graph in a deterministic serialization")
+    dump.add_argument("--format", default="turtle", choices=["turtle", "trig", "nquads", "jsonld"])
+    dump.add_argument("-o", "--output", help="file to write (default: standard output)")
+    dump.set_defaults(run=_dump)
+
+    query = commands.add_parser("query", help="run a saved query (see `ckg queries`)")
+    query.add_argument("name", help="the saved query's name (its file stem in queries/)")
+    query.add_argument("--format", default="table", choices=["table", "json", "csv", "tsv"])
+    query.add_argument("--param", action="append", default=[], metavar="NAME=VALUE")
+    query.set_defaults(run=_query)
+
+    listing = commands.add_parser("queries", help="list the saved queries with their parameters")
+    listing.set_defaults(run=_list_queries)
+
+    serve = commands.add_parser("serve", help="serve the SPARQL endpoint and web pages")
+    from coalition_kg.server import serve as serving
+
+    serving.add_arguments(serve)
+    serve.set_defaults(run=serving.run)
+
+    args = parser.parse_args(argv)
+    project = Project.locate(args.root)
+    try:
+        return args.run(project, args) or 0
+    except KeyboardInterrupt:
+        return 130
+
+
+def _build(project: Project, args) -> int:
+    from coalition_kg.graph.build import BuildError, build
+
+    try:
+        info = build(project)
+    except BuildError as error:
+        print(f"ckg build: {error}", file=sys.stderr)
+        print("ckg build: nothing was changed; the previous store keeps serving.", file=sys.stderr)
+        return 1
+    if not args.quiet:
+        print(f"built {info.quads} quads in {len(info.graphs)} graphs (build {info.build_id}) -> {info.directory}")
+    return 0
+
+
+def _dump(project: Project, args) -> int:
+    from coalition_kg.graph.dump import dump
+
+    store = _open_current(project)
+    if args.output:
+        with open(args.output, "wb") as out:
+            dump(store, args.format, out)
+    else:
+        dump(store, args.format, sys.stdout.buffer)
+    return 0
+
+
+def _query(project: Project, args) -> int:
+    from coalition_kg.graph import saved_queries
+    from coalition_kg.graph.query_output import write_results
+
+    queries = saved_queries.load_all(project.queries)
+    if args.name not in queries:
+        print(f"ckg query: no saved query {args.name!r}; known: {', '.join(queries)}", file=sys.stderr)
+        return 2
+    values = {}
+    for item in args.param:
+        name, sep, value = item.partition("=")
+        if not sep:
+            print(f"ckg query: --param takes NAME=VALUE, got {item!r}", file=sys.stderr)
+            return 2
+        values[name] = value
+    saved = queries[args.name]
+    try:
+        substitutions = saved.substitutions(values)
+    except saved_queries.SavedQueryError as error:
+        print(f"ckg query: {error}", file=sys.stderr)
+        return 2
+    store = _open_current(project)
+    results = store.query(saved.text, use_default_graph_as_union=True, substitutions=substitutions)
+    write_results(results, args.format, sys.stdout)
+    return 0
+
+
+def _list_queries(project: Project, args) -> int:
+    from coalition_kg.graph import saved_queries
+
+    for saved in saved_queries.load_all(project.queries).values():
+        print(f"{saved.name}: {saved.title}")
+        print(f"    {saved.description}")
+        for param in saved.params:
+            default = f" (default {param.default})" if param.default else ""
+            print(f"    --param {param.name}=<{param.kind}>  {param.description}{default}")
+    return 0
+
+
+def _open_current(project: Project):
+    from coalition_kg.graph import store
+
+    info = store.current(project.var)
+    if info is None:
+        print("ckg: no graph has been built yet; run `ckg build` first", file=sys.stderr)
+        raise SystemExit(1)
+    return info.open_read_only()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

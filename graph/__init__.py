@@ -1,0 +1,1 @@
+"""From annotated seeds to a reasoned, validated graph in an Oxigraph store."""

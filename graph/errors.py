@@ -1,0 +1,19 @@
+"""The one error type a build stops with: it names the file, the line and, where there is one, the offset."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class BuildError(Exception):
+    def __init__(self, path: Path | str, message: str, line: int | None = None, offset: int | None = None):
+        self.path = Path(path)
+        self.line = line
+        self.offset = offset
+        self.message = message
+        where = str(path)
+        if line is not None:
+            where += f":{line}"
+        if offset is not None:
+            where += f" (offset {offset})"
+        super().__init__(f"{where}: {message}")

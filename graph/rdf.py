@@ -1,0 +1,324 @@
+"""Checked annotations, registry and curation -> quads, one named graph per source.
+
+- <graph/STEM>: what article STEM states: the article itself, its sentences, each mention as an
+  oa:Annotation, every relation and event its .ann file annotates, each with the words it rests on.
+- <graph/curation>: the registry (labels, types, Wikidata matches) and seeds/curation.toml, each fact
+  with its reason. Never presented as an article's statement.
+Every IRI is derived from stable names (entity ids, article stems, annotation ids): no blank nodes, so
+the same input always gives the same quads.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Iterator
+
+import pyoxigraph as ox
+
+from coalition_kg.graph.annotations import Annotations, Mention, Value
+from coalition_kg.graph.registry import CuratedFact, Registry
+from coalition_kg.graph.vocabulary import MEMBERSHIP_ROLES, RELATIONS
+from coalition_kg.project import ARTICLE, ENTITY, GRAPH, ONTOLOGY
+
+RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+RDFS = "http://www.w3.org/2000/01/rdf-schema#"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+SCHEMA = "http://schema.org/"
+ORG = "http://www.w3.org/ns/org#"
+PROV = "http://www.w3.org/ns/prov#"
+OA = "http://www.w3.org/ns/oa#"
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+DCTERMS = "http://purl.org/dc/terms/"
+WD = "http://www.wikidata.org/entity/"
+
+CURATION = ox.NamedNode(GRAPH + "curation")
+TYPE = ox.NamedNode(RDF + "type")
+
+
+def iri(namespace: str, local: str) -> ox.NamedNode:
+    return ox.NamedNode(namespace + local)
+
+
+def ckg(local: str) -> ox.NamedNode:
+    return ox.NamedNode(ONTOLOGY + local)
+
+
+def entity(entity_id: str) -> ox.NamedNode:
+    return ox.NamedNode(ENTITY + entity_id)
+
+
+def article_graph(stem: str) -> ox.NamedNode:
+    return ox.NamedNode(GRAPH + stem)
+
+
+def text(value: str, lang: str | None = None) -> ox.Literal:
+    return ox.Literal(value, language=lang) if lang else ox.Literal(value)
+
+
+def typed(value: Value) -> ox.Literal:
+    if value.datatype == "weekday":
+        return ox.Literal(value.lexical)
+    return ox.Literal(value.lexical, datatype=iri(XSD, value.datatype))
+
+
+def integer(number: int) -> ox.Literal:
+    return ox.Literal(str(number), datatype=iri(XSD, "integer"))
+
+
+# --------------------------------------------------------------------------- sentences
+
+_SENTENCE_END = re.compile(r"[.!?؟]+|\n")
+
+
+def sentences(content: str) -> list[tuple[int, int]]:
+    """Sentence spans (code points, end exclusive), trimmed of white space, in order.
+
+    A sentence ends at . ! ? ؟ or a line break; the seeds often omit the space after a full stop
+    ("…بلينكن.وأشار"), so no space is required."""
+    spans, start = [], 0
+    for match in _SENTENCE_END.finditer(content):
+        spans.append((start, match.end() if match.group() != "\n" else match.start()))
+        start = match.end()
+    spans.append((start, len(content)))
+    trimmed = []
+    for begin, end in spans:
+        piece = content[begin:end]
+        stripped = piece.strip()
+        if stripped:
+            lead = len(piece) - len(piece.lstrip())
+            trimmed.append((begin + lead, begin + lead + len(stripped)))
+    return trimmed
+
+
+# --------------------------------------------------------------------------- articles
+
+def article_quads(ann: Annotations, registry: Registry) -> Iterator[ox.Quad]:
+    g = article_graph(ann.stem)
+    art = ox.NamedNode(ARTICLE + ann.stem)
+    base = ARTICLE + ann.stem + "/"
+
+    def q(s, p, o):
+        return ox.Quad(s, p, o, g)
+
+    yield q(art, TYPE, ckg("Article"))
+    yield q(art, iri(SCHEMA, "inLanguage"), text("ar"))
+    yield q(art, iri(DCTERMS, "identifier"), text(ann.stem + ".txt"))
+    yield q(art, iri(SCHEMA, "text"), text(ann.text, "ar"))
+
+    spans = sentences(ann.text)
+    sentence_nodes = []
+    for index, (start, end) in enumerate(spans, start=1):
+        node = ox.NamedNode(f"{base}s{index}")
+        sentence_nodes.append((start, end, node))
+        yield q(node, TYPE, ckg("Sentence"))
+        yield q(node, iri(SCHEMA, "isPartOf"), art)
+        yield q(node, iri(RDF, "value"), text(ann.text[start:end], "ar"))
+        yield q(node, ckg("start"), integer(start))
+        yield q(node, ckg("end"), integer(end))
+        yield q(node, ckg("index"), integer(index))
+
+    def sentence_of(mention: Mention) -> ox.NamedNode:
+        for start, end, node in sentence_nodes:
+            if start <= mention.start < end:
+                return node
+        return sentence_nodes[-1][2]
+
+    def annotation(mid: str) -> ox.NamedNode:
+        return ox.NamedNode(base + mid)
+
+    # Mentions: one oa:Annotation each, and what the mention itself says of its entity.
+    for mention in ann.mentions.values():
+        node = annotation(mention.id)
+        target = ox.NamedNode(base + mention.id + "/target")
+        position = ox.NamedNode(base + mention.id + "/position")
+        quote = ox.NamedNode(base + mention.id + "/quote")
+        yield q(node, TYPE, iri(OA, "Annotation"))
+        yield q(node, iri(OA, "motivatedBy"), iri(OA, "identifying" if mention.entity else "tagging"))
+        yield q(node, ckg("mentionType"), text(mention.type))
+        yield q(node, ckg("inSentence"), sentence_of(mention))
+        yield q(node, iri(OA, "hasTarget"), target)
+        yield q(target, TYPE, iri(OA, "SpecificResource"))
+        yield q(target, iri(OA, "hasSource"), art)
+        yield q(target, iri(OA, "hasSelector"), position)
+        yield q(target, iri(OA, "hasSelector"), quote)
+        yield q(position, TYPE, iri(OA, "TextPositionSelector"))
+        yield q(position, iri(OA, "start"), integer(mention.start))
+        yield q(position, iri(OA, "end"), integer(mention.end))
+        yield q(quote, TYPE, iri(OA, "TextQuoteSelector"))
+        yield q(quote, iri(OA, "exact"), text(mention.text, "ar"))
+        if mention.note:
+            yield q(node, iri(RDFS, "comment"), text(mention.note, "en"))
+        if mention.entity:
+            ent = entity(mention.entity)
+            yield q(node, iri(OA, "hasBody"), ent)
+            known = registry.entities[mention.entity]
+            yield q(ent, TYPE, ckg(known.type))
+            form = mention.form
+            if not mention.is_anaphor and form != known.ar:
+                yield q(ent, iri(SKOS, "altLabel"), text(form, "ar"))
+        elif mention.value is not None:
+            yield q(node, iri(RDF, "value"), typed(mention.value))
+        if "Published" in mention.attributes:
+            yield q(art, iri(SCHEMA, "datePublished"), typed(mention.value))
+        if "Author" in mention.attributes:
+            yield q(art, iri(SCHEMA, "author"), entity(mention.entity))
+        if "Publisher" in mention.attributes:
+            yield q(art, iri(SCHEMA, "publisher"), entity(mention.entity))
+
+    # Relations: the fact, and a ckg:Statement that ties it to the mentions that state it.
+    for relation in ann.relations.values():
+        kind = RELATIONS[relation.type]
+        arg1, arg2 = ann.mentions[relation.arg1], ann.mentions[relation.arg2]
+        subject = entity(arg1.entity)
+        predicate = ckg(kind.predicate)
+        obj = typed(arg2.value) if kind.literal else entity(arg2.entity)
+        yield q(subject, predicate, obj)
+        if relation.type == "holdsPost":
+            yield q(subject, iri(SCHEMA, "jobTitle"), text(arg2.form, "ar"))
+        statement = ox.NamedNode(base + relation.id)
+        yield from _statement(q, statement, subject, predicate, obj)
+        for mid in (relation.arg1, relation.arg2):
+            yield q(statement, iri(PROV, "wasDerivedFrom"), annotation(mid))
+        yield q(statement, ckg("inSentence"), sentence_of(arg1))
+        if sentence_of(arg2) != sentence_of(arg1):
+            yield q(statement, ckg("inSentence"), sentence_of(arg2))
+        if relation.type in MEMBERSHIP_ROLES:
+            yield from _membership(q, arg1.entity, MEMBERSHIP_ROLES[relation.type], arg2.entity)
+
+    # Events: a node per event, its arguments, and the mentions it rests on.
+    for event in ann.events.values():
+        node = ox.NamedNode(base + event.id)
+        trigger = ann.mentions[event.trigger]
+        yield q(node, TYPE, ckg("CountObservation" if event.type == "Count" else event.type))
+        yield q(node, ckg("trigger"), text(trigger.text, "ar"))
+        yield q(node, iri(PROV, "wasDerivedFrom"), annotation(trigger.id))
+        yield q(node, ckg("inSentence"), sentence_of(trigger))
+        yield q(node, iri(PROV, "wasQuotedFrom"), art)
+        if event.note:
+            yield q(node, iri(RDFS, "comment"), text(event.note, "en"))
+        if event.type == "Count":
+            yield q(node, ckg("count"), typed(trigger.value))
+        for name, value in sorted(event.attributes.items()):
+            yield q(node, ckg(_EVENT_ATTRIBUTES[name]), text(value))
+        for role, mid in event.arguments:
+            argument = ann.mentions[mid]
+            yield q(node, iri(PROV, "wasDerivedFrom"), annotation(mid))
+            value = typed(argument.value) if argument.value is not None else entity(argument.entity)
+            yield q(node, ckg(_EVENT_ROLES[(event.type, role)]), value)
+
+
+_EVENT_ATTRIBUTES = {"Measure": "measure", "Bound": "bound", "Returnees": "returnees"}
+_EVENT_ROLES = {
+    ("Count", "Subject"): "countOf",
+    ("Count", "Meeting"): "atMeeting",
+    ("Count", "Region"): "region",
+    ("Repatriation", "Agent"): "agent",
+    ("Repatriation", "Count"): "count",
+    ("Repatriation", "Origin"): "origin",
+    ("Detention", "Holder"): "holder",
+    ("Detention", "Count"): "count",
+    ("Detention", "Detainee"): "detainee",
+    ("Commitment", "Agent"): "agent",
+    ("Commitment", "Meeting"): "atMeeting",
+    ("Commitment", "Region"): "region",
+    ("Proposal", "Agent"): "agent",
+    ("Proposal", "Meeting"): "atMeeting",
+}
+
+
+def _statement(q, node, subject, predicate, obj) -> Iterator[ox.Quad]:
+    yield q(node, TYPE, ckg("Statement"))
+    yield q(node, iri(RDF, "subject"), subject)
+    yield q(node, iri(RDF, "predicate"), predicate)
+    yield q(node, iri(RDF, "object"), obj)
+
+
+def membership_node(member: str, role: str, organization: str) -> ox.NamedNode:
+    return entity(f"membership/{member}/{role.removeprefix('role-')}/{organization}")
+
+
+def _membership(q, member: str, role: str, organization: str) -> Iterator[ox.Quad]:
+    node = membership_node(member, role, organization)
+    yield q(node, TYPE, ckg("Membership"))
+    yield q(node, iri(ORG, "member"), entity(member))
+    yield q(node, iri(ORG, "organization"), entity(organization))
+    yield q(node, iri(ORG, "role"), entity(role))
+
+
+# --------------------------------------------------------------------------- curation
+
+def registry_quads(registry: Registry) -> Iterator[ox.Quad]:
+    def q(s, p, o):
+        return ox.Quad(s, p, o, CURATION)
+
+    for known in registry.entities.values():
+        node = entity(known.id)
+        yield q(node, TYPE, ckg(known.type))
+        yield q(node, iri(SKOS, "prefLabel"), text(known.en, "en"))
+        yield q(node, iri(SKOS, "prefLabel"), text(known.ar, "ar"))
+        yield q(node, iri(SKOS, "hiddenLabel"), text(matching_key(known.ar)))
+        if known.note:
+            yield q(node, iri(RDFS, "comment"), text(known.note, "en"))
+        if known.wikidata:
+            yield q(node, iri(SKOS, "exactMatch"), iri(WD, known.wikidata))
+    for title in registry.articles.values():
+        art = ox.NamedNode(ARTICLE + title.stem)
+        yield q(art, iri(SKOS, "prefLabel"), text(title.en, "en"))
+        yield q(art, iri(SKOS, "prefLabel"), text(title.ar, "ar"))
+    yield q(CURATION, iri(RDFS, "comment"), text(
+        "Labels, types and Wikidata matches from seeds/entities.toml (English labels are the curators'; "
+        "Wikidata identifiers as confirmed in shared/wikidata.tsv), and the facts of seeds/curation.toml, "
+        "each with its reason.", "en"))
+
+
+def curated_fact_quads(facts: list[CuratedFact], registry: Registry) -> Iterator[ox.Quad]:
+    def q(s, p, o):
+        return ox.Quad(s, p, o, CURATION)
+
+    for fact in facts:
+        kind = RELATIONS[fact.relation]
+        subject = entity(fact.subject)
+        predicate = ckg(kind.predicate)
+        if fact.object is not None:
+            obj = entity(fact.object)
+        else:
+            obj = ox.Literal(fact.value, datatype=iri(XSD, _curated_datatype(fact.value)))
+        yield q(subject, predicate, obj)
+        node = ox.NamedNode(GRAPH + f"curation/fact{fact.index}")
+        yield from _statement(q, node, subject, predicate, obj)
+        yield q(node, iri(RDFS, "comment"), text(fact.reason, "en"))
+        if fact.source:
+            yield q(node, iri(DCTERMS, "source"), text(fact.source))
+        for ref in fact.derived_from:
+            stem, _, mid = ref.partition("#")
+            yield q(node, iri(PROV, "wasDerivedFrom"), ox.NamedNode(ARTICLE + stem + ("/" + mid if mid else "")))
+        if fact.relation in MEMBERSHIP_ROLES and fact.object:
+            yield from _membership(q, fact.subject, MEMBERSHIP_ROLES[fact.relation], fact.object)
+
+
+def _curated_datatype(value: str) -> str:
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        return "date"
+    if re.fullmatch(r"\d{4}-\d{2}", value):
+        return "gYearMonth"
+    if re.fullmatch(r"\d{4}", value):
+        return "gYear"
+    return "integer"
+
+
+def job_titles_en(annotations: list[Annotations], registry: Registry) -> Iterator[ox.Quad]:
+    """English job titles are the curators' rendering of the posts the articles name."""
+    for ann in annotations:
+        for relation in ann.relations.values():
+            if relation.type == "holdsPost":
+                person = ann.mentions[relation.arg1].entity
+                post = registry.entities[ann.mentions[relation.arg2].entity]
+                yield ox.Quad(entity(person), iri(SCHEMA, "jobTitle"), text(post.en, "en"), CURATION)
+
+
+def matching_key(arabic: str) -> str:
+    """A normalized key for matching Arabic names: no tatweel or diacritics, one form of alif, ya, ta marbuta."""
+    key = re.sub(r"[\u064B-\u065F\u0670\u0640]", "", arabic)
+    key = re.sub(r"[أإآ]", "ا", key).replace("ى", "ي").replace("ة", "ه")
+    key = re.sub(r"[“”«»\"()]", "", key)
+    return re.sub(r"\s+", " ", key).strip()

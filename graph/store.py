@@ -1,0 +1,122 @@
+"""The on-disk Oxigraph stores and the atomic swap between them.
+
+Layout under the var directory:
+
+    var/stores/<stamp>-<build_id>/store/       an Oxigraph store, written once, then only read
+    var/stores/<stamp>-<build_id>/build.json   what was built: build id, time, quad counts per graph
+    var/current -> stores/<stamp>-<build_id>   a symlink, replaced atomically by each build
+
+A build writes a new directory and only then moves `current`; any failure before that leaves the
+previous store serving. Readers resolve `current` once per request and open the store read-only, so a
+rebuild never changes a store under a reader's feet. The build id is a hash of the build's inputs:
+same inputs, same id, same graph, so it can serve as an HTTP validator.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+import pyoxigraph as ox
+
+KEEP_OLD_STORES = 2  # a server may still be answering from the previous store during a swap
+
+
+@dataclass(frozen=True)
+class StoreInfo:
+    directory: Path
+    build_id: str
+    built_at: str  # ISO 8601, UTC
+    built_at_epoch: float
+    quads: int
+    graphs: dict[str, int]
+
+    @property
+    def store_path(self) -> Path:
+        return self.directory / "store"
+
+    def open_read_only(self) -> ox.Store:
+        return ox.Store.read_only(str(self.store_path))
+
+
+def current(var: Path) -> StoreInfo | None:
+    """The store that `current` points at, or None before the first build."""
+    link = var / "current"
+    try:
+        target = var / os.readlink(link)
+    except FileNotFoundError:
+        return None
+    return read_info(target)
+
+
+def current_name(var: Path) -> str | None:
+    """A cheap check for readers: the name of the current store directory (one readlink)."""
+    try:
+        return os.readlink(var / "current")
+    except FileNotFoundError:
+        return None
+
+
+def read_info(directory: Path) -> StoreInfo:
+    meta = json.loads((directory / "build.json").read_text(encoding="utf-8"))
+    return StoreInfo(
+        directory=directory,
+        build_id=meta["build_id"],
+        built_at=meta["built_at"],
+        built_at_epoch=meta["built_at_epoch"],
+        quads=meta["quads"],
+        graphs=meta["graphs"],
+    )
+
+
+def write_new_store(var: Path, build_id: str, quads: Iterable[ox.Quad]) -> StoreInfo:
+    """Load quads into a fresh store directory (not yet current) and describe it."""
+    now = time.time()
+    stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime(now)) + f"{now % 1:.6f}"[1:].replace(".", "_")
+    directory = var / "stores" / f"{stamp}-{build_id}"
+    directory.mkdir(parents=True)
+    store = ox.Store(str(directory / "store"))
+    store.extend(quads)
+    store.flush()
+    graphs: dict[str, int] = {}
+    total = 0
+    for quad in store:
+        name = quad.graph_name.value if isinstance(quad.graph_name, ox.NamedNode) else ""
+        graphs[name] = graphs.get(name, 0) + 1
+        total += 1
+    del store  # close before anything opens it read-only
+    meta = {
+        "build_id": build_id,
+        "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now)),
+        "built_at_epoch": now,
+        "quads": total,
+        "graphs": dict(sorted(graphs.items())),
+    }
+    (directory / "build.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+    return read_info(directory)
+
+
+def make_current(var: Path, info: StoreInfo) -> None:
+    """Point `current` at a new store in one rename, then drop stores nobody should need."""
+    link = var / "current"
+    tmp = var / f".current-{os.getpid()}"
+    if tmp.is_symlink():
+        tmp.unlink()
+    os.symlink(os.path.relpath(info.directory, var), tmp)
+    os.replace(tmp, link)
+    _drop_old_stores(var, keep=info.directory)
+
+
+def discard(info_dir: Path) -> None:
+    shutil.rmtree(info_dir, ignore_errors=True)
+
+
+def _drop_old_stores(var: Path, keep: Path) -> None:
+    stores = sorted(p for p in (var / "stores").iterdir() if p.is_dir() and p != keep)
+    for old in stores[: max(0, len(stores) - KEEP_OLD_STORES)]:
+        shutil.rmtree(old, ignore_errors=True)

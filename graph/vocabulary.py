@@ -1,0 +1,131 @@
+"""What the annotations may say, and which ontology term each kind of statement becomes.
+
+This is the one table that the annotation checks (graph/annotations.py) and the RDF mapping
+(graph/rdf.py) share; seeds/ANNOTATION.md documents it for annotators, and a test checks that every
+term named here is declared in ontology/ckg.ttl.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+MEETING_KINDS = ("MinisterialMeeting", "PoliticalDirectorsMeeting", "GroupPlenary", "Summit")
+
+# Mention type -> the registry types an entity mention of that type may refer to.
+ENTITY_MENTIONS: dict[str, tuple[str, ...]] = {
+    "Person": ("Person",),
+    "Country": ("Country",),
+    "City": ("City",),
+    "Region": ("Region",),
+    "Organization": ("Organization",),
+    "Coalition": ("Coalition",),
+    "Group": ("Group",),
+    "Meeting": MEETING_KINDS,
+    "Post": ("Post",),
+    "Role": ("Role",),
+    "Document": ("Document",),
+}
+VALUE_MENTIONS = ("Date", "Quantity")
+EVENT_TYPES = ("Count", "Repatriation", "Detention", "Commitment", "Proposal")
+MENTION_TYPES = tuple(ENTITY_MENTIONS) + VALUE_MENTIONS + EVENT_TYPES
+REGISTRY_TYPES = tuple(sorted({t for kinds in ENTITY_MENTIONS.values() for t in kinds}))
+
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+AGENTS = ("Person", "Country", "Organization", "Coalition", "Group")
+PLACES = ("City", "Country", "Region")
+
+
+@dataclass(frozen=True)
+class RelationKind:
+    arg1: tuple[str, ...]
+    arg2: tuple[str, ...]
+    predicate: str  # local name in the ckg: namespace
+    literal: bool = False  # Arg2 is a value mention whose Value becomes a literal
+
+
+RELATIONS: dict[str, RelationKind] = {
+    "heldIn": RelationKind(("Meeting",), ("City", "Country"), "heldIn"),
+    "startDate": RelationKind(("Meeting",), ("Date",), "startDate", literal=True),
+    "endDate": RelationKind(("Meeting",), ("Date",), "endDate", literal=True),
+    "onWeekday": RelationKind(("Meeting",), ("Date",), "weekday", literal=True),
+    "ordinal": RelationKind(("Meeting",), ("Quantity",), "ordinal", literal=True),
+    "hostedBy": RelationKind(("Meeting",), ("Country", "Person", "Organization"), "hostedBy"),
+    "convenedBy": RelationKind(("Meeting",), ("Person", "Country", "Organization"), "convenedBy"),
+    "coChairedBy": RelationKind(("Meeting",), ("Country", "Person"), "coChairedBy"),
+    "attendedBy": RelationKind(("Meeting",), ("Person", "Country", "Organization", "Coalition"), "participant"),
+    "spokeAt": RelationKind(("Person",), ("Meeting",), "spokeAt"),
+    "plenaryOf": RelationKind(("Meeting",), ("Group",), "plenaryOf"),
+    "onMarginsOf": RelationKind(("Meeting",), ("Meeting",), "onMarginsOf"),
+    "continues": RelationKind(("Meeting",), ("Meeting",), "continues"),
+    "reaffirms": RelationKind(("Meeting",), ("Meeting",), "reaffirms"),
+    "buildsOn": RelationKind(("Meeting",), ("Meeting",), "buildsOn"),
+    "adopted": RelationKind(("Meeting",), ("Document",), "adopted"),
+    "issuedBy": RelationKind(("Document",), ("Meeting", "Organization", "Coalition"), "issuedBy"),
+    "presentedBy": RelationKind(("Document",), ("Person", "Country"), "presentedBy"),
+    "presentedAt": RelationKind(("Document",), ("Meeting",), "presentedAt"),
+    "documentOf": RelationKind(("Document",), ("Group", "Coalition"), "documentOf"),
+    "holdsPost": RelationKind(("Person",), ("Post",), "holdsPost"),
+    "affiliatedWith": RelationKind(("Person",), ("Country", "Organization", "Coalition"), "serves"),
+    "postIn": RelationKind(("Post",), ("Country", "Organization"), "postIn"),
+    "leads": RelationKind(("Person",), ("Country", "Organization"), "leads"),
+    "memberOf": RelationKind(("Country", "Organization"), ("Coalition", "Group"), "memberOf"),
+    "coChairOf": RelationKind(("Country",), ("Group",), "coChairOf"),
+    "groupOf": RelationKind(("Group",), ("Coalition",), "groupOf"),
+    "launchedAt": RelationKind(("Group",), ("Meeting",), "launchedAt"),
+    "partOf": RelationKind(("Organization",), ("Country", "Organization"), "partOf"),
+    "containedIn": RelationKind(("City", "Region", "Country"), ("Country", "Region"), "containedIn"),
+}
+
+# Relations that also make an org:Membership with this role (registry id of the Role).
+MEMBERSHIP_ROLES = {"memberOf": "role-member", "coChairOf": "role-co-chair"}
+
+
+@dataclass(frozen=True)
+class EventKind:
+    roles: dict[str, tuple[str, ...]]  # role -> allowed mention types
+    required: tuple[str, ...]
+    attributes: dict[str, tuple[str, ...]]  # attribute -> allowed values
+
+
+EVENTS: dict[str, EventKind] = {
+    "Count": EventKind(
+        roles={"Subject": ("Coalition", "Meeting", "Group"), "Meeting": ("Meeting",), "Region": ("Region",)},
+        required=("Subject",),
+        attributes={
+            "Measure": ("members", "delegations", "ministers", "heads-of-diplomacy",
+                        "countries-and-organizations", "participating-members"),
+            "Bound": ("more-than",),
+        },
+    ),
+    "Repatriation": EventKind(
+        roles={"Agent": ("Country",), "Count": ("Quantity",), "Origin": PLACES},
+        required=("Agent",),
+        attributes={"Returnees": ("fighters", "families", "fighters-and-families")},
+    ),
+    "Detention": EventKind(
+        roles={"Holder": ("Organization",), "Count": ("Quantity",), "Detainee": ("Organization",)},
+        required=("Holder",),
+        attributes={},
+    ),
+    "Commitment": EventKind(
+        roles={"Agent": AGENTS + ("Meeting",), "Meeting": ("Meeting",), "Region": PLACES},
+        required=("Agent",),
+        attributes={},
+    ),
+    "Proposal": EventKind(
+        roles={"Agent": AGENTS + ("City",), "Meeting": ("Meeting",)},  # a capital named for its government
+        required=("Agent",),
+        attributes={},
+    ),
+}
+
+# Attributes on mentions: name -> (mention types it applies to, takes a value)
+MENTION_ATTRIBUTES: dict[str, tuple[tuple[str, ...], bool]] = {
+    "Value": (VALUE_MENTIONS + ("Count",), True),
+    "Weekday": (("Date",), True),
+    "Anaphor": (tuple(ENTITY_MENTIONS), False),
+    "Published": (("Date",), False),
+    "Author": (("Person",), False),
+    "Publisher": (("Organization",), False),
+}

@@ -1,0 +1,79 @@
+"""Everything that can go wrong with a request, as types that carry their HTTP status.
+
+Handlers raise these; one error handler in app.py turns them into a short plain-text answer. Nothing
+else reaches the client: an unexpected exception becomes a bare 500 and its traceback goes to the log.
+"""
+
+from __future__ import annotations
+
+
+class HttpError(Exception):
+    status = 500
+    title = "Internal Server Error"
+
+    def __init__(self, message: str, headers: dict[str, str] | None = None):
+        super().__init__(message)
+        self.message = message
+        self.headers = headers or {}
+
+
+class BadRequest(HttpError):
+    status, title = 400, "Bad Request"
+
+
+class QuerySyntaxError(BadRequest):
+    """The query does not parse; the message carries pyoxigraph's line and column."""
+
+
+class BadParameter(BadRequest):
+    """A saved query's parameter is unknown, missing or has the wrong form."""
+
+
+class Refused(HttpError):
+    """A well-formed request this server will not carry out: updates, SERVICE, LOAD, writes."""
+
+    status, title = 403, "Forbidden"
+
+
+class NotFound(HttpError):
+    status, title = 404, "Not Found"
+
+
+class MethodNotAllowed(HttpError):
+    status, title = 405, "Method Not Allowed"
+
+    def __init__(self, message: str, allowed: tuple[str, ...]):
+        super().__init__(message, {"Allow": ", ".join(allowed)})
+
+
+class NotAcceptable(HttpError):
+    status, title = 406, "Not Acceptable"
+
+
+class PayloadTooLarge(HttpError):
+    status, title = 413, "Payload Too Large"
+
+
+class UnsupportedMediaType(HttpError):
+    status, title = 415, "Unsupported Media Type"
+
+
+class EvaluationFailed(HttpError):
+    """The evaluator reported an error that is not the query's fault (I/O, a crashed child)."""
+
+    status, title = 500, "Internal Server Error"
+
+
+class NoGraph(HttpError):
+    """No store has been built yet: the service exists but cannot answer."""
+
+    status, title = 503, "Service Unavailable"
+
+
+class QueryTimeout(HttpError):
+    """The query ran past the time limit and its evaluator was killed.
+
+    503 rather than 504: there is no upstream server, and 503 is what SPARQL clients already treat
+    as "the endpoint would not finish this"."""
+
+    status, title = 503, "Service Unavailable"

@@ -1,0 +1,264 @@
+"""Query evaluation in child processes, so that a time limit can really stop a query.
+
+pyoxigraph gives Python no way to cancel a running query: a thread would keep computing after its
+request had given up. So every query runs in a child process that holds a read-only handle on the
+store; the web worker sends it a request over a pipe, waits at most the time limit, and on overrun
+kills the child and starts a fresh one. The child serializes the answer itself, so only bytes come
+back, and the worker process never opens a store at all.
+
+Frames on the pipes are an 8-byte big-endian length and a pickle. Pickle is safe here: both ends are
+this program, and the pipe is private to the two processes.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import select
+import struct
+import subprocess
+import sys
+import threading
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from coalition_kg.server.errors import EvaluationFailed, QuerySyntaxError, QueryTimeout
+
+_LENGTH = struct.Struct(">Q")
+
+
+@dataclass(frozen=True)
+class Job:
+    """One query to evaluate against one store, with everything the child needs to answer it."""
+
+    store: str  # the store directory, resolved once per HTTP request
+    query: str
+    result_format: str | None  # a writers name for SELECT/ASK (json, xml, csv, tsv) or None
+    graph_format: str | None  # an RdfFormat name for CONSTRUCT/DESCRIBE (TURTLE …) or None
+    row_cap: int
+    union_default_graph: bool = True
+    default_graphs: tuple[str, ...] | None = None
+    named_graphs: tuple[str, ...] | None = None
+    substitutions: dict = field(default_factory=dict)  # variable name -> pyoxigraph term
+    prefixes: dict | None = None
+
+
+@dataclass(frozen=True)
+class Answer:
+    body: bytes
+    kind: str  # "results" (SELECT/ASK) or "graph"
+    format_name: str  # the writers name or RdfFormat name actually used
+    rows: int
+    truncated: bool
+
+
+# --- the child --------------------------------------------------------------------------------
+
+def _evaluate(store, job: Job) -> Answer:
+    import pyoxigraph as ox
+
+    from coalition_kg.server import writers
+
+    options = {}
+    if job.default_graphs is not None or job.named_graphs is not None:
+        options["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs or ()]
+        options["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs or ()]
+    elif job.union_default_graph:
+        options["use_default_graph_as_union"] = True
+    if job.substitutions:
+        options["substitutions"] = {ox.Variable(name): term for name, term in job.substitutions.items()}
+    results = store.query(job.query, **options)
+    if isinstance(results, ox.QuerySolutions):
+        name = job.result_format or "json"
+        body, rows, truncated = writers.write_solutions(results, name, job.row_cap)
+        return Answer(body, "results", name, rows, truncated)
+    if isinstance(results, ox.QueryBoolean):
+        name = job.result_format or "json"
+        return Answer(writers.write_boolean(bool(results), name), "results", name, 1, False)
+    name = job.graph_format or "TURTLE"
+    body, rows, truncated = writers.write_triples(results, getattr(ox.RdfFormat, name), job.row_cap, job.prefixes)
+    return Answer(body, "graph", name, rows, truncated)
+
+
+def _read_frame(stream):
+    head = stream.read(_LENGTH.size)
+    if len(head) < _LENGTH.size:
+        return None
+    (length,) = _LENGTH.unpack(head)
+    return pickle.loads(stream.read(length))
+
+
+def _write_frame(stream, value) -> None:
+    data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    stream.write(_LENGTH.pack(len(data)) + data)
+    stream.flush()
+
+
+def child_main() -> None:
+    """Serve jobs from stdin until the parent goes away (EOF), one answer frame per job."""
+    import pyoxigraph as ox
+
+    requests = sys.stdin.buffer
+    replies = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)  # a stray print must never corrupt the reply channel
+    store, store_path = None, None
+    while True:
+        job = _read_frame(requests)
+        if job is None:
+            return
+        try:
+            if job.store != store_path:
+                store, store_path = None, None
+                store = ox.Store.read_only(job.store)
+                store_path = job.store
+            reply = ("ok", _evaluate(store, job))
+        except SyntaxError as error:
+            reply = ("syntax", str(error))
+        except Exception as error:  # reported to the parent as a message, never as a traceback
+            reply = ("failed", f"{type(error).__name__}: {error}")
+        _write_frame(replies, reply)
+
+
+# --- the parent side --------------------------------------------------------------------------
+
+class Evaluator:
+    """One child process and the pipe to it; used by one thread at a time (see EvaluatorPool)."""
+
+    def __init__(self):
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "coalition_kg.server.evaluator"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            close_fds=True,
+        )
+        self._out = self.process.stdout.fileno()
+
+    @property
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def run(self, job: Job, time_limit: float) -> Answer:
+        deadline = time.monotonic() + time_limit
+        try:
+            _write_frame(self.process.stdin, job)
+            reply = pickle.loads(self._read_exactly(self._read_length(deadline), deadline))
+        except _Overrun:
+            self.kill()
+            raise QueryTimeout(f"the query did not finish within the time limit of {time_limit:g} s; "
+                               "it was stopped") from None
+        except (OSError, EOFError, pickle.UnpicklingError):
+            self.kill()
+            raise EvaluationFailed("the query evaluator stopped unexpectedly") from None
+        status, value = reply
+        if status == "ok":
+            return value
+        if status == "syntax":
+            raise QuerySyntaxError(f"SPARQL syntax {value}")
+        raise EvaluationFailed(f"query evaluation failed: {value}")
+
+    def _read_length(self, deadline: float) -> int:
+        (length,) = _LENGTH.unpack(self._read_exactly(_LENGTH.size, deadline))
+        return length
+
+    def _read_exactly(self, size: int, deadline: float) -> bytes:
+        chunks, remaining = [], size
+        while remaining:
+            wait = deadline - time.monotonic()
+            if wait <= 0 or not select.select([self._out], [], [], wait)[0]:
+                raise _Overrun
+            chunk = os.read(self._out, min(remaining, 1 << 20))
+            if not chunk:
+                raise EOFError
+            chunks.append(chunk)
+            remaining -= len(chunk)
+        return b"".join(chunks)
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait()
+        for pipe in (self.process.stdin, self.process.stdout):
+            try:
+                pipe.close()
+            except OSError:
+                pass
+
+    def close(self) -> None:
+        """Ask politely (EOF ends the child's loop), then insist."""
+        try:
+            self.process.stdin.close()
+            self.process.wait(timeout=2)
+        except (OSError, subprocess.TimeoutExpired):
+            pass
+        self.kill()
+
+
+class _Overrun(Exception):
+    pass
+
+
+class EvaluatorPool:
+    """Up to `size` evaluator children per web worker process, one per concurrently served request.
+
+    Children start lazily and are reused; one that was killed is replaced at once, so the next request
+    does not pay for the start. The pool notices a fork (gunicorn preloading) and starts afresh in the
+    new process, never sharing a child's pipe between processes."""
+
+    def __init__(self, size: int):
+        self.size = max(1, size)
+        self._lock = threading.Condition()
+        self._idle: list[Evaluator] = []
+        self._started = 0
+        self._pid = os.getpid()
+
+    def _check_fork(self) -> None:
+        if os.getpid() != self._pid:
+            self._idle, self._started, self._pid = [], 0, os.getpid()
+
+    def warm(self) -> None:
+        """Start one child ahead of the first request."""
+        with self._lock:
+            self._check_fork()
+            if self._started == 0:
+                self._idle.append(Evaluator())
+                self._started = 1
+
+    @contextmanager
+    def evaluator(self):
+        with self._lock:
+            self._check_fork()
+            while not self._idle and self._started >= self.size:
+                self._lock.wait()
+            if self._idle:
+                evaluator = self._idle.pop()
+            else:
+                self._started += 1
+                evaluator = None
+        try:
+            if evaluator is None or not evaluator.alive:
+                evaluator = Evaluator()
+            yield evaluator
+        finally:
+            with self._lock:
+                if evaluator is not None and not evaluator.alive:
+                    evaluator = Evaluator()  # the replacement starts while we answer
+                if evaluator is None:
+                    self._started -= 1
+                else:
+                    self._idle.append(evaluator)
+                self._lock.notify()
+
+    def run(self, job: Job, time_limit: float) -> Answer:
+        with self.evaluator() as evaluator:
+            return evaluator.run(job, time_limit)
+
+    def close(self) -> None:
+        with self._lock:
+            idle, self._idle, self._started = self._idle, [], 0
+        for evaluator in idle:
+            evaluator.close()
+
+
+if __name__ == "__main__":
+    child_main()
