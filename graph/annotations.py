@@ -52,13 +52,14 @@ class Mention:
         return "Anaphor" in self.attributes
 
 
-@dataclass(frozen=True)
+@dataclass
 class Relation:
     id: str
     type: str
     arg1: str
     arg2: str
     line: int
+    note: str | None = None
 
 
 @dataclass
@@ -171,8 +172,10 @@ def read(ann_path: Path, text_path: Path, registry: Registry) -> Annotations:
         mention.attributes[name] = value
 
     for number, target, note in notes:
-        item = ann.mentions.get(target) or ann.events.get(target)
-        if item is not None:
+        item = ann.mentions.get(target) or ann.events.get(target) or ann.relations.get(target)
+        if item is None:
+            fail(f"note on {target}, which this file does not define", number)
+        else:
             item.note = note if item.note is None else item.note + " " + note
 
     for mention in ann.mentions.values():

@@ -26,6 +26,7 @@ def assemble(project: Project) -> list[ox.Quad]:
     entities = registry.load_registry(project.seeds / "entities.toml")
     facts = registry.load_curation(project.seeds / "curation.toml", entities)
     articles = read_articles(project.seeds, entities)
+    check_derivations(facts, articles, entities)
 
     quads: list[ox.Quad] = list(ontology_quads(project.ontology))
     quads += rdf.registry_quads(entities)
@@ -64,6 +65,17 @@ def read_articles(seeds: Path, entities: registry.Registry) -> list[annotations.
     if not articles:
         raise BuildError(seeds, "no articles (*.txt) found")
     return articles
+
+
+def check_derivations(facts, articles, entities: registry.Registry) -> None:
+    """Every mention a curated fact says it was worked out from must exist."""
+    mentions = {(a.stem, mid) for a in articles for mid in a.mentions}
+    stems = {a.stem for a in articles}
+    for fact in facts:
+        for ref in fact.derived_from:
+            stem, _, mid = ref.partition("#")
+            if (stem not in stems) or (mid and (stem, mid) not in mentions):
+                raise BuildError(entities.path.with_name("curation.toml"), f"fact {fact.index}: derived_from {ref!r} names no article mention", fact.line)
 
 
 def verify_checksums(seeds: Path) -> None:

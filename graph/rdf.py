@@ -179,6 +179,8 @@ def article_quads(ann: Annotations, registry: Registry) -> Iterator[ox.Quad]:
         yield from _statement(q, statement, subject, predicate, obj)
         for mid in (relation.arg1, relation.arg2):
             yield q(statement, iri(PROV, "wasDerivedFrom"), annotation(mid))
+        if relation.note:
+            yield q(statement, iri(RDFS, "comment"), text(relation.note, "en"))
         yield q(statement, ckg("inSentence"), sentence_of(arg1))
         if sentence_of(arg2) != sentence_of(arg1):
             yield q(statement, ckg("inSentence"), sentence_of(arg2))

@@ -9,6 +9,8 @@ A saved query is data, not code. Its header is a run of comment lines at the top
 Each `param` line names a SPARQL variable of the query, its kind (`iri`, `string`, `integer`, `date`),
 a description and, after ` = `, an optional default. Values are bound with pyoxigraph's substitutions
 (SEP-0007), never pasted into the query text, so a parameter cannot change the query's shape.
+SEP-0007 substitution needs each parameter among the projected variables, so a parameter is also a
+result column: the answer says what was asked.
 """
 
 from __future__ import annotations
