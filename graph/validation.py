@@ -26,7 +26,8 @@ def validate(quads: list[ox.Quad], shapes_path: Path) -> None:
         focus = report.value(result, SH.focusNode)
         path = report.value(result, SH.resultPath)
         message = report.value(result, SH.resultMessage)
-        problems.append(f"  {focus}: {message}" + (f" (path {path.n3(report.namespace_manager)})" if path else ""))
-    problems.sort()
+        where = f" (path {path.n3()})" if isinstance(path, rdflib.URIRef) else ""
+        problems.append(f"  {focus}: {message}{where}")
+    problems = sorted(set(problems))
     shown = "\n".join(problems[:20]) + (f"\n  … and {len(problems) - 20} more" if len(problems) > 20 else "")
     raise BuildError(shapes_path, f"{len(problems)} shape violation(s):\n{shown}")

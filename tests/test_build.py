@@ -1,0 +1,195 @@
+"""`ckg build`: bad input stops the build with file, line and offset, and the last good store keeps serving;
+unchanged input gives an identical graph; dumps are deterministic and keep the named graphs."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import rdflib
+
+from coalition_kg.graph import store
+from coalition_kg.graph.build import BuildError, build
+from coalition_kg.graph.dump import dump
+from conftest import REPO, STEMS
+
+ANN = "seeds/003_922b375491f8e4de.ann"
+
+
+def _edit(project, relative: str, old: str, new: str, count: int = 1) -> int:
+    """Replace text in a copied input file; return the 1-based line of the first replacement."""
+    path = project.root / relative
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    line = text[: text.index(old)].count("\n") + 1
+    path.write_text(text.replace(old, new, count), encoding="utf-8")
+    return line
+
+
+def _line_of(project, relative: str, pattern: str) -> str:
+    return next(l for l in (project.root / relative).read_text(encoding="utf-8").splitlines() if re.match(pattern, l))
+
+
+@pytest.fixture()
+def served(project_copy):
+    """A copy of the project with one good build that is current."""
+    info = build(project_copy)
+    return project_copy, info
+
+
+def _assert_untouched(project, info):
+    now = store.current(project.var)
+    assert now.directory == info.directory
+    count = list(now.open_read_only().query("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"))[0]["n"].value
+    assert int(count) == info.quads
+
+
+def test_wrong_offset_names_file_line_and_offset(served):
+    project, info = served
+    line = _line_of(project, ANN, r"T13\t")  # T13  City 266 272  الرياض
+    _, kind, start, end = re.match(r"(T13)\t(\S+) (\d+) (\d+)", line).groups()
+    number = _edit(project, ANN, line, line.replace(f" {start} {end}\t", f" {int(start) + 1} {int(end) + 1}\t"))
+    with pytest.raises(BuildError) as caught:
+        build(project)
+    message = str(caught.value)
+    assert f"003_922b375491f8e4de.ann:{number} (offset {int(start) + 1})" in message
+    assert "الرياض" in message
+    _assert_untouched(project, info)
+
+
+def test_unknown_entity_id(served):
+    project, info = served
+    number = _edit(project, ANN, "ckg:riyadh\t", "ckg:riyad\t")
+    with pytest.raises(BuildError, match=rf"\.ann:{number}: unknown entity id 'riyad'"):
+        build(project)
+    _assert_untouched(project, info)
+
+
+def test_impossible_date(served):
+    project, info = served
+    line = _line_of(project, ANN, r"A\d+\tValue T28 2023-03-02")
+    number = _edit(project, ANN, line, line.replace("2023-03-02", "2023-02-30"))
+    with pytest.raises(BuildError, match=r"2023-02-30 is not a calendar date") as caught:
+        build(project)
+    assert "(offset 646)" in str(caught.value)  # the offset of the mention "2 مارس 2023"
+    _assert_untouched(project, info)
+
+
+def test_weekday_that_contradicts_the_calendar(served):
+    project, info = served
+    line = _line_of(project, ANN, r"A\d+\tWeekday T12 Thursday")
+    _edit(project, ANN, line, line.replace("Thursday", "Friday"))
+    with pytest.raises(BuildError, match=r"2023-06-08 is a Thursday, not a Friday"):
+        build(project)
+    _assert_untouched(project, info)
+
+
+def test_dangling_reference(served):
+    project, info = served
+    line = _line_of(project, ANN, r"R1\t")
+    number = _edit(project, ANN, line, re.sub(r"Arg2:T\d+", "Arg2:T999", line))
+    with pytest.raises(BuildError, match=rf":{number}: R1 \(heldIn\): Arg2 T999 is not a mention of this file"):
+        build(project)
+    _assert_untouched(project, info)
+
+
+def test_shape_violation_stops_the_build(served):
+    project, info = served
+    # Without the curated fact that Brussels is in Belgium, two meetings lie in no known country.
+    _edit(project, "seeds/curation.toml", 'subject = "brussels"\nrelation = "containedIn"', 'subject = "brussels"\nrelation = "heldIn"')
+    with pytest.raises(BuildError):
+        build(project)  # heldIn needs a meeting: refused as a wrong relation, or by the shapes
+    _assert_untouched(project, info)
+
+
+def test_shape_violation_names_the_focus_node(served):
+    project, info = served
+    text = (project.root / "seeds/curation.toml").read_text(encoding="utf-8")
+    start = text.index('[[fact]]\nsubject = "niamey"')
+    end = text.index("[[fact]]", start + 1)
+    (project.root / "seeds/curation.toml").write_text(text[:start] + text[end:], encoding="utf-8")
+    with pytest.raises(BuildError, match=r"(?s)shapes\.ttl: 2 shape violation.*id/niamey: a city must be contained in a country"):
+        build(project)
+    _assert_untouched(project, info)
+
+
+def test_edited_seed_is_refused(served):
+    project, info = served
+    path = project.root / "seeds/000_5ed4d548c76f9435.txt"
+    path.write_bytes(path.read_bytes().replace("بروكسل".encode(), "بروكسال".encode(), 1))
+    with pytest.raises(BuildError, match="not verbatim"):
+        build(project)
+    _assert_untouched(project, info)
+
+
+def test_rebuilding_unchanged_input_gives_an_identical_graph(served):
+    project, first = served
+    second = build(project)
+    assert second.directory != first.directory  # a new store was written and swapped in
+    assert second.build_id == first.build_id and second.quads == first.quads
+    assert store.current(project.var).directory == second.directory
+    dumps = []
+    for info in (first, second):
+        out = io.BytesIO()
+        dump(info.open_read_only(), "nquads", out)
+        dumps.append(out.getvalue())
+    assert dumps[0] == dumps[1]
+
+
+@pytest.mark.parametrize("fmt", ["turtle", "trig", "nquads", "jsonld"])
+def test_dumps_are_deterministic_and_parse(graph_store, fmt):
+    first, second = io.BytesIO(), io.BytesIO()
+    dump(graph_store, fmt, first)
+    dump(graph_store, fmt, second)
+    assert first.getvalue() == second.getvalue()
+    assert b"_:" not in first.getvalue()  # stable identifiers, no blank nodes
+    text = first.getvalue().decode("utf-8")
+    merged = {q.triple for q in graph_store}
+    if fmt in ("trig", "nquads"):
+        dataset = rdflib.Dataset()
+        dataset.parse(data=text, format=fmt)
+        graphs = {str(g.identifier) for g in dataset.graphs() if len(g)}
+        assert {f"https://w3id.org/coalition-kg/graph/{s}" for s in STEMS} <= graphs
+        assert {"https://w3id.org/coalition-kg/graph/curation", "https://w3id.org/coalition-kg/graph/inferred"} <= graphs
+        assert sum(len(g) for g in dataset.graphs()) == len(list(graph_store))
+    else:
+        graph = rdflib.Graph().parse(data=text, format="json-ld" if fmt == "jsonld" else "turtle")
+        assert len(graph) == len(merged)
+        if fmt == "turtle":
+            assert "@prefix schema: <http://schema.org/> ." in text and "id:niamey" in text
+        else:
+            assert json.loads(text)["@context"]["org"] == "http://www.w3.org/ns/org#"
+
+
+def _ckg(*args, env_var: Path, check=True) -> subprocess.CompletedProcess:
+    env = dict(os.environ, CKG_VAR=str(env_var))
+    return subprocess.run([sys.executable, "-m", "coalition_kg.cli", *args], cwd=REPO, env=env,
+                          capture_output=True, text=True, check=check)
+
+
+def test_cli_build_dump_and_query(tmp_path):
+    done = _ckg("build", env_var=tmp_path)
+    assert "built" in done.stdout and "graphs" in done.stdout
+    out = tmp_path / "graph.trig"
+    _ckg("dump", "--format", "trig", "-o", str(out), env_var=tmp_path)
+    assert "graph:curation {" in out.read_text(encoding="utf-8")
+    csv = _ckg("query", "timeline", "--format", "csv", env_var=tmp_path).stdout
+    assert "niamey-plenary-2023" in csv and "2023-03-01" in csv
+    bad = _ckg("query", "timeline", "--param", "x=1", env_var=tmp_path, check=False)
+    assert bad.returncode == 2 and "has no parameter x" in bad.stderr
+
+
+def test_cli_reports_a_failed_build_and_keeps_the_store(tmp_path, project_copy):
+    _ckg("--root", str(project_copy.root), "build", env_var=tmp_path)
+    before = os.readlink(tmp_path / "current")
+    _edit(project_copy, ANN, "ckg:riyadh\t", "ckg:nowhere\t")
+    failed = _ckg("--root", str(project_copy.root), "build", env_var=tmp_path, check=False)
+    assert failed.returncode == 1
+    assert "unknown entity id 'nowhere'" in failed.stderr and "previous store keeps serving" in failed.stderr
+    assert os.readlink(tmp_path / "current") == before

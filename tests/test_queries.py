@@ -1,0 +1,157 @@
+"""Every saved query, with the rows it must give, read off the seeds."""
+
+from __future__ import annotations
+
+import pytest
+
+from coalition_kg.graph import saved_queries
+from coalition_kg.graph.saved_queries import SavedQueryError
+from conftest import ID, REPO
+
+QUERIES = saved_queries.load_all(REPO / "queries")
+
+
+def run(graph_store, name: str, **params) -> list[dict[str, str]]:
+    saved = QUERIES[name]
+    results = graph_store.query(saved.text, use_default_graph_as_union=True, substitutions=saved.substitutions(params))
+    names = [v.value for v in results.variables]
+    return [{n: (s[n].value if s[n] is not None else None) for n in names} for s in results]
+
+
+def short(iri: str | None) -> str | None:
+    return iri[len(ID):] if iri and iri.startswith(ID) else iri
+
+
+def test_every_saved_query_has_a_header_and_a_test():
+    assert set(QUERIES) == {
+        "timeline", "skhirat-to-riyadh", "africa-focus-group", "coalition-size", "who-spoke-for-whom",
+        "entity-sentences", "repatriations", "commitments", "curated-knowledge"}
+    for saved in QUERIES.values():
+        assert saved.title and len(saved.description) > 40
+
+
+def test_timeline(graph_store):
+    rows = run(graph_store, "timeline")
+    got = [(short(r["meeting"]), r["start"], r["end"], r["city_en"], r["country_en"], r["kind"], r["start_curated"]) for r in rows]
+    assert got == [
+        ("skhirat-2018", "2018-06", None, "Skhirat", "Morocco", "Meeting of political directors", "false"),
+        ("nato-summit-2018", "2018-07-11", "2018-07-12", "Brussels", "Belgium", "Summit", "true"),
+        ("brussels-ministerial-2018", "2018-07-12", None, "Brussels", "Belgium", "Ministerial meeting", "true"),
+        ("rome-ministerial-2021", "2021-06-28", None, "Rome", "Italy", "Ministerial meeting", "true"),
+        ("brussels-political-directors-2021", "2021-12-02", None, "Brussels", "Belgium", "Meeting of political directors", "true"),
+        ("marrakesh-ministerial-2022", "2022-05-11", "2022-05-11", "Marrakesh", "Morocco", "Ministerial meeting", "false"),
+        ("niamey-plenary-2023", "2023-03-01", "2023-03-02", "Niamey", "Niger", "Plenary meeting of a group", "false"),
+        ("riyadh-ministerial-2023", "2023-06-08", None, "Riyadh", "Saudi Arabia", "Ministerial meeting", "false"),
+    ]
+    assert [r["ordinal"] for r in rows if r["ordinal"]] == ["1", "9", "10"]
+    assert rows[-1]["label_ar"] == "الاجتماع الوزاري العاشر للتحالف الدولي ضد داعش"
+
+
+def test_skhirat_to_riyadh(graph_store):
+    rows = run(graph_store, "skhirat-to-riyadh")
+    got = {(short(r["later"]), r["link"], short(r["earlier"]), r["reaches_from"], r["article"]) for r in rows}
+    assert got == {
+        ("riyadh-ministerial-2023", "reaffirms", "marrakesh-ministerial-2022", "false", "003_922b375491f8e4de.txt"),
+        ("riyadh-ministerial-2023", "reaffirms", "niamey-plenary-2023", "true", "003_922b375491f8e4de.txt"),
+        ("niamey-plenary-2023", "plenary of", "africa-focus-group", "true", "003_922b375491f8e4de.txt"),
+        ("africa-focus-group", "launched at", "brussels-political-directors-2021", "true", "001_eef99b9cc9c1a199.txt"),
+        ("brussels-political-directors-2021", "builds on", "skhirat-2018", "true", "001_eef99b9cc9c1a199.txt"),
+    }
+    dates = {(short(r["later"]), r["later_date"]) for r in rows}
+    assert ("riyadh-ministerial-2023", "2023-06-08") in dates and ("niamey-plenary-2023", "2023-03-01") in dates
+
+
+def test_skhirat_to_riyadh_with_other_ends(graph_store):
+    rows = run(graph_store, "skhirat-to-riyadh", to="brussels-ministerial-2018")
+    assert {(short(r["later"]), r["link"], short(r["earlier"])) for r in rows} == {
+        ("brussels-ministerial-2018", "continues", "skhirat-2018")}
+    with pytest.raises(SavedQueryError, match="to="):
+        QUERIES["skhirat-to-riyadh"].substitutions({"to": "not an iri"})
+
+
+def test_africa_focus_group(graph_store):
+    rows = run(graph_store, "africa-focus-group")
+    got = {(r["aspect"], short(r["what"]), r["date"], r["place_en"], r["source"]) for r in rows}
+    assert ("launched at", "brussels-political-directors-2021", "2021-12-02", "Brussels", "001_eef99b9cc9c1a199.txt") in got
+    chairs = {(w, s) for a, w, _, _, s in got if a == "co-chair"}
+    assert chairs == {(c, f) for c in ("morocco", "united-states", "italy", "niger")
+                      for f in ("001_eef99b9cc9c1a199.txt", "003_922b375491f8e4de.txt")}
+    assert ("plenary", "niamey-plenary-2023", "2023-03-01", "Niamey", "003_922b375491f8e4de.txt") in got
+    assert ("document", "afg-action-plan", None, None, "003_922b375491f8e4de.txt") in got
+    adopted = {w for a, w, _, _, _ in got if a == "adopted its action plan"}
+    assert adopted == {"niamey-plenary-2023", "riyadh-ministerial-2023"}
+
+
+def test_coalition_size(graph_store):
+    rows = run(graph_store, "coalition-size")
+    got = [(r["date"], r["date_basis"], r["count"], r["measure"], r["article"]) for r in rows]
+    assert got == [
+        ("2018-07-12", "meeting", "77", "members", "000_5ed4d548c76f9435.txt"),
+        ("2021-12-02", "meeting", "84", "members", "001_eef99b9cc9c1a199.txt"),
+        ("2023-06-08", "meeting", "86", "participating-members", "003_922b375491f8e4de.txt"),
+        ("2023-06-10", "article", "86", "countries-and-organizations", "003_922b375491f8e4de.txt"),
+    ]
+    assert "77 عضوا" in rows[0]["sentence"] and "84 عضوا" in rows[1]["sentence"]
+
+
+def test_who_spoke_for_whom(graph_store):
+    rows = {short(r["person"]): r for r in run(graph_store, "who-spoke-for-whom")}
+    assert rows["hassane-idi"]["post_ar"] == "سفير النيجر في بروكسيل"
+    assert rows["hassane-idi"]["serves_en"] == "Niger"
+    assert "launch of the Africa Focus Group" in rows["hassane-idi"]["meetings"]
+    assert rows["mounia-boucetta"]["serves_en"] == "Morocco"
+    assert "Brussels, July 2018" in rows["mounia-boucetta"]["meetings"]
+    assert rows["antony-blinken"]["post_en"] == "United States Secretary of State"
+    assert set(rows["antony-blinken"]["post_ar"].split(" | ")) == {"وزير الخارجية الأمريكي", "وزير الخارجية الأمريكية"}
+    assert "Rome, June 2021" in rows["antony-blinken"]["meetings"]
+    assert rows["victoria-nuland"]["serves_en"] == "United States" and "Marrakesh" in rows["victoria-nuland"]["meetings"]
+    assert rows["ismail-chekkouri"]["name_ar"] == "إسماعيل الشقوري" and "Riyadh" in rows["ismail-chekkouri"]["meetings"]
+    assert len(rows) == 11
+
+
+def test_entity_sentences(graph_store):
+    rows = run(graph_store, "entity-sentences", entity="niamey")
+    assert [(r["article"], r["mention"], r["start"], r["end"]) for r in rows] == [
+        ("003_922b375491f8e4de.txt", "نيامي", "661", "666")]
+    assert rows[0]["sentence"].endswith("الذي عقد يومي 1 و 2 مارس 2023 في نيامي.")
+    group = run(graph_store, "entity-sentences")  # default: the Africa Focus Group
+    assert {r["article"] for r in group} == {"001_eef99b9cc9c1a199.txt", "003_922b375491f8e4de.txt"}
+    assert "مجموعة النقاش المركزة لمنطقة إفريقيا" in {r["mention"] for r in group}
+    full = run(graph_store, "entity-sentences", entity=ID + "skhirat")
+    assert {r["article"] for r in full} == {"000_5ed4d548c76f9435.txt", "001_eef99b9cc9c1a199.txt"}
+
+
+def test_repatriations(graph_store):
+    rows = {(short(r["who"]), r["from_en"]): r for r in run(graph_store, "repatriations")}
+    assert rows[("kazakhstan", None)]["count"] == "600"
+    assert rows[("kazakhstan", None)]["returnees"] == "fighters-and-families"
+    assert rows[("sdf", None)]["count"] == "10000" and rows[("sdf", None)]["kind"] == "detention"
+    assert rows[("uzbekistan", "Afghanistan, Syria")]["returnees"] == "families"
+    assert {w for w, f in rows if f == "Iraq"} == {"uzbekistan", "tajikistan", "kyrgyzstan"}
+    assert {"bosnia-and-herzegovina", "kosovo", "north-macedonia", "italy"} <= {w for w, _ in rows}
+
+
+def test_commitments(graph_store):
+    rows = run(graph_store, "commitments")
+    rome = [r for r in rows if r["meeting_en"] and "Rome" in r["meeting_en"]]
+    assert {r["kind"] for r in rome} == {"commitment", "proposal"}
+    blinken = [r for r in rome if r["kind"] == "proposal"]
+    assert blinken[0]["who_en"] == "Antony Blinken" and "اقترح" in blinken[0]["words"]
+    assert any(r["who_en"] == "Morocco" and "Marrakesh" in (r["meeting_en"] or "") for r in rows)
+
+
+def test_curated_knowledge(graph_store):
+    rows = run(graph_store, "curated-knowledge")
+    facts = {(short(r["subject"]), r["predicate"].rsplit("#", 1)[1], short(r["object"])) for r in rows}
+    assert ("rome-ministerial-2021", "startDate", "2021-06-28") in facts
+    assert ("brussels", "containedIn", "belgium") in facts
+    assert all(r["reason"] for r in rows)
+    assert len({(r["subject"], r["predicate"], r["object"]) for r in rows}) == 23
+
+
+def test_parameters_are_checked():
+    entity = QUERIES["entity-sentences"]
+    with pytest.raises(SavedQueryError, match="has no parameter who"):
+        entity.substitutions({"who": "x"})
+    with pytest.raises(SavedQueryError, match="expected an IRI or a registry id"):
+        entity.substitutions({"entity": "<script>"})
