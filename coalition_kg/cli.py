@@ -15,6 +15,7 @@ def main(argv: list[str] | None = None) -> int:
 
     build = commands.add_parser("build", help="annotations -> RDF -> reasoning -> validation -> a new store, swapped in")
     build.add_argument("--quiet", action="store_true", help="print nothing on success")
+    build.add_argument("--if-changed", action="store_true", help="do nothing when the current store was built from the same inputs")
     build.set_defaults(run=_build)
 
     dump = commands.add_parser("dump", help="write the graph in a deterministic serialization")
@@ -46,8 +47,12 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _build(project: Project, args) -> int:
-    from coalition_kg.graph.build import BuildError, build
+    from coalition_kg.graph.build import BuildError, build, is_up_to_date
 
+    if args.if_changed and is_up_to_date(project):
+        if not args.quiet:
+            print("the current store is up to date; nothing to build")
+        return 0
     try:
         info = build(project)
     except BuildError as error:

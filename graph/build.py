@@ -40,12 +40,27 @@ def assemble(project: Project) -> list[ox.Quad]:
     return sorted(set(quads), key=str)
 
 
+def inputs_digest(project: Project) -> str:
+    """A hash of everything a build reads, to tell whether the current store is up to date."""
+    digest = hashlib.sha256()
+    for folder in (project.seeds, project.ontology):
+        for path in sorted(p for p in folder.iterdir() if p.is_file()):
+            digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+def is_up_to_date(project: Project) -> bool:
+    info = store.current(project.var)
+    return info is not None and info.inputs == inputs_digest(project)
+
+
 def build(project: Project) -> store.StoreInfo:
+    inputs = inputs_digest(project)
     quads = assemble(project)
     digest = hashlib.sha256("\n".join(map(str, quads)).encode("utf-8")).hexdigest()[:16]
     project.var.mkdir(parents=True, exist_ok=True)
     try:
-        info = store.write_new_store(project.var, digest, quads)
+        info = store.write_new_store(project.var, digest, quads, inputs=inputs)
     except OSError as error:
         raise BuildError(project.var, f"could not write the new store: {error}") from None
     store.make_current(project.var, info)

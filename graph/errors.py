@@ -11,9 +11,17 @@ class BuildError(Exception):
         self.line = line
         self.offset = offset
         self.message = message
-        where = str(path)
+        where = _shown(Path(path))
         if line is not None:
             where += f":{line}"
         if offset is not None:
             where += f" (offset {offset})"
         super().__init__(f"{where}: {message}")
+
+
+def _shown(path: Path) -> str:
+    """The path relative to the working directory when it lies below it, as a user would type it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)

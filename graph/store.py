@@ -35,6 +35,7 @@ class StoreInfo:
     built_at_epoch: float
     quads: int
     graphs: dict[str, int]
+    inputs: str = ""  # hash of the files the build read (graph/build.py inputs_digest)
 
     @property
     def store_path(self) -> Path:
@@ -71,10 +72,11 @@ def read_info(directory: Path) -> StoreInfo:
         built_at_epoch=meta["built_at_epoch"],
         quads=meta["quads"],
         graphs=meta["graphs"],
+        inputs=meta.get("inputs", ""),
     )
 
 
-def write_new_store(var: Path, build_id: str, quads: Iterable[ox.Quad]) -> StoreInfo:
+def write_new_store(var: Path, build_id: str, quads: Iterable[ox.Quad], inputs: str = "") -> StoreInfo:
     """Load quads into a fresh store directory (not yet current) and describe it."""
     now = time.time()
     stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime(now)) + f"{now % 1:.6f}"[1:].replace(".", "_")
@@ -96,6 +98,7 @@ def write_new_store(var: Path, build_id: str, quads: Iterable[ox.Quad]) -> Store
         "built_at_epoch": now,
         "quads": total,
         "graphs": dict(sorted(graphs.items())),
+        "inputs": inputs,
     }
     (directory / "build.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
     return read_info(directory)

@@ -181,6 +181,8 @@ def test_cli_build_dump_and_query(tmp_path):
     assert "graph:curation {" in out.read_text(encoding="utf-8")
     csv = _ckg("query", "timeline", "--format", "csv", env_var=tmp_path).stdout
     assert "niamey-plenary-2023" in csv and "2023-03-01" in csv
+    again = _ckg("build", "--if-changed", env_var=tmp_path)
+    assert "up to date" in again.stdout
     bad = _ckg("query", "timeline", "--param", "x=1", env_var=tmp_path, check=False)
     assert bad.returncode == 2 and "has no parameter x" in bad.stderr
 

@@ -1,0 +1,40 @@
+# The two commands of the README: `make run` and `make test`. Everything they need is set up here.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: setup setup-test build run test bench clean
+
+$(BIN)/ckg: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+setup: $(BIN)/ckg
+
+# Test extras, and Debian's Chromium for the browser tests (as root, or through sudo).
+setup-test: setup
+	$(BIN)/pip install --quiet -e '.[test]'
+	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	fi
+
+build: setup
+	$(BIN)/ckg build --if-changed
+
+run: build
+	$(BIN)/ckg serve --host $(HOST) --port $(PORT)
+
+test: setup-test
+	$(BIN)/pytest
+
+bench: setup
+	$(BIN)/pip install --quiet -e '.[bench]'
+	$(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf var .pytest_cache tests/artifacts
