@@ -261,4 +261,8 @@ class EvaluatorPool:
 
 
 if __name__ == "__main__":
-    child_main()
+    # Run the copy imported under its package name, so that pickled Answers name their real class
+    # (coalition_kg.server.evaluator.Answer), not __main__.Answer, which the parent cannot resolve.
+    from coalition_kg.server.evaluator import child_main as _child_main
+
+    _child_main()

@@ -17,7 +17,7 @@ class Format:
     name: str
     media_type: str
     aliases: tuple[str, ...] = ()
-    rdf_format: ox.RdfFormat | None = None  # graph formats only
+    rdf_name: str | None = None  # graph formats only: the pyoxigraph RdfFormat member, by name
 
     @property
     def content_type(self) -> str:
@@ -26,7 +26,11 @@ class Format:
 
     @property
     def is_graph(self) -> bool:
-        return self.rdf_format is not None
+        return self.rdf_name is not None
+
+    @property
+    def rdf_format(self) -> ox.RdfFormat:
+        return getattr(ox.RdfFormat, self.rdf_name)
 
 
 RESULT_FORMATS = (
@@ -37,12 +41,12 @@ RESULT_FORMATS = (
 )
 
 GRAPH_FORMATS = (
-    Format("turtle", "text/turtle", ("application/x-turtle",), ox.RdfFormat.TURTLE),
-    Format("ntriples", "application/n-triples", ("text/plain",), ox.RdfFormat.N_TRIPLES),
-    Format("jsonld", "application/ld+json", ("application/json",), ox.RdfFormat.JSON_LD),
-    Format("rdfxml", "application/rdf+xml", ("application/xml", "text/xml"), ox.RdfFormat.RDF_XML),
-    Format("trig", "application/trig", (), ox.RdfFormat.TRIG),
-    Format("nquads", "application/n-quads", (), ox.RdfFormat.N_QUADS),
+    Format("turtle", "text/turtle", ("application/x-turtle",), "TURTLE"),
+    Format("ntriples", "application/n-triples", ("text/plain",), "N_TRIPLES"),
+    Format("jsonld", "application/ld+json", ("application/json",), "JSON_LD"),
+    Format("rdfxml", "application/rdf+xml", ("application/xml", "text/xml"), "RDF_XML"),
+    Format("trig", "application/trig", (), "TRIG"),
+    Format("nquads", "application/n-quads", (), "N_QUADS"),
 )
 
 HTML = Format("html", "text/html", ("application/xhtml+xml",))
@@ -85,7 +89,7 @@ def _quality(media_types: tuple[str, ...], ranges: list[tuple[str, float]]) -> f
             kind = offered.split("/")[0]
             if media == offered:
                 specificity = 3 if index == 0 else 2  # the canonical type beats an alias
-            elif media == kind + "/*":
+            elif media == kind + "/*" and index == 0:  # text/* means CSV, not XML sent as text/xml
                 specificity = 1
             elif media == "*/*":
                 specificity = 0

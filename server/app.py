@@ -1,0 +1,492 @@
+"""The Flask application: routes, and the few functions each concern of a request goes through.
+
+create_app(settings) builds everything a worker needs (evaluator pool, answer cache, the live store
+tracker, saved queries) and keeps it on the app, not in globals, so tests can build as many apps as
+they like. A query's path through a request:
+
+    protocol.read_query_request  ->  guard.inspect  ->  choose formats (406)  ->  conditional (304)
+    ->  cache or evaluator child  ->  response with validators, row-cap and CORS headers
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from urllib.parse import urlencode
+
+import pyoxigraph as ox
+from flask import Flask, Response, render_template, request
+from werkzeug.exceptions import HTTPException
+from werkzeug.http import http_date, parse_date
+
+from coalition_kg.graph import saved_queries as saved_query_files
+from coalition_kg.graph.store import StoreInfo
+from coalition_kg.project import BASE, Project
+from coalition_kg.server import formats, guard, linked_data, protocol
+from coalition_kg.server.cache import AnswerCache
+from coalition_kg.server.errors import BadParameter, HttpError, NotAcceptable, NotFound
+from coalition_kg.server.evaluator import Answer, EvaluatorPool, Job
+from coalition_kg.server.formats import GRAPH_FORMATS, HTML, RESULT_FORMATS, Format
+from coalition_kg.server.live_store import LiveStore
+
+log = logging.getLogger("coalition_kg.server")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything an operator may tune; the defaults suit a small public endpoint."""
+
+    var: Path
+    queries: Path
+    query_timeout: float = 10.0  # seconds of evaluation before the evaluator is killed
+    row_limit: int = 10_000  # result rows (or triples) per answer; more are cut and the answer says so
+    max_body_bytes: int = 1 << 20  # request bodies above this get 413
+    cache_bytes: int = 64 << 20  # answers kept per worker process
+    evaluators: int = 4  # evaluator children per worker process: its concurrent queries
+    cors: bool = True
+
+    @classmethod
+    def for_project(cls, project: Project, **overrides) -> "Settings":
+        return cls(var=project.var, queries=project.queries, **overrides)
+
+
+@dataclass
+class Service:
+    settings: Settings
+    pool: EvaluatorPool
+    cache: AnswerCache
+    live: LiveStore
+    saved: dict = field(default_factory=dict)
+
+    def answer(self, job: Job) -> Answer:
+        """An evaluated answer, from the cache when the same job ran on the same build before."""
+        key = job_key(job)
+        answer = self.cache.lookup(key)
+        if answer is None:
+            answer = self.pool.run(job, self.settings.query_timeout)
+            self.cache.put(key, answer, len(job.query) + len(answer.body) + 200)
+        return answer
+
+    def select(self, info: StoreInfo, query: str, **substitutions) -> list[dict]:
+        """Rows of one of the server's own SELECT queries, as SPARQL JSON bindings."""
+        job = Job(str(info.store_path), query, "json", None, self.settings.row_limit, substitutions=substitutions)
+        return json.loads(self.answer(job).body)["results"]["bindings"]
+
+
+def job_key(job: Job) -> tuple:
+    # The store directory names the build (its name ends in the build id), so it stands for it here.
+    return (job.store, job.query, job.result_format, job.graph_format, job.row_cap, job.union_default_graph,
+            job.default_graphs, job.named_graphs, tuple(sorted((k, str(v)) for k, v in job.substitutions.items())))
+
+
+# --- the representation a client gets ---------------------------------------------------------
+
+@dataclass(frozen=True)
+class Choice:
+    """Formats for both answer families; the query's form decides which one is used."""
+
+    results: Format | None
+    graph: Format | None
+    html: bool = False
+
+
+def choose_formats(offer_html: bool = False) -> Choice:
+    """From the `format` parameter if there is one (browsers can't set Accept on a link), else Accept."""
+    wanted = request.args.get("format")
+    html_offer = (HTML,) if offer_html else ()
+    if wanted:
+        results = formats.by_parameter(wanted, RESULT_FORMATS)
+        graph = formats.by_parameter(wanted, GRAPH_FORMATS)
+        is_html = offer_html and formats.by_parameter(wanted, (HTML,)) is not None
+        if results is None and graph is None and not is_html:
+            names = ", ".join(f.name for f in (*RESULT_FORMATS, *GRAPH_FORMATS, *html_offer))
+            raise NotAcceptable(f"unknown format {wanted!r}; known: {names}")
+        return Choice(results, graph, is_html)
+    accept = request.headers.get("Accept")
+    results = formats.negotiate(accept, html_offer + RESULT_FORMATS)
+    graph = formats.negotiate(accept, html_offer + GRAPH_FORMATS)
+    is_html = HTML in (results, graph)
+    return Choice(None if results is HTML else results, None if graph is HTML else graph, is_html)
+
+
+def require_format(choice: Choice, graph: bool) -> Format:
+    fmt = choice.graph if graph else choice.results
+    if fmt is None:
+        offered = GRAPH_FORMATS if graph else RESULT_FORMATS
+        kind = "an RDF graph (CONSTRUCT or DESCRIBE)" if graph else "SPARQL results (SELECT or ASK)"
+        raise NotAcceptable(f"this answer is {kind}, available as: " + ", ".join(f.media_type for f in offered))
+    return fmt
+
+
+def etag_for(info: StoreInfo, *parts) -> str:
+    digest = hashlib.blake2b(repr((info.build_id, parts)).encode("utf-8"), digest_size=16).hexdigest()
+    return f'"{info.build_id[:12]}-{digest}"'
+
+
+def validators(info: StoreInfo, etag: str) -> dict[str, str]:
+    return {"ETag": etag, "Last-Modified": http_date(int(info.built_at_epoch)),
+            "Cache-Control": "public, no-cache", "Graph-Build": info.build_id}
+
+
+def not_modified(info: StoreInfo, etag: str) -> Response | None:
+    """A 304 when the client's copy is current (GET and HEAD only; If-None-Match wins over dates)."""
+    if request.method not in ("GET", "HEAD"):
+        return None
+    tags = request.headers.get("If-None-Match")
+    if tags is not None:
+        current = etag.strip('"')
+        match = any(t.strip() in ("*", etag, "W/" + etag) or t.strip().strip('"') == current for t in tags.split(","))
+        fresh = match
+    else:
+        since = parse_date(request.headers.get("If-Modified-Since"))
+        fresh = since is not None and int(info.built_at_epoch) <= since.timestamp()
+    if not fresh:
+        return None
+    response = Response(status=304)
+    response.headers.update(validators(info, etag))
+    response.headers["Vary"] = "Accept"
+    return response
+
+
+def answer_response(info: StoreInfo, answer: Answer, etag: str, row_limit: int) -> Response:
+    if answer.kind == "graph":
+        fmt = next(f for f in GRAPH_FORMATS if f.rdf_name == answer.format_name)
+    else:
+        fmt = formats.BY_NAME[answer.format_name]
+    response = Response(answer.body, content_type=fmt.content_type)
+    response.headers.update(validators(info, etag))
+    response.headers["Vary"] = "Accept"
+    response.headers["Result-Rows"] = str(answer.rows)
+    response.headers["Result-Row-Limit"] = str(row_limit)
+    response.headers["Result-Truncated"] = "true" if answer.truncated else "false"
+    return response
+
+
+# --- the application --------------------------------------------------------------------------
+
+def create_app(config: Settings | dict | None = None) -> Flask:
+    if config is None:
+        settings = Settings.for_project(Project.locate())
+    elif isinstance(config, dict):
+        base = Settings.for_project(Project.locate(var=config.get("var")))
+        settings = replace(base, **{k: (Path(v) if k in ("var", "queries") else v) for k, v in config.items()})
+    else:
+        settings = config
+
+    app = Flask(__name__, static_folder="static", template_folder="templates")
+    app.config.update(PROPAGATE_EXCEPTIONS=False, MAX_CONTENT_LENGTH=None, JSON_AS_ASCII=False)
+    service = Service(settings, EvaluatorPool(settings.evaluators), AnswerCache(settings.cache_bytes),
+                      LiveStore(settings.var), saved_query_files.load_all(settings.queries))
+    app.extensions["ckg"] = service
+    app.jinja_env.globals.update(local_href=linked_data.local_href, compact=linked_data.compact)
+
+    _register_errors(app, settings)
+    _register_cors(app, settings)
+    _register_routes(app, service)
+    return app
+
+
+def _register_errors(app: Flask, settings: Settings) -> None:
+    def plain(status: int, title: str, message: str, headers: dict | None = None) -> Response:
+        response = Response(f"{status} {title}: {message}\n", status=status, content_type="text/plain; charset=utf-8")
+        response.headers.update(headers or {})
+        return response
+
+    @app.errorhandler(HttpError)
+    def _http_error(error: HttpError):
+        return plain(error.status, error.title, error.message, error.headers)
+
+    @app.errorhandler(HTTPException)
+    def _werkzeug_error(error: HTTPException):
+        headers = {"Allow": ", ".join(error.valid_methods)} if getattr(error, "valid_methods", None) else {}
+        message = error.description or error.name
+        if error.code == 405:
+            message = f"{request.method} is not allowed here; this server is read-only"
+        return plain(error.code or 500, error.name, message, headers)
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception):
+        log.exception("unexpected error on %s %s", request.method, request.path)
+        return plain(500, "Internal Server Error", "the server failed to answer; the error is in its log")
+
+
+def _register_cors(app: Flask, settings: Settings) -> None:
+    exposed = "ETag, Last-Modified, Result-Rows, Result-Row-Limit, Result-Truncated, Graph-Build"
+
+    @app.after_request
+    def _cors(response: Response) -> Response:
+        if settings.cors:
+            response.headers["Access-Control-Allow-Origin"] = "*"
+            response.headers["Access-Control-Expose-Headers"] = exposed
+            if request.method == "OPTIONS":
+                response.headers["Access-Control-Allow-Methods"] = "GET, HEAD, POST, OPTIONS"
+                response.headers["Access-Control-Allow-Headers"] = "Accept, Content-Type, If-None-Match, If-Modified-Since"
+                response.headers["Access-Control-Max-Age"] = "86400"
+        return response
+
+
+def _register_routes(app: Flask, service: Service) -> None:
+    settings = service.settings
+
+    @app.get("/health")
+    def health():
+        info = service.live.snapshot()
+        body = {"status": "ok", "build_id": info.build_id, "built_at": info.built_at, "quads": info.quads}
+        return Response(json.dumps(body), content_type="application/json", headers={"Cache-Control": "no-store"})
+
+    @app.route("/sparql", methods=["GET", "HEAD", "POST"])
+    def sparql():
+        query_request = protocol.read_query_request(request.environ, settings.max_body_bytes)
+        if query_request is None:
+            return _service_description_or_page()
+        shape = guard.inspect(query_request.query)
+        choice = choose_formats()
+        fmt = require_format(choice, shape.is_graph)
+        info = service.live.snapshot()
+        job = Job(
+            store=str(info.store_path),
+            query=query_request.query,
+            result_format=choice.results.name if choice.results else None,
+            graph_format=choice.graph.rdf_name if choice.graph else None,
+            row_cap=settings.row_limit,
+            # A query's own FROM clauses define its dataset; pyoxigraph's union flag would override them.
+            union_default_graph=not shape.has_dataset_clause,
+            default_graphs=query_request.default_graphs if query_request.has_dataset else None,
+            named_graphs=query_request.named_graphs if query_request.has_dataset else None,
+        )
+        etag = etag_for(info, "sparql", job_key(job)[1:], fmt.name)
+        return not_modified(info, etag) or answer_response(info, service.answer(job), etag, settings.row_limit)
+
+    def _service_description_or_page():
+        choice = choose_formats(offer_html=True)
+        if choice.html:
+            return index()
+        fmt = require_format(choice, graph=True)
+        info = service.live.snapshot()
+        endpoint = request.base_url
+        etag = etag_for(info, "service-description", endpoint, fmt.name)
+        cached = not_modified(info, etag)
+        if cached:
+            return cached
+        key = ("service-description", info.build_id, endpoint, fmt.name)
+        body = service.cache.lookup(key)
+        if body is None:
+            body = ox.serialize(service_description(endpoint, info), format=fmt.rdf_format,
+                                **({"prefixes": SD_PREFIXES} if fmt.rdf_name in ("TURTLE", "TRIG") else {}))
+            service.cache.put(key, body, len(body))
+        response = Response(body, content_type=fmt.content_type)
+        response.headers.update(validators(info, etag))
+        response.headers["Vary"] = "Accept"
+        return response
+
+    @app.get("/")
+    def index():
+        info = service.live.snapshot()
+        etag = etag_for(info, "index", request.full_path, [q.text for q in service.saved.values()])
+        cached = not_modified(info, etag)
+        if cached:
+            return cached
+        saved = [saved_query_json(q) for q in service.saved.values()]
+        html = render_template("index.html", info=info, saved=saved, timeline_query=MEETINGS_TIMELINE,
+                               base=BASE, initial_query=request.args.get("query", ""),
+                               initial_saved=request.args.get("saved", ""), row_limit=settings.row_limit,
+                               formats=[(f.name, f.media_type) for f in (*RESULT_FORMATS, *GRAPH_FORMATS)])
+        return _html(html, info, etag)
+
+    @app.get("/queries")
+    @app.get("/queries.json")
+    def saved_query_list():
+        info = service.live.snapshot()
+        as_json = request.path.endswith(".json") or not choose_formats(offer_html=True).html
+        etag = etag_for(info, "queries", as_json, [q.text for q in service.saved.values()])
+        cached = not_modified(info, etag)
+        if cached:
+            return cached
+        listing = [saved_query_json(q) for q in service.saved.values()]
+        if as_json:
+            response = Response(json.dumps({"queries": listing}, ensure_ascii=False, indent=1),
+                                content_type="application/json; charset=utf-8")
+            response.headers.update(validators(info, etag))
+            response.headers["Vary"] = "Accept"
+            return response
+        return _html(render_template("queries.html", info=info, queries=listing), info, etag)
+
+    @app.get("/queries/<name>.rq")
+    def saved_query_text(name: str):
+        saved = _saved(name)
+        return Response(saved.text, content_type="application/sparql-query; charset=utf-8")
+
+    @app.get("/queries/<name>")
+    def saved_query_run(name: str):
+        saved = _saved(name)
+        values = {k: v for k, v in request.args.items() if k != "format"}
+        for key in request.args:
+            if len(request.args.getlist(key)) > 1:
+                raise BadParameter(f"parameter {key} is given more than once")
+        try:
+            substitutions = {var.value: term for var, term in saved.substitutions(values).items()}
+        except saved_query_files.SavedQueryError as error:
+            raise BadParameter(str(error)) from None
+        shape = guard.inspect(saved.text)
+        choice = choose_formats(offer_html=True)
+        info = service.live.snapshot()
+        if choice.html:
+            job = Job(str(info.store_path), saved.text, "json", "TURTLE", settings.row_limit,
+                      union_default_graph=not shape.has_dataset_clause, substitutions=substitutions)
+        else:
+            fmt = require_format(choice, shape.is_graph)
+            job = Job(str(info.store_path), saved.text, choice.results.name if choice.results else None,
+                      choice.graph.rdf_name if choice.graph else None, settings.row_limit,
+                      union_default_graph=not shape.has_dataset_clause, substitutions=substitutions)
+        etag = etag_for(info, "saved", name, job_key(job)[1:], "html" if choice.html else fmt.name)
+        cached = not_modified(info, etag)
+        if cached:
+            return cached
+        answer = service.answer(job)
+        if not choice.html:
+            return answer_response(info, answer, etag, settings.row_limit)
+        table = json.loads(answer.body) if answer.kind == "results" else None
+        links = {f.name: saved_query_url(name, values, f.name)
+                 for f in (GRAPH_FORMATS if shape.is_graph else RESULT_FORMATS)}
+        html = render_template("query.html", info=info, query=saved_query_json(saved), values=values,
+                               table=table, graph_text=answer.body.decode("utf-8") if table is None else None,
+                               answer=answer, links=links, row_limit=settings.row_limit)
+        response = _html(html, info, etag)
+        response.headers["Result-Rows"] = str(answer.rows)
+        response.headers["Result-Truncated"] = "true" if answer.truncated else "false"
+        return response
+
+    def _saved(name: str):
+        saved = service.saved.get(name)
+        if saved is None:
+            known = ", ".join(service.saved) or "none"
+            raise NotFound(f"no saved query named {name!r}; known: {known}")
+        return saved
+
+    @app.get("/id/<path:rest>")
+    def entity(rest: str):
+        return _resource("id/" + rest)
+
+    @app.get("/article/<path:rest>")
+    def article(rest: str):
+        return _resource("article/" + rest)
+
+    def _resource(path: str):
+        iri = linked_data.resource_iri(path)
+        choice = choose_formats(offer_html=True)
+        info = service.live.snapshot()
+        node = ox.NamedNode(iri)
+        if not choice.html:
+            fmt = require_format(choice, graph=True)
+            job = Job(str(info.store_path), linked_data.DESCRIPTION, None, fmt.rdf_name, settings.row_limit,
+                      substitutions={"resource": node}, prefixes=linked_data.PREFIXES)
+            etag = etag_for(info, "resource", iri, fmt.name)
+            cached = not_modified(info, etag)
+            if cached:
+                return cached
+            answer = service.answer(job)
+            if answer.rows == 0:
+                raise NotFound(f"the graph says nothing about <{iri}>")
+            return answer_response(info, answer, etag, settings.row_limit)
+        etag = etag_for(info, "resource", iri, "html")
+        cached = not_modified(info, etag)
+        if cached:
+            return cached
+        facts = service.select(info, linked_data.FACTS, resource=node)
+        incoming = service.select(info, linked_data.INCOMING, resource=node)
+        mentions = service.select(info, linked_data.MENTIONS, resource=node)
+        has_text = any(r["p"]["value"] == linked_data.SCHEMA_TEXT for r in facts)
+        article_mentions = service.select(info, linked_data.ARTICLE_MENTIONS, resource=node) if has_text else None
+        page = linked_data.build_page(iri, facts, incoming, mentions, article_mentions)
+        if not page.found:
+            html = render_template("not_found.html", info=info, iri=iri)
+            return Response(html, status=404, content_type="text/html; charset=utf-8")
+        links = {f.name: f"{request.path}?format={f.name}" for f in GRAPH_FORMATS}
+        return _html(render_template("resource.html", info=info, page=page, links=links), info, etag)
+
+    def _html(html: str, info: StoreInfo, etag: str) -> Response:
+        response = Response(html, content_type="text/html; charset=utf-8")
+        response.headers.update(validators(info, etag))
+        response.headers["Vary"] = "Accept"
+        return response
+
+
+def saved_query_json(saved) -> dict:
+    return {
+        "name": saved.name,
+        "title": saved.title,
+        "description": saved.description,
+        "params": [{"name": p.name, "kind": p.kind, "description": p.description, "default": p.default}
+                   for p in saved.params],
+        "sparql": saved.text,
+        "url": f"/queries/{saved.name}",
+    }
+
+
+def saved_query_url(name: str, values: dict, format_name: str) -> str:
+    return f"/queries/{name}?" + urlencode({**values, "format": format_name})
+
+
+# --- the service description ------------------------------------------------------------------
+
+SD = "http://www.w3.org/ns/sparql-service-description#"
+FORMATS_NS = "http://www.w3.org/ns/formats/"
+VOID = "http://rdfs.org/ns/void#"
+SD_PREFIXES = {"sd": SD, "void": VOID, "dcterms": "http://purl.org/dc/terms/", "formats": FORMATS_NS}
+_FORMAT_IRIS = ("SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV", "SPARQL_Results_TSV",
+                "Turtle", "N-Triples", "JSON-LD", "RDF_XML", "TriG", "N-Quads")
+
+
+def service_description(endpoint: str, info: StoreInfo) -> list[ox.Triple]:
+    """What the endpoint is (SPARQL 1.1 Service Description), including that its default graph is the
+    union of the named graphs, and which named graphs there are with their sizes."""
+    nn, lit = ox.NamedNode, ox.Literal
+    a = nn("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+    service, dataset, default = nn(endpoint), ox.BlankNode("dataset"), ox.BlankNode("default")
+    integer = nn("http://www.w3.org/2001/XMLSchema#integer")
+    triples = [
+        ox.Triple(service, a, nn(SD + "Service")),
+        ox.Triple(service, nn(SD + "endpoint"), service),
+        ox.Triple(service, nn(SD + "supportedLanguage"), nn(SD + "SPARQL11Query")),
+        ox.Triple(service, nn(SD + "feature"), nn(SD + "UnionDefaultGraph")),
+        ox.Triple(service, nn("http://purl.org/dc/terms/description"), lit(
+            "Read-only SPARQL 1.1 endpoint of coalition-kg. The default graph is the union of all named "
+            "graphs (one per article, plus curation, ontology and inferred). SERVICE, LOAD and SPARQL Update "
+            "are refused.", language="en")),
+        ox.Triple(service, nn(SD + "defaultDataset"), dataset),
+        ox.Triple(dataset, a, nn(SD + "Dataset")),
+        ox.Triple(dataset, nn(SD + "defaultGraph"), default),
+        ox.Triple(default, a, nn(SD + "Graph")),
+        ox.Triple(default, nn(VOID + "triples"), lit(str(info.quads), datatype=integer)),
+    ]
+    triples += [ox.Triple(service, nn(SD + "resultFormat"), nn(FORMATS_NS + name)) for name in _FORMAT_IRIS]
+    for index, (name, count) in enumerate(info.graphs.items()):
+        if not name:
+            continue
+        named, graph = ox.BlankNode(f"named{index}"), ox.BlankNode(f"graph{index}")
+        triples += [
+            ox.Triple(dataset, nn(SD + "namedGraph"), named),
+            ox.Triple(named, a, nn(SD + "NamedGraph")),
+            ox.Triple(named, nn(SD + "name"), nn(name)),
+            ox.Triple(named, nn(SD + "graph"), graph),
+            ox.Triple(graph, a, nn(SD + "Graph")),
+            ox.Triple(graph, nn(VOID + "triples"), lit(str(count), datatype=integer)),
+        ]
+    return triples
+
+
+# The query page's timeline of meetings: every dated meeting, whatever its kind, with its city.
+MEETINGS_TIMELINE = """PREFIX ckg: <https://w3id.org/coalition-kg/ontology#>
+PREFIX schema: <http://schema.org/>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+SELECT ?meeting (SAMPLE(?en) AS ?label) (SAMPLE(?ar) AS ?label_ar) (MIN(?from) AS ?start) (MAX(?to) AS ?end)
+       (SAMPLE(?city) AS ?place) WHERE {
+  ?meeting a ckg:Meeting ; schema:startDate ?from .
+  OPTIONAL { ?meeting schema:endDate ?to }
+  OPTIONAL { ?meeting rdfs:label ?en FILTER(langMatches(lang(?en), "en")) }
+  OPTIONAL { ?meeting rdfs:label ?ar FILTER(langMatches(lang(?ar), "ar")) }
+  OPTIONAL { ?meeting schema:location/rdfs:label ?city FILTER(langMatches(lang(?city), "en")) }
+} GROUP BY ?meeting ORDER BY ?start"""

@@ -1,0 +1,238 @@
+"""Entity pages: what the graph says about one resource, gathered for HTML and for RDF clients.
+
+The graph's IRIs live under https://w3id.org/coalition-kg/ while the server runs wherever it runs, so
+a resource BASE + "id/morocco" is served at /id/morocco, and every link to such an IRI in a page points
+to the local path. The resource's IRI reaches the queries as a substitution, never as text pasted
+into them (pyoxigraph only substitutes projected variables, hence ?resource in every SELECT).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from coalition_kg.project import BASE, ONTOLOGY
+
+# The paths that dereference: the IRI's path under BASE is the URL's path here.
+LOCAL_ROOTS = ("id/", "article/")
+
+PREFIXES = {
+    "ckg": ONTOLOGY,
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+    "owl": "http://www.w3.org/2002/07/owl#",
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "schema": "http://schema.org/",
+    "prov": "http://www.w3.org/ns/prov#",
+    "oa": "http://www.w3.org/ns/oa#",
+    "dcterms": "http://purl.org/dc/terms/",
+    "org": "http://www.w3.org/ns/org#",
+    "foaf": "http://xmlns.com/foaf/0.1/",
+    "wd": "http://www.wikidata.org/entity/",
+    "id": BASE + "id/",
+    "article": BASE + "article/",
+    "graph": BASE + "graph/",
+}
+
+_PROLOGUE = "".join(f"PREFIX {name}: <{iri}>\n" for name, iri in PREFIXES.items())
+
+FACTS = _PROLOGUE + """SELECT ?resource ?p ?o (SAMPLE(?en) AS ?o_en) (SAMPLE(?ar) AS ?o_ar) (SAMPLE(?pl) AS ?p_label) WHERE {
+  ?resource ?p ?o .
+  OPTIONAL { ?o rdfs:label ?en FILTER(langMatches(lang(?en), "en")) }
+  OPTIONAL { ?o rdfs:label ?ar FILTER(langMatches(lang(?ar), "ar")) }
+  OPTIONAL { ?p rdfs:label ?pl FILTER(langMatches(lang(?pl), "en")) }
+} GROUP BY ?resource ?p ?o ORDER BY ?p ?o"""
+
+# Annotations and sentences point at resources by the thousand; they are shown as sentences instead.
+INCOMING = _PROLOGUE + """SELECT ?resource ?s ?p (SAMPLE(?en) AS ?s_en) (SAMPLE(?ar) AS ?s_ar) (SAMPLE(?pl) AS ?p_label) WHERE {
+  ?s ?p ?resource .
+  FILTER(?p NOT IN (oa:hasBody, oa:hasSource, schema:isPartOf, ckg:inSentence, oa:hasTarget))
+  OPTIONAL { ?s rdfs:label ?en FILTER(langMatches(lang(?en), "en")) }
+  OPTIONAL { ?s rdfs:label ?ar FILTER(langMatches(lang(?ar), "ar")) }
+  OPTIONAL { ?p rdfs:label ?pl FILTER(langMatches(lang(?pl), "en")) }
+} GROUP BY ?resource ?s ?p ORDER BY ?p ?s LIMIT 500"""
+
+MENTIONS = _PROLOGUE + """SELECT ?resource ?sentence ?text ?sentence_start ?mention_start ?mention_end ?article ?index
+       (SAMPLE(?aen) AS ?article_en) (SAMPLE(?aar) AS ?article_ar) WHERE {
+  ?mention oa:hasBody ?resource ; ckg:inSentence ?sentence ; oa:hasTarget ?target .
+  ?target oa:hasSelector ?selector .
+  ?selector oa:start ?mention_start ; oa:end ?mention_end .
+  ?sentence rdf:value ?text ; ckg:start ?sentence_start ; schema:isPartOf ?article .
+  OPTIONAL { ?sentence ckg:index ?index }
+  OPTIONAL { ?article rdfs:label ?aen FILTER(langMatches(lang(?aen), "en")) }
+  OPTIONAL { ?article rdfs:label ?aar FILTER(langMatches(lang(?aar), "ar")) }
+} GROUP BY ?resource ?sentence ?text ?sentence_start ?mention_start ?mention_end ?article ?index
+  ORDER BY ?article ?index ?mention_start"""
+
+ARTICLE_MENTIONS = _PROLOGUE + """SELECT ?resource ?mention_start ?mention_end ?body (SAMPLE(?en) AS ?body_en) WHERE {
+  ?mention oa:hasTarget ?target ; oa:hasBody ?body .
+  ?target oa:hasSource ?resource ; oa:hasSelector ?selector .
+  ?selector oa:start ?mention_start ; oa:end ?mention_end .
+  OPTIONAL { ?body rdfs:label ?en FILTER(langMatches(lang(?en), "en")) }
+} GROUP BY ?resource ?mention_start ?mention_end ?body ORDER BY ?mention_start"""
+
+# What an RDF client gets: the resource's own triples and the labels of what they point to.
+DESCRIPTION = _PROLOGUE + """CONSTRUCT { ?resource ?p ?o . ?o rdfs:label ?label } WHERE {
+  ?resource ?p ?o .
+  OPTIONAL { ?o rdfs:label ?label }
+}"""
+
+
+def resource_iri(path: str) -> str:
+    return BASE + path
+
+
+def local_href(iri: str) -> str:
+    """Where a page for this IRI is: here for the graph's own resources, the IRI itself otherwise."""
+    if iri.startswith(BASE):
+        rest = iri[len(BASE):]
+        if rest.startswith(LOCAL_ROOTS):
+            return "/" + rest
+    return iri
+
+
+def compact(iri: str) -> str:
+    best = None
+    for name, namespace in PREFIXES.items():
+        if iri.startswith(namespace) and (best is None or len(namespace) > len(PREFIXES[best])):
+            best = name
+    return f"{best}:{iri[len(PREFIXES[best]):]}" if best else iri
+
+
+def _value(binding: dict | None) -> str | None:
+    return None if binding is None else binding["value"]
+
+
+def _int(binding: dict | None) -> int | None:
+    try:
+        return int(binding["value"]) if binding else None
+    except ValueError:
+        return None
+
+
+@dataclass
+class Term:
+    """A term as a page shows it: text, a link if it has one, its language, a second-language label."""
+
+    text: str
+    href: str | None = None
+    lang: str | None = None
+    label_ar: str | None = None
+    title: str | None = None  # the full IRI, shown on hover
+
+    @classmethod
+    def of(cls, binding: dict, label_en: dict | None = None, label_ar: dict | None = None) -> "Term":
+        if binding["type"] == "uri":
+            iri = binding["value"]
+            return cls(_value(label_en) or compact(iri), local_href(iri), None, _value(label_ar), iri)
+        if binding["type"] == "bnode":
+            return cls("_:" + binding["value"])
+        datatype = binding.get("datatype")
+        return cls(binding["value"], None, binding.get("xml:lang"), None, compact(datatype) if datatype else None)
+
+
+@dataclass
+class Fact:
+    predicate: Term
+    value: Term
+
+
+@dataclass
+class Sentence:
+    article: Term
+    index: int | None
+    pieces: list[tuple[str, bool]]  # the sentence's text, cut where mentions start and end
+
+
+@dataclass
+class ResourcePage:
+    iri: str
+    label_en: str | None = None
+    label_ar: str | None = None
+    alt_labels: list[str] = field(default_factory=list)
+    types: list[Term] = field(default_factory=list)
+    facts: list[Fact] = field(default_factory=list)
+    incoming: list[Fact] = field(default_factory=list)
+    sentences: list[Sentence] = field(default_factory=list)
+    article_text: list[tuple[str, Term | None]] | None = None
+
+    @property
+    def found(self) -> bool:
+        return bool(self.facts or self.incoming or self.sentences)
+
+
+RDF_TYPE = PREFIXES["rdf"] + "type"
+RDFS_LABEL = PREFIXES["rdfs"] + "label"
+ALT_LABEL = PREFIXES["skos"] + "altLabel"
+SCHEMA_TEXT = PREFIXES["schema"] + "text"
+
+
+def highlight(text: str, spans: list[tuple[int, int]]) -> list[tuple[str, bool]]:
+    """Cut `text` into plain and marked pieces; overlapping spans merge into one mark."""
+    pieces, cursor = [], 0
+    for start, end in sorted(spans):
+        start, end = max(start, cursor), min(end, len(text))
+        if start >= end:
+            continue
+        if start > cursor:
+            pieces.append((text[cursor:start], False))
+        pieces.append((text[start:end], True))
+        cursor = end
+    if cursor < len(text):
+        pieces.append((text[cursor:], False))
+    return pieces
+
+
+def build_page(iri: str, facts: list[dict], incoming: list[dict], mentions: list[dict],
+               article_mentions: list[dict] | None) -> ResourcePage:
+    page = ResourcePage(iri)
+    article_text = None
+    for row in facts:
+        predicate, value = row["p"]["value"], row["o"]
+        if predicate == RDFS_LABEL and value.get("xml:lang", "").startswith("en") and not page.label_en:
+            page.label_en = value["value"]
+        elif predicate == RDFS_LABEL and value.get("xml:lang", "").startswith("ar") and not page.label_ar:
+            page.label_ar = value["value"]
+        elif predicate == ALT_LABEL and value["type"] == "literal":
+            page.alt_labels.append(value["value"])
+        elif predicate == RDF_TYPE:
+            page.types.append(Term.of(value, row.get("o_en"), row.get("o_ar")))
+            continue
+        if predicate == SCHEMA_TEXT and value["type"] == "literal":
+            article_text = value["value"]
+            continue  # shown whole, with its mentions marked, below the facts
+        page.facts.append(Fact(Term.of(row["p"], row.get("p_label")), Term.of(value, row.get("o_en"), row.get("o_ar"))))
+    for row in incoming:
+        page.incoming.append(Fact(Term.of(row["p"], row.get("p_label")), Term.of(row["s"], row.get("s_en"), row.get("s_ar"))))
+
+    by_sentence: dict[str, tuple[dict, list]] = {}
+    for row in mentions:
+        key = row["sentence"]["value"]
+        first, spans = by_sentence.setdefault(key, (row, []))
+        offset = _int(row["sentence_start"]) or 0
+        start, end = _int(row["mention_start"]), _int(row["mention_end"])
+        if start is not None and end is not None:
+            spans.append((start - offset, end - offset))
+    for row, spans in by_sentence.values():
+        article = Term.of(row["article"], row.get("article_en"), row.get("article_ar"))
+        page.sentences.append(Sentence(article, _int(row.get("index")), highlight(row["text"]["value"], spans)))
+
+    if article_text is not None:
+        page.article_text = _mark_article(article_text, article_mentions or [])
+    return page
+
+
+def _mark_article(text: str, mentions: list[dict]) -> list[tuple[str, Term | None]]:
+    """The article's text with each mention linked to what it refers to (first one wins on overlap)."""
+    pieces, cursor = [], 0
+    for row in mentions:
+        start, end = _int(row["mention_start"]), _int(row["mention_end"])
+        if start is None or end is None or start < cursor or end > len(text) or start >= end:
+            continue
+        if start > cursor:
+            pieces.append((text[cursor:start], None))
+        pieces.append((text[start:end], Term.of(row["body"], row.get("body_en"))))
+        cursor = end
+    if cursor < len(text):
+        pieces.append((text[cursor:], None))
+    return pieces

@@ -1,0 +1,113 @@
+"""The query page and an entity page in a real headless Chromium (Debian's), driven by Playwright.
+
+Screenshots go to tests/artifacts/ so that a person can look at what the tests saw.
+"""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not shutil.which("chromium"):
+        pytest.fail("Debian's chromium is not installed: apt-get install -y chromium chromium-driver")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, server):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
+    page = context.new_page()
+    errors, outside = [], []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    # No CDN and no network: every request the page makes goes to the server under test.
+    page.on("request", lambda request: None if request.url.startswith(server.url) else outside.append(request.url))
+    yield page
+    context.close()
+    assert errors == [], f"JavaScript errors: {errors}"
+    assert outside == [], f"requests outside the server: {outside}"
+
+
+def test_query_page_timeline_saved_query_and_table(page, server, artifacts):
+    page.goto(server.url + "/")
+    timeline = page.locator("#meetings-timeline svg")
+    timeline.wait_for()
+    text = timeline.text_content()
+    assert "Skhirat" in text and "Riyadh" in text and "Marrakesh" in text
+    assert "2022-05-11" in text and "2023-03-01 – 2023-03-02" in text
+    assert page.locator("#meetings-timeline svg .event").count() >= 8
+
+    page.select_option("#saved-select", "co-chairs")
+    assert "coChairOf" in page.input_value("#query-text")
+    page.click("#run-button")
+    page.locator("#result-table table tbody tr").first.wait_for()
+    rows = page.locator("#result-table tbody tr")
+    assert rows.count() == 4
+    labels = {rows.nth(i).locator("td").nth(2).inner_text() for i in range(4)}
+    assert labels == {"Morocco", "United States", "Italy", "Niger"}
+    arabic = page.locator("#result-table td[dir=rtl]").first
+    assert arabic.evaluate("cell => getComputedStyle(cell).direction") == "rtl"
+    assert page.locator("#result-table a[href='/id/morocco']").count() == 1
+    csv_link = page.locator("#downloads a", has_text="csv")
+    assert csv_link.get_attribute("href") == "/queries/co-chairs?group=africa-focus-group&format=csv"
+    page.screenshot(path=str(artifacts / "query-page.png"), full_page=True)
+
+
+def test_written_query_as_timeline(page, server, artifacts):
+    page.goto(server.url + "/")
+    page.locator("#meetings-timeline svg").wait_for()
+    page.fill("#query-text", """PREFIX schema: <http://schema.org/>
+PREFIX ckg: <https://w3id.org/coalition-kg/ontology#>
+SELECT DISTINCT ?meeting ?start ?end WHERE { ?meeting a ckg:MinisterialMeeting ; schema:startDate ?start
+  OPTIONAL { ?meeting schema:endDate ?end } } ORDER BY ?start""")
+    page.keyboard.press("Control+Enter")
+    page.locator("#result-table tbody tr").first.wait_for()
+    assert page.locator("#result-table tbody tr").count() == 4  # Brussels 2018, Rome 2021, Marrakesh 2022, Riyadh 2023
+    page.click("#tab-timeline")
+    events = page.locator("#result-timeline svg .event")
+    assert events.count() == 4
+    assert "2022-05-11" in page.locator("#result-timeline svg").text_content()
+    page.screenshot(path=str(artifacts / "query-timeline.png"), full_page=True)
+
+
+def test_query_error_is_shown(page, server):
+    page.goto(server.url + "/")
+    page.fill("#query-text", "SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }")
+    page.click("#run-button")
+    page.wait_for_function("document.getElementById('status').textContent.includes('403')")
+
+
+def test_follow_an_iri_to_its_entity_page(page, server, artifacts):
+    page.goto(server.url + "/?saved=co-chairs")
+    page.locator("#result-table a[href='/id/niger']").click()
+    page.wait_for_url("**/id/niger")
+    assert page.locator("h1[lang=en]").inner_text() == "Niger"
+    assert page.locator("h1[lang=ar]").inner_text() == "النيجر"
+    assert page.locator("h1[lang=ar]").evaluate("h => getComputedStyle(h).direction") == "rtl"
+    marks = page.locator(".sentences mark")
+    assert marks.count() >= 1
+    quote = page.locator(".sentences blockquote").first
+    assert quote.evaluate("q => getComputedStyle(q).direction") == "rtl"
+    assert marks.first.evaluate("m => getComputedStyle(m).backgroundColor") != "rgba(0, 0, 0, 0)"
+    page.screenshot(path=str(artifacts / "entity-niger.png"), full_page=True)
+
+
+def test_meeting_page(page, server, artifacts):
+    page.goto(server.url + "/id/marrakesh-ministerial-2022")
+    assert "Marrakesh" in page.locator("h1[lang=en]").inner_text()
+    assert page.locator("table.facts").first.locator("a[href='/id/morocco']").count() >= 1
+    page.locator(".sentences .source a[href='/article/004_9eb9693275b328fe']").first.click()
+    page.wait_for_url("**/article/004_9eb9693275b328fe")
+    assert page.locator(".article-text a.mention").count() > 5
+    page.screenshot(path=str(artifacts / "article-004.png"), full_page=True)

@@ -1,0 +1,68 @@
+"""Entity pages: every graph IRI dereferences to HTML for people and RDF for programs."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import rdflib
+
+from .conftest import entity
+
+BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+
+
+def test_html_has_both_labels_facts_and_sentences(server):
+    response = server.get("/id/marrakesh-ministerial-2022", headers=BROWSER)
+    assert response.status_code == 200
+    page = response.text
+    assert "9th ministerial meeting of the Global Coalition, Marrakesh, May 2022" in page
+    assert re.search(r'<h1 class="ar" lang="ar" dir="rtl">[^<]*الاجتماع الوزاري', page)
+    assert "2022-05-11" in page
+    assert 'href="/id/morocco"' in page  # a fact links to the local page of its object
+    assert 'href="/id/marrakesh"' in page
+    marks = re.findall(r"<mark>([^<]+)</mark>", page)
+    assert marks and any("مراكش" in m or "الاجتماع" in m for m in marks)
+    assert 'href="/article/004_9eb9693275b328fe"' in page
+
+
+def test_mark_is_exactly_the_mention(server):
+    page = server.get("/id/niger", headers=BROWSER).text
+    marks = set(re.findall(r"<mark>([^<]+)</mark>", page))
+    assert marks and all("النيجر" in m or "نيامي" in m or "Niger" in m for m in marks), marks
+
+
+def test_article_page_shows_text_with_linked_mentions(server):
+    page = server.get("/article/004_9eb9693275b328fe", headers=BROWSER).text
+    assert "اختتام أعمال الاجتماع الوزاري للتحالف العالمي ضد داعش في مراكش" in page
+    assert re.search(r'<a class="mention" href="/id/marrakesh"[^>]*>مراكش</a>', page)
+
+
+@pytest.mark.parametrize("accept, rdflib_format", [("text/turtle", "turtle"), ("application/ld+json", "json-ld"),
+                                                   ("application/n-triples", "nt"), ("application/rdf+xml", "xml")])
+def test_rdf_description(server, accept, rdflib_format):
+    response = server.get("/id/niamey-plenary-2023", headers={"Accept": accept})
+    assert response.headers["Content-Type"].startswith(accept)
+    graph = rdflib.Graph().parse(data=response.text, format=rdflib_format)
+    me = rdflib.URIRef(entity("niamey-plenary-2023"))
+    assert {str(o) for o in graph.objects(me, rdflib.URIRef("http://schema.org/startDate"))} == {"2023-03-01"}
+    assert {str(o) for o in graph.objects(me, rdflib.URIRef("http://schema.org/endDate"))} == {"2023-03-02"}
+
+
+def test_format_parameter_on_entities(server):
+    response = server.get("/id/morocco", params={"format": "ttl"}, headers=BROWSER)
+    assert response.headers["Content-Type"].startswith("text/turtle")
+
+
+def test_unknown_entity_is_404(server):
+    assert server.get("/id/atlantis", headers=BROWSER).status_code == 404
+    assert server.get("/id/atlantis", headers={"Accept": "text/turtle"}).status_code == 404
+
+
+def test_sentence_resources_dereference(server):
+    response = server.get("/article/004_9eb9693275b328fe/s1", headers={"Accept": "text/turtle"})
+    assert response.status_code == 200
+    graph = rdflib.Graph().parse(data=response.text, format="turtle")
+    assert (rdflib.URIRef("https://w3id.org/coalition-kg/article/004_9eb9693275b328fe/s1"),
+            rdflib.URIRef("http://schema.org/isPartOf"),
+            rdflib.URIRef("https://w3id.org/coalition-kg/article/004_9eb9693275b328fe")) in graph

@@ -1,0 +1,68 @@
+"""Time and row limits: a long query is stopped and the server keeps answering; big answers are cut."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from .conftest import QUERY_TIMEOUT, ROW_LIMIT
+
+# Four-way cross product of ~10,000 triples: about 10^16 rows, far beyond any time limit.
+ENDLESS = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+SMALL = "ASK { <https://w3id.org/coalition-kg/id/morocco> ?p ?o }"
+
+
+def test_time_limit_stops_the_query_and_others_are_served(server):
+    outcome = {}
+
+    def slow():
+        started = time.monotonic()
+        response = server.sparql(ENDLESS)
+        outcome.update(status=response.status_code, text=response.text, took=time.monotonic() - started)
+
+    thread = threading.Thread(target=slow)
+    thread.start()
+    time.sleep(0.3)
+    # While the long query runs, other clients are answered at once.
+    during = []
+    for _ in range(5):
+        started = time.monotonic()
+        response = server.sparql(SMALL)
+        during.append((response.status_code, response.json()["boolean"], time.monotonic() - started))
+    assert thread.is_alive(), "the endless query finished early: the test proves nothing"
+    thread.join(timeout=QUERY_TIMEOUT + 20)
+    assert all(status == 200 and value is True for status, value, _ in during)
+    assert max(took for *_, took in during) < QUERY_TIMEOUT
+    assert outcome["status"] == 503
+    assert "time limit" in outcome["text"]
+    assert QUERY_TIMEOUT <= outcome["took"] < QUERY_TIMEOUT + 5
+
+
+def test_server_answers_after_timeouts(server):
+    for _ in range(2):
+        assert server.sparql(ENDLESS).status_code == 503
+    # Every worker thread's evaluator may have been replaced: all of them must still answer.
+    for _ in range(12):
+        response = server.sparql(SMALL)
+        assert response.status_code == 200 and response.json()["boolean"] is True
+
+
+def test_row_cap_truncates_and_says_so(server):
+    response = server.sparql("SELECT ?s ?p ?o WHERE { ?s ?p ?o }")
+    assert response.status_code == 200
+    assert len(response.json()["results"]["bindings"]) == ROW_LIMIT
+    assert response.headers["Result-Truncated"] == "true"
+    assert response.headers["Result-Row-Limit"] == str(ROW_LIMIT)
+
+
+def test_row_cap_on_graphs(server):
+    response = server.sparql("CONSTRUCT WHERE { ?s ?p ?o }", accept="application/n-triples")
+    assert len(response.text.strip().splitlines()) == ROW_LIMIT
+    assert response.headers["Result-Truncated"] == "true"
+
+
+def test_answer_under_the_cap_is_not_truncated(server):
+    response = server.sparql(f"SELECT ?s WHERE {{ ?s ?p ?o }} LIMIT {ROW_LIMIT}")
+    assert len(response.json()["results"]["bindings"]) == ROW_LIMIT
+    assert response.headers["Result-Truncated"] == "false"
+    assert response.headers["Result-Rows"] == str(ROW_LIMIT)
