@@ -36,8 +36,10 @@ PREFIXES = {
 
 _PROLOGUE = "".join(f"PREFIX {name}: <{iri}>\n" for name, iri in PREFIXES.items())
 
-FACTS = _PROLOGUE + """SELECT ?resource ?p ?o (SAMPLE(?en) AS ?o_en) (SAMPLE(?ar) AS ?o_ar) (SAMPLE(?pl) AS ?p_label) WHERE {
-  ?resource ?p ?o .
+# Each fact comes with the graphs that hold it: the articles that state it, the curation, the closure.
+FACTS = _PROLOGUE + """SELECT ?resource ?p ?o (SAMPLE(?en) AS ?o_en) (SAMPLE(?ar) AS ?o_ar) (SAMPLE(?pl) AS ?p_label)
+       (GROUP_CONCAT(DISTINCT STR(?g); separator=" ") AS ?graphs) WHERE {
+  GRAPH ?g { ?resource ?p ?o }
   OPTIONAL { ?o rdfs:label ?en FILTER(langMatches(lang(?en), "en")) }
   OPTIONAL { ?o rdfs:label ?ar FILTER(langMatches(lang(?ar), "ar")) }
   OPTIONAL { ?p rdfs:label ?pl FILTER(langMatches(lang(?pl), "en")) }
@@ -135,6 +137,23 @@ class Term:
 class Fact:
     predicate: Term
     value: Term
+    sources: list[Term] = field(default_factory=list)  # where it is stated: articles, curation, inference
+
+
+GRAPH_NAMESPACE = BASE + "graph/"
+_SHARED_GRAPHS = {"curation": "curated", "inferred": "inferred", "ontology": "ontology"}
+
+
+def sources(graphs: dict | None) -> list[Term]:
+    """The graphs that hold a fact, as a page names them: each article (linked), curated, inferred."""
+    named = []
+    for iri in sorted((graphs or {}).get("value", "").split()):
+        name = iri[len(GRAPH_NAMESPACE):] if iri.startswith(GRAPH_NAMESPACE) else iri
+        if name in _SHARED_GRAPHS:
+            named.append(Term(_SHARED_GRAPHS[name], title=iri))
+        else:
+            named.append(Term(name.split("_", 1)[0], local_href(BASE + "article/" + name), title=iri))
+    return named
 
 
 @dataclass
@@ -201,7 +220,8 @@ def build_page(iri: str, facts: list[dict], incoming: list[dict], mentions: list
         if predicate == SCHEMA_TEXT and value["type"] == "literal":
             article_text = value["value"]
             continue  # shown whole, with its mentions marked, below the facts
-        page.facts.append(Fact(Term.of(row["p"], row.get("p_label")), Term.of(value, row.get("o_en"), row.get("o_ar"))))
+        page.facts.append(Fact(Term.of(row["p"], row.get("p_label")), Term.of(value, row.get("o_en"), row.get("o_ar")),
+                               sources(row.get("graphs"))))
     for row in incoming:
         page.incoming.append(Fact(Term.of(row["p"], row.get("p_label")), Term.of(row["s"], row.get("s_en"), row.get("s_ar"))))
 

@@ -66,3 +66,14 @@ def test_sentence_resources_dereference(server):
     assert (rdflib.URIRef("https://w3id.org/coalition-kg/article/004_9eb9693275b328fe/s1"),
             rdflib.URIRef("http://schema.org/isPartOf"),
             rdflib.URIRef("https://w3id.org/coalition-kg/article/004_9eb9693275b328fe")) in graph
+
+
+def test_each_fact_names_its_sources(server):
+    page = server.get("/id/rome-ministerial-2021", headers=BROWSER).text
+    rows = re.findall(r"<tr>(.*?)</tr>", page, flags=re.S)
+    stated = next(r for r in rows if "2021-06-28" in r and ">start date</a>" in r)
+    assert 'class="source-curated"' in stated and "source-article" not in stated  # a curated day, not stated
+    entailed = next(r for r in rows if "2021-06-28" in r and "schema:startDate" in r)
+    assert 'class="source-inferred"' in entailed and "source-curated" not in entailed
+    held = next(r for r in rows if 'href="/id/rome"' in r and "held in" in r)
+    assert '<a href="/article/002_ecb604b8a81b9122"' in held and ">002</a>" in held
