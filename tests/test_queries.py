@@ -25,7 +25,7 @@ def short(iri: str | None) -> str | None:
 def test_every_saved_query_has_a_header_and_a_test():
     assert set(QUERIES) == {
         "timeline", "skhirat-to-riyadh", "africa-focus-group", "coalition-size", "who-spoke-for-whom",
-        "entity-sentences", "repatriations", "commitments", "curated-knowledge"}
+        "entity-sentences", "repatriations", "commitments", "curated-knowledge", "entity-facts", "countries"}
     for saved in QUERIES.values():
         assert saved.title and len(saved.description) > 40
 
@@ -155,3 +155,28 @@ def test_parameters_are_checked():
         entity.substitutions({"who": "x"})
     with pytest.raises(SavedQueryError, match="expected an IRI or a registry id"):
         entity.substitutions({"entity": "<script>"})
+
+
+def test_entity_facts(graph_store):
+    rows = run(graph_store, "entity-facts")  # default: the Marrakesh ministerial
+    stated = {(r["relation"], short(r["object_en"]) if r["object_en"] else r["value"], r["source"]) for r in rows}
+    assert ("start date", "2022-05-11", "003_922b375491f8e4de.txt") in stated
+    assert ("end date", "2022-05-11", "004_9eb9693275b328fe.txt") in stated
+    assert ("convened by", "Nasser Bourita", "004_9eb9693275b328fe.txt") in stated
+    assert ("reaffirms", "9th ministerial meeting of the Global Coalition, Marrakesh, May 2022", "003_922b375491f8e4de.txt") in stated
+    bourita = next(r for r in rows if r["object_en"] == "Nasser Bourita")
+    assert "ناصر بوريطة" in bourita["words"] and "بدعوة مشتركة" in bourita["sentence"]
+    brussels = run(graph_store, "entity-facts", entity="brussels")
+    curated = [r for r in brussels if r["source"] == "curation"]
+    assert {r["object_en"] for r in curated} == {"Belgium", "Brussels"} and all(r["reason"] for r in curated)
+    assert brussels[-1]["source"] == "curation"  # the articles' statements come first
+
+
+def test_countries(graph_store):
+    rows = {short(r["country"]): r for r in run(graph_store, "countries")}
+    morocco = rows["morocco"]
+    assert (morocco["mentions"], morocco["articles"], morocco["hosted"], morocco["co_chaired"], morocco["co_chairs_groups"]) == (
+        "17", "3", "2", "1", "1")
+    assert rows["uzbekistan"]["repatriations"] == "2" and rows["kazakhstan"]["repatriations"] == "1"
+    assert rows["belgium"]["mentions"] == "0"  # curated only
+    assert list(rows)[0] == "morocco" and len(rows) == 19  # 18 named in the seeds, and Belgium
