@@ -20,7 +20,7 @@ import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
 
 import pyoxigraph as ox
 
@@ -76,32 +76,49 @@ def read_info(directory: Path) -> StoreInfo:
     )
 
 
-def write_new_store(var: Path, build_id: str, quads: Iterable[ox.Quad], inputs: str = "") -> StoreInfo:
-    """Load quads into a fresh store directory (not yet current) and describe it."""
+def write_new_store(var: Path, build_id: str, quads: Iterable[ox.Quad], inputs: str = "",
+                    check: Callable[[ox.Store], None] | None = None) -> StoreInfo:
+    """Load quads into a fresh store directory (not yet current) and describe it.
+
+    check, if given, runs on the loaded store; if it raises, the directory is deleted and the error
+    goes on up, so that nothing half-checked is left to be made current."""
     now = time.time()
     stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime(now)) + f"{now % 1:.6f}"[1:].replace(".", "_")
     directory = var / "stores" / f"{stamp}-{build_id}"
     directory.mkdir(parents=True)
-    store = ox.Store(str(directory / "store"))
-    store.extend(quads)
-    store.flush()
-    graphs: dict[str, int] = {}
-    total = 0
-    for quad in store:
-        name = quad.graph_name.value if isinstance(quad.graph_name, ox.NamedNode) else ""
-        graphs[name] = graphs.get(name, 0) + 1
-        total += 1
-    del store  # close before anything opens it read-only
+    try:
+        store = ox.Store(str(directory / "store"))
+        # Not one transaction: far faster and smaller on disk (at 100x the seeds 8 s and 190 MB against
+        # 60 s and 1 GB). Atomicity comes from the new directory, made current only when complete.
+        store.bulk_extend(quads)
+        store.flush()
+        if check is not None:
+            check(store)
+        graphs = _count_by_graph(store)
+        del store  # close before anything opens it read-only
+    except BaseException:
+        shutil.rmtree(directory, ignore_errors=True)
+        raise
     meta = {
         "build_id": build_id,
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now)),
         "built_at_epoch": now,
-        "quads": total,
+        "quads": sum(graphs.values()),
         "graphs": dict(sorted(graphs.items())),
         "inputs": inputs,
     }
     (directory / "build.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
     return read_info(directory)
+
+
+def _count_by_graph(store: ox.Store) -> dict[str, int]:
+    """Quads per graph ("" for the default graph), counted by Oxigraph rather than by a Python loop."""
+    graphs = {row["g"].value: int(row["n"].value)
+              for row in store.query("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")}
+    default = int(next(iter(store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")))["n"].value)
+    if default:
+        graphs[""] = default
+    return graphs
 
 
 def make_current(var: Path, info: StoreInfo) -> None:
