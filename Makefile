@@ -32,9 +32,12 @@ run: build
 test: setup-test
 	$(BIN)/pytest
 
+# The benchmarks of benchmarks/README.md (Debian's wrk drives the endpoint benchmark).
 bench: setup
 	$(BIN)/pip install --quiet -e '.[bench]'
-	$(BIN)/python benchmarks/run.py
+	@command -v wrk >/dev/null || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); $$SUDO apt-get install -y -qq wrk >/dev/null; }
+	$(BIN)/python benchmarks/build_bench.py
+	$(BIN)/python benchmarks/endpoint_bench.py
 
 clean:
 	rm -rf var .pytest_cache tests/artifacts

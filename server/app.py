@@ -14,6 +14,7 @@ import hashlib
 import json
 import logging
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -47,6 +48,7 @@ class Settings:
     cache_bytes: int = 64 << 20  # answers kept per worker process
     evaluators: int = 4  # evaluator children per worker process: its concurrent queries
     cors: bool = True
+    access_log: str | None = None  # "-" (stdout) or a file: the app logs requests itself (granian)
 
     @classmethod
     def for_project(cls, project: Project, **overrides) -> "Settings":
@@ -95,7 +97,11 @@ class Choice:
 
 def choose_formats(offer_html: bool = False) -> Choice:
     """From the `format` parameter if there is one (browsers can't set Accept on a link), else Accept."""
-    wanted = request.args.get("format")
+    return choose_formats_from(request.args.get("format"), request.headers.get("Accept"), offer_html)
+
+
+@lru_cache(maxsize=512)  # clients send a handful of distinct Accept headers; the answer is immutable
+def choose_formats_from(wanted: str | None, accept: str | None, offer_html: bool = False) -> Choice:
     html_offer = (HTML,) if offer_html else ()
     if wanted:
         results = formats.by_parameter(wanted, RESULT_FORMATS)
@@ -105,7 +111,6 @@ def choose_formats(offer_html: bool = False) -> Choice:
             names = ", ".join(f.name for f in (*RESULT_FORMATS, *GRAPH_FORMATS, *html_offer))
             raise NotAcceptable(f"unknown format {wanted!r}; known: {names}")
         return Choice(results, graph, is_html)
-    accept = request.headers.get("Accept")
     results = formats.negotiate(accept, html_offer + RESULT_FORMATS)
     graph = formats.negotiate(accept, html_offer + GRAPH_FORMATS)
     is_html = HTML in (results, graph)
@@ -151,18 +156,40 @@ def not_modified(info: StoreInfo, etag: str) -> Response | None:
     return response
 
 
-def answer_response(info: StoreInfo, answer: Answer, etag: str, row_limit: int) -> Response:
+def answer_headers(info: StoreInfo, answer: Answer, etag: str, row_limit: int) -> list[tuple[str, str]]:
+    """Every header of a query answer but CORS and Content-Length (shared with fast.py)."""
     if answer.kind == "graph":
         fmt = next(f for f in GRAPH_FORMATS if f.rdf_name == answer.format_name)
     else:
         fmt = formats.BY_NAME[answer.format_name]
-    response = Response(answer.body, content_type=fmt.content_type)
-    response.headers.update(validators(info, etag))
-    response.headers["Vary"] = "Accept"
-    response.headers["Result-Rows"] = str(answer.rows)
-    response.headers["Result-Row-Limit"] = str(row_limit)
-    response.headers["Result-Truncated"] = "true" if answer.truncated else "false"
+    return [("Content-Type", fmt.content_type), *validators(info, etag).items(), ("Vary", "Accept"),
+            ("Result-Rows", str(answer.rows)), ("Result-Row-Limit", str(row_limit)),
+            ("Result-Truncated", "true" if answer.truncated else "false")]
+
+
+def answer_response(info: StoreInfo, answer: Answer, etag: str, row_limit: int) -> Response:
+    response = Response(answer.body)
+    for name, value in answer_headers(info, answer, etag, row_limit):
+        response.headers[name] = value
     return response
+
+
+CORS_EXPOSED = "ETag, Last-Modified, Result-Rows, Result-Row-Limit, Result-Truncated, Graph-Build"
+
+
+def cors_headers(settings: Settings, method: str) -> list[tuple[str, str]]:
+    if not settings.cors:
+        return []
+    headers = [("Access-Control-Allow-Origin", "*"), ("Access-Control-Expose-Headers", CORS_EXPOSED)]
+    if method == "OPTIONS":
+        headers += [("Access-Control-Allow-Methods", "GET, HEAD, POST, OPTIONS"),
+                    ("Access-Control-Allow-Headers", "Accept, Content-Type, If-None-Match, If-Modified-Since"),
+                    ("Access-Control-Max-Age", "86400")]
+    return headers
+
+
+def error_body(error: HttpError) -> bytes:
+    return f"{error.status} {error.title}: {error.message}\n".encode("utf-8")
 
 
 # --- the application --------------------------------------------------------------------------
@@ -186,6 +213,9 @@ def create_app(config: Settings | dict | None = None) -> Flask:
     _register_errors(app, settings)
     _register_cors(app, settings)
     _register_routes(app, service)
+    from coalition_kg.server.fast import FastPath
+
+    app.wsgi_app = FastPath(app, service)  # /sparql and /queries/NAME in plain WSGI (see fast.py)
     return app
 
 
@@ -197,7 +227,9 @@ def _register_errors(app: Flask, settings: Settings) -> None:
 
     @app.errorhandler(HttpError)
     def _http_error(error: HttpError):
-        return plain(error.status, error.title, error.message, error.headers)
+        response = Response(error_body(error), status=error.status, content_type="text/plain; charset=utf-8")
+        response.headers.update(error.headers)
+        return response
 
     @app.errorhandler(HTTPException)
     def _werkzeug_error(error: HTTPException):
@@ -214,17 +246,10 @@ def _register_errors(app: Flask, settings: Settings) -> None:
 
 
 def _register_cors(app: Flask, settings: Settings) -> None:
-    exposed = "ETag, Last-Modified, Result-Rows, Result-Row-Limit, Result-Truncated, Graph-Build"
-
     @app.after_request
     def _cors(response: Response) -> Response:
-        if settings.cors:
-            response.headers["Access-Control-Allow-Origin"] = "*"
-            response.headers["Access-Control-Expose-Headers"] = exposed
-            if request.method == "OPTIONS":
-                response.headers["Access-Control-Allow-Methods"] = "GET, HEAD, POST, OPTIONS"
-                response.headers["Access-Control-Allow-Headers"] = "Accept, Content-Type, If-None-Match, If-Modified-Since"
-                response.headers["Access-Control-Max-Age"] = "86400"
+        for name, value in cors_headers(settings, request.method):
+            response.headers[name] = value
         return response
 
 

@@ -216,13 +216,14 @@ class EvaluatorPool:
         if os.getpid() != self._pid:
             self._idle, self._started, self._pid = [], 0, os.getpid()
 
-    def warm(self) -> None:
-        """Start one child ahead of the first request."""
+    def warm(self, count: int | None = None) -> None:
+        """Start children ahead of the first requests (all of them by default), so that no request
+        waits for an interpreter to start."""
         with self._lock:
             self._check_fork()
-            if self._started == 0:
+            while self._started < min(self.size, count or self.size):
                 self._idle.append(Evaluator())
-                self._started = 1
+                self._started += 1
 
     @contextmanager
     def evaluator(self):

@@ -7,6 +7,7 @@ stores even if the link moves while it runs; the next request sees the new one.
 
 from __future__ import annotations
 
+import os
 import threading
 from pathlib import Path
 
@@ -18,12 +19,23 @@ from coalition_kg.server.errors import NoGraph
 class LiveStore:
     def __init__(self, var: Path):
         self.var = Path(var)
+        self._link = str(self.var / "current")
         self._name: str | None = None
         self._info: StoreInfo | None = None
         self._lock = threading.Lock()
 
+    def current_name(self) -> str | None:
+        """The current store's directory name: one readlink, nothing else."""
+        try:
+            return os.readlink(self._link)
+        except FileNotFoundError:
+            return None
+
     def snapshot(self) -> StoreInfo:
-        name = stores.current_name(self.var)
+        return self.info_for(self.current_name())
+
+    def info_for(self, name: str | None) -> StoreInfo:
+        """The StoreInfo of the store `name` (as current_name() gave it), read once per build."""
         info = self._info
         if name is not None and name == self._name and info is not None:
             return info

@@ -1,18 +1,23 @@
-"""`ckg serve`: the application under gunicorn, a production WSGI server.
+"""`ckg serve`: the application under a production WSGI server, granian (the default) or gunicorn.
 
-gunicorn's gthread workers: each worker process serves `--threads` requests at once and owns as many
-evaluator children (see evaluator.py), so a slow query holds one thread and one child, never the
-worker. gunicorn's own worker timeout is set well above the query time limit: the evaluator is what
-stops a long query, and gunicorn must not kill a worker that is only waiting for it.
+granian was picked by measurement (benchmarks/endpoint_bench.py, `--servers`): its HTTP layer is Rust
+and hands requests to the WSGI app from a pool of blocking threads; on this project's hot path it
+answers several times the requests per second of gunicorn's gthread workers at every concurrency.
+gunicorn stays available (`--server gunicorn`).
+
+Either way each worker process serves `--threads` requests at once and owns as many evaluator
+children (see evaluator.py), so a slow query holds one thread and one child, never the worker. The
+evaluator is what stops a long query; gunicorn's own worker timeout is set well above the limit, and
+granian has none.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import sys
 from pathlib import Path
-
-from gunicorn.app.base import BaseApplication
 
 from coalition_kg.project import Project
 
@@ -31,8 +36,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--cache-mb", type=int, default=64, help="answer cache per worker in MiB (default 64)")
     parser.add_argument("--no-cors", action="store_true", help="do not send CORS headers")
     parser.add_argument("--queries", help="folder of saved queries (default: the project's queries/)")
-    parser.add_argument("--access-log", default="-", help="access log file ('-' for standard output, the default)")
+    parser.add_argument("--access-log", default="-",
+                        help="access log file ('-' for standard output, the default; 'off' for none)")
     parser.add_argument("--no-build", action="store_true", help="do not build the graph when none has been built")
+    parser.add_argument("--server", choices=("granian", "gunicorn"), default="granian",
+                        help="the WSGI server (default granian; see benchmarks/README.md)")
 
 
 def settings_from(project: Project, args):
@@ -63,6 +71,24 @@ def run(project: Project, args) -> int:
             print(f"ckg serve: the build failed: {error}", file=sys.stderr)
             return 1
     settings = settings_from(project, args)
+    if args.server == "granian":
+        return _run_granian(settings, args)
+    from gunicorn.app.base import BaseApplication
+
+    class _Gunicorn(BaseApplication):
+        def __init__(self, options: dict):
+            self.options = options
+            super().__init__()
+
+        def load_config(self) -> None:
+            for key, value in self.options.items():
+                self.cfg.set(key, value)
+
+        def load(self):
+            from coalition_kg.server.app import create_app
+
+            return create_app(settings)
+
     options = {
         "bind": f"[{args.host}]:{args.port}" if ":" in args.host else f"{args.host}:{args.port}",
         "workers": args.workers,
@@ -71,15 +97,54 @@ def run(project: Project, args) -> int:
         "timeout": int(args.query_timeout) + 30,
         "graceful_timeout": 10,
         "keepalive": 5,
-        "accesslog": args.access_log,
+        "accesslog": None if args.access_log == "off" else args.access_log,
         "errorlog": "-",
         "access_log_format": '%(h)s "%(r)s" %(s)s %(B)s %(M)sms "%(a)s"',
         "proc_name": "ckg-serve",
         "post_worker_init": _warm_evaluators,
         "worker_exit": _stop_evaluators,
     }
-    _Gunicorn(settings, options).run()
+    _Gunicorn(options).run()
     return 0
+
+
+_SETTINGS_ENV = "CKG_SERVE_SETTINGS"
+
+
+def _run_granian(settings, args) -> int:
+    from granian import Granian
+    from granian.constants import Interfaces
+
+    # granian starts its workers as fresh processes that import the app factory below; the settings
+    # travel to them in the environment.
+    from dataclasses import replace
+
+    settings = replace(settings, access_log=None if args.access_log == "off" else args.access_log)
+    os.environ[_SETTINGS_ENV] = json.dumps({k: (str(v) if isinstance(v, Path) else v)
+                                            for k, v in settings.__dict__.items()})
+    Granian(
+        "coalition_kg.server.serve:granian_app",
+        factory=True,
+        address=args.host,
+        port=args.port,
+        interface=Interfaces.WSGI,
+        workers=args.workers,
+        blocking_threads=args.threads,
+        log_access=False,  # the app writes the access log itself, in batches (access_log.py)
+        respawn_failed_workers=True,
+    ).serve()
+    return 0
+
+
+def granian_app():
+    """The app of one granian worker, from the settings `ckg serve` put in the environment."""
+    from coalition_kg.server.app import Settings, create_app
+
+    values = json.loads(os.environ[_SETTINGS_ENV])
+    values["var"], values["queries"] = Path(values["var"]), Path(values["queries"])
+    app = create_app(Settings(**values))
+    app.extensions["ckg"].pool.warm()
+    return app
 
 
 def _warm_evaluators(worker) -> None:
@@ -90,18 +155,3 @@ def _stop_evaluators(server, worker) -> None:
     app = getattr(worker, "wsgi", None)
     if app is not None and hasattr(app, "extensions"):
         app.extensions["ckg"].pool.close()
-
-
-class _Gunicorn(BaseApplication):
-    def __init__(self, settings, options: dict):
-        self.settings, self.options = settings, options
-        super().__init__()
-
-    def load_config(self) -> None:
-        for key, value in self.options.items():
-            self.cfg.set(key, value)
-
-    def load(self):
-        from coalition_kg.server.app import create_app
-
-        return create_app(self.settings)

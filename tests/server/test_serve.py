@@ -10,8 +10,23 @@ def test_health(server):
     assert health["status"] == "ok" and health["quads"] > 1000 and len(health["build_id"]) == 16
 
 
-def test_served_by_gunicorn_not_the_development_server(server):
-    assert server.get("/health").headers["Server"].startswith("gunicorn")
+def test_served_by_granian_not_the_development_server(server):
+    assert server.get("/health").headers["Server"].startswith("granian")
+
+
+def test_gunicorn_still_serves(built_var, tmp_path):
+    """`--server gunicorn` (the measured alternative) answers the same, fast path included."""
+    from .conftest import start_server, stop_server
+
+    other = start_server(built_var, tmp_path / "gunicorn.log", "--server", "gunicorn")
+    try:
+        assert other.get("/health").headers["Server"].startswith("gunicorn")
+        assert other.select("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")[0]["n"] == \
+            str(other.get("/health").json()["quads"])
+        assert other.get("/queries/meetings", headers={"Accept": "text/csv"}).status_code == 200
+        assert other.sparql("SELECT * WHERE { SERVICE <http://example.org/> { ?s ?p ?o } }").status_code == 403
+    finally:
+        stop_server(other)
 
 
 def test_access_log(server):

@@ -1,0 +1,650 @@
+"""The endpoint benchmark: `ckg serve` against Oxigraph's own server and rdflib-endpoint, same data, one run.
+
+    .venv/bin/python benchmarks/endpoint_bench.py                 # seeds, then the 10x and 100x corpora
+    .venv/bin/python benchmarks/endpoint_bench.py --scales 1 --duration 1   # a quick look
+
+For each data size (1 = the seeds; N = benchmarks/corpus.py at N times the seeds) it builds the graph
+with `ckg build`, dumps it with `ckg dump --format nquads`, and serves that one dump three ways on
+loopback ports:
+
+- Oxigraph: `oxigraph load` into a fresh store, then `oxigraph serve-read-only --union-default-graph`;
+- rdflib-endpoint: `rdflib-endpoint serve DUMP.nq` (an rdflib Dataset with default_union=True, in memory);
+- ours: `ckg serve` on the built store with its defaults: the time limit, the row cap, the body limit,
+  the SERVICE/update guard all on; a second `ckg serve --cache-mb 0` answers the saved queries'
+  first-time runs (a saved query's URL has nothing to vary, so its cache is what is switched off).
+
+Then, for every query kind, mode and concurrency, Debian's `wrk` (with wrk_request.lua) sends the query
+for `--duration` seconds to each server and reports throughput and latency percentiles:
+
+- kinds: tiny (an ASK), join (the query page's meetings timeline), aggregate (statements per country
+  over every graph), path (the Skhirat-to-Riyadh chain), and each saved query (ours over
+  /queries/NAME, the peers get the same text by POST with the parameters' defaults written in);
+- modes: first (every request unseen: a unique SPARQL comment per request) and repeated (the same
+  request every time);
+- concurrency: 1, 8 and 32 connections on the seeds; `--scale-concurrency` (8) on the corpora.
+
+Before measuring, every query's answer is fetched from each server and compared: ours and Oxigraph's
+must have the same rows; rdflib-endpoint's row counts are recorded (its union default graph is a set,
+Oxigraph's a bag, so counts over the union can differ). wrk's own ceiling is measured against a static
+page of Oxigraph's server, with wrk's CPU time, so that the load generator is known not to be the limit.
+
+Writes benchmarks/results/endpoint.json, endpoint.md (ratios) and endpoint.png.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import math
+import os
+import platform
+import re
+import resource
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+BIN = Path(sys.executable).parent
+LUA = HERE / "wrk_request.lua"
+JSON_RESULTS = "application/sparql-results+json"
+
+sys.path.insert(0, str(REPO))
+
+
+# --- the queries --------------------------------------------------------------------------------
+
+@dataclass
+class Query:
+    kind: str  # tiny, join, aggregate, path, saved
+    name: str
+    text: str  # what the peers (and our /sparql) get
+    saved: str | None = None  # our saved query's name: ours is asked /queries/NAME instead
+
+
+def load_queries(anchors: dict[str, str]) -> list[Query]:
+    from coalition_kg.graph import saved_queries
+
+    queries = []
+    for kind in ("tiny", "join", "aggregate", "path"):
+        text = (HERE / "queries" / f"{kind}.rq").read_text(encoding="utf-8")
+        for key, iri in anchors.items():
+            text = text.replace(f"https://w3id.org/coalition-kg/id/{key}", iri)
+        queries.append(Query(kind, kind, text))
+    for name, saved in saved_queries.load_all(REPO / "queries").items():
+        queries.append(Query("saved", name, with_defaults(saved), saved=name))
+    return queries
+
+
+def with_defaults(saved) -> str:
+    """The saved query's text with its parameters' defaults written in, for servers that have no
+    substitution: what SEP-0007 substitution (ours) does, done on the text. In the projection a
+    parameter becomes `(TERM AS ?name)`, in the pattern the term itself, after the pattern (GROUP BY,
+    ORDER BY) `(TERM)`. The answers are compared before measuring, so a query this does not fit shows."""
+    bindings = saved.substitutions({})
+    text = saved.text
+    if not bindings:
+        return text
+    where = re.search(r"\bWHERE\s*\{", text).start()
+    end = text.rindex("}") + 1
+    head, body, tail = text[:where], text[where:end], text[end:]
+    for var, term in bindings.items():
+        name = re.compile(r"\?" + re.escape(var.value) + r"\b")
+        head = name.sub(lambda _: f"({term} AS ?{var.value})", head)
+        body = name.sub(lambda _: str(term), body)
+        tail = name.sub(lambda _: f"({term})", tail)
+    return head + body + tail
+
+
+# --- data ---------------------------------------------------------------------------------------
+
+def run(cmd, **kwargs):
+    return subprocess.run([str(c) for c in cmd], check=True, **kwargs)
+
+
+def prepare_data(scale: int, work: Path, rebuild: bool) -> dict:
+    """Build the graph at this scale (reused when already built), dump it, load it into Oxigraph."""
+    work.mkdir(parents=True, exist_ok=True)
+    var, dump, oxdb = work / "var", work / "data.nq", work / "oxigraph"
+    facts = {"scale": scale}
+    if rebuild or not (var / "current").exists() or not dump.exists():
+        for stale in (var, dump):
+            if stale.is_dir():
+                shutil.rmtree(stale)
+            elif stale.exists():
+                stale.unlink()
+        root = REPO
+        if scale > 1:
+            from benchmarks import corpus
+
+            root = work / "project"
+            corpus.generate(root, scale)
+        env = {**os.environ, "CKG_VAR": str(var)}
+        started = time.monotonic()
+        run([BIN / "ckg", "--root", root, "build"], env=env, stdout=subprocess.DEVNULL)
+        facts["build_s"] = round(time.monotonic() - started, 2)
+        run([BIN / "ckg", "--root", root, "dump", "--format", "nquads", "-o", dump], env=env)
+    if oxdb.exists():
+        shutil.rmtree(oxdb)
+    run([BIN / "oxigraph", "load", "--location", oxdb, "--file", dump], stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL)
+    with open(dump, "rb") as f:
+        facts["quads"] = sum(1 for _ in f)
+    facts.update(var=var, dump=dump, oxdb=oxdb, root=(work / "project") if scale > 1 else REPO)
+    return facts
+
+
+# --- servers ------------------------------------------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class Server:
+    name: str
+    sparql_url: str  # where the protocol requests go
+    base: str
+    process: subprocess.Popen
+
+    def stop(self) -> None:
+        try:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            self.process.wait(timeout=15)
+        except ProcessLookupError:
+            pass
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+
+
+def post(url: str, query: str, timeout: float = 120) -> tuple[int, bytes]:
+    request = urllib.request.Request(url, data=query.encode("utf-8"), method="POST",
+                                     headers={"Content-Type": "application/sparql-query", "Accept": JSON_RESULTS})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
+def get(url: str, timeout: float = 120) -> tuple[int, bytes]:
+    request = urllib.request.Request(url, headers={"Accept": JSON_RESULTS})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
+def start(name: str, cmd: list, sparql_path: str, port: int, log: Path, env=None, ready_s: float = 600) -> Server:
+    out = open(log, "wb")
+    process = subprocess.Popen([str(c) for c in cmd], stdout=out, stderr=subprocess.STDOUT, env=env,
+                               start_new_session=True, cwd=REPO)
+    base = f"http://127.0.0.1:{port}"
+    server = Server(name, base + sparql_path, base, process)
+    deadline = time.monotonic() + ready_s
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{name} exited: {log.read_text(errors='replace')[-2000:]}")
+        try:
+            if post(server.sparql_url, "ASK {}", timeout=5)[0] == 200:
+                return server
+        except OSError:
+            pass
+        time.sleep(0.2)
+    server.stop()
+    raise RuntimeError(f"{name} did not come up; see {log}")
+
+
+def start_servers(data: dict, work: Path, with_rdflib: bool) -> dict[str, Server]:
+    servers = {}
+    env = {**os.environ, "CKG_VAR": str(data["var"])}
+    ckg = [BIN / "ckg", "--root", data["root"], "serve", "--host", "127.0.0.1", "--no-build",
+           "--access-log", work / "ckg-access.log"]
+    port = free_port()
+    servers["ckg"] = start("ckg", [*ckg, "--port", port], "/sparql", port, work / "ckg.log", env)
+    port = free_port()
+    servers["ckg-nocache"] = start("ckg-nocache", [*ckg, "--port", port, "--cache-mb", "0"], "/sparql", port,
+                                   work / "ckg-nocache.log", env)
+    port = free_port()
+    # No --timeout-s: oxigraph 0.5.13 starts a timer thread per request that lives for the whole
+    # timeout, and under wrk it runs out of threads within seconds (see README.md).
+    servers["oxigraph"] = start("oxigraph", [BIN / "oxigraph", "serve-read-only", "--location", data["oxdb"],
+                                             "--bind", f"127.0.0.1:{port}", "--union-default-graph"],
+                                "/query", port, work / "oxigraph.log")
+    if with_rdflib:
+        port = free_port()
+        servers["rdflib"] = start("rdflib", [BIN / "rdflib-endpoint", "serve", data["dump"], "--host", "127.0.0.1",
+                                             "--port", port], "/", port, work / "rdflib.log")
+    return servers
+
+
+# --- answers ------------------------------------------------------------------------------------
+
+def rows_of(body: bytes):
+    doc = json.loads(body)
+    if "boolean" in doc:
+        return [("boolean", doc["boolean"])]
+    return sorted(tuple(sorted((k, v.get("value"), v.get("xml:lang"), v.get("datatype")) for k, v in b.items()))
+                  for b in doc["results"]["bindings"])
+
+
+def check_answers(servers: dict[str, Server], queries: list[Query]) -> dict:
+    """Each query once on every server: status, rows, and whether ours has Oxigraph's rows."""
+    report = {}
+    for q in queries:
+        entry = {}
+        answers = {}
+        for name, server in servers.items():
+            if name == "ckg-nocache":
+                continue
+            started = time.monotonic()
+            if name == "ckg" and q.saved:
+                status, body = get(f"{server.base}/queries/{q.saved}")
+            else:
+                status, body = post(server.sparql_url, q.text)
+            elapsed = time.monotonic() - started
+            rows = rows_of(body) if status == 200 else None
+            answers[name] = rows
+            entry[name] = {"status": status, "rows": None if rows is None else len(rows),
+                           "first_request_ms": round(elapsed * 1000, 2)}
+        entry["ckg_equals_oxigraph"] = answers.get("ckg") is not None and answers.get("ckg") == answers.get("oxigraph")
+        report[q.name] = entry
+    return report
+
+
+# --- wrk ----------------------------------------------------------------------------------------
+
+def wrk(url: str, method: str, body_file: Path | None, bust: bool, connections: int, duration: float) -> dict:
+    threads = min(connections, 2)
+    cmd = ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{max(1, round(duration))}s", "--timeout", "60s",
+           "-s", str(LUA), url, "--", method, str(body_file or "-"), JSON_RESULTS, "1" if bust else "0"]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    line = next(l for l in out.splitlines() if l.startswith("WRK_JSON "))
+    raw = json.loads(line[len("WRK_JSON "):])
+    seconds = raw["duration_us"] / 1e6
+    errors = sum(raw["errors"].values())
+    return {
+        "requests": raw["requests"],
+        "rps": round(raw["requests"] / seconds, 1) if seconds else 0.0,
+        "p50_ms": raw["latency_us"]["p50"] / 1000,
+        "p99_ms": raw["latency_us"]["p99"] / 1000,
+        "mean_ms": round(raw["latency_us"]["mean"] / 1000, 3),
+        "errors": errors,
+        "error_detail": {k: v for k, v in raw["errors"].items() if v},
+        "wrk_cpu_s": round((after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), 3),
+        "seconds": round(seconds, 2),
+    }
+
+
+def measure(servers: dict[str, Server], queries: list[Query], concurrency: list[int], duration: float,
+            work: Path, log, answers: dict) -> list[dict]:
+    rows = []
+    bodies = work / "bodies"
+    bodies.mkdir(exist_ok=True)
+    for q in queries:
+        body = bodies / f"{q.name}.rq"
+        body.write_text(q.text, encoding="utf-8")
+        for mode in ("first", "repeated"):
+            for c in concurrency:
+                for name in ("ckg", "oxigraph", "rdflib"):
+                    if name not in servers:
+                        continue
+                    server = servers[name]
+                    if name == "ckg" and q.saved:
+                        # A saved query's URL has nothing to vary: its first-time runs go to the
+                        # server whose cache is off.
+                        target = servers["ckg-nocache"] if mode == "first" else server
+                        result = wrk(f"{target.base}/queries/{q.saved}", "GET", None, False, c, duration)
+                    else:
+                        seconds = duration
+                        if name == "rdflib":
+                            # rdflib-endpoint evaluates on its event loop, one query at a time: give a
+                            # slow query time to answer c requests a few times over (at most 4 s).
+                            single = answers[q.name]["rdflib"]["first_request_ms"] / 1000
+                            seconds = min(max(duration, 4 if single * c * 2 > duration else duration), 4)
+                        result = wrk(server.sparql_url, "POST", body, mode == "first", c, seconds)
+                    if name == "rdflib":
+                        # wrk stops counting at the deadline, but rdflib-endpoint goes on through the
+                        # requests still queued on its event loop; wait until it is idle, so that it
+                        # does not take the CPUs from the next run.
+                        try:
+                            post(server.sparql_url, "ASK {}", timeout=300)
+                        except OSError:
+                            log("  rdflib-endpoint did not become idle within 300 s")
+                    result.update(server=name, query=q.name, kind=q.kind, mode=mode, concurrency=c)
+                    rows.append(result)
+                    log(f"  {q.name:20} {mode:8} c={c:<3} {name:9} {result['rps']:>9.1f} req/s  "
+                        f"p50 {result['p50_ms']:8.2f} ms  p99 {result['p99_ms']:8.2f} ms"
+                        + (f"  errors {result['error_detail']}" if result["errors"] else ""))
+    return rows
+
+
+def wrk_ceiling(server: Server, concurrency: list[int], duration: float) -> list[dict]:
+    """wrk against a static page of Oxigraph's Rust server: how many requests wrk itself can drive."""
+    out = []
+    for c in concurrency:
+        result = wrk(server.base + "/", "GET", None, False, c, duration)
+        result.update(concurrency=c, cpu_s_per_1000_requests=round(1000 * result["wrk_cpu_s"] / max(1, result["requests"]), 4))
+        out.append(result)
+    return out
+
+
+def anchors_for(server: Server, scale: int) -> dict[str, str]:
+    """The IRIs the tiny and path queries start from: the seeds' own, or the corpus's equivalents."""
+    base = "https://w3id.org/coalition-kg/id/"
+    if scale == 1:
+        return {}
+    _, body = post(server.sparql_url, """PREFIX schema: <http://schema.org/>
+        SELECT ?c WHERE { ?c a schema:City } ORDER BY ?c LIMIT 1""")
+    city = json.loads(body)["results"]["bindings"][0]["c"]["value"]
+    _, body = post(server.sparql_url, """PREFIX prov: <http://www.w3.org/ns/prov#>
+        PREFIX ckg: <https://w3id.org/coalition-kg/ontology#> PREFIX org: <http://www.w3.org/ns/org#>
+        SELECT ?m ?e WHERE {
+          { SELECT ?m (COUNT(DISTINCT ?x) AS ?n) WHERE { ?m (prov:wasInformedBy|ckg:plenaryOf|org:resultedFrom)+ ?x }
+            GROUP BY ?m ORDER BY DESC(?n) ?m LIMIT 1 }
+          ?m (prov:wasInformedBy|ckg:plenaryOf|org:resultedFrom)+ ?e
+          FILTER NOT EXISTS { ?e (prov:wasInformedBy|ckg:plenaryOf|org:resultedFrom) ?y }
+        } ORDER BY ?e LIMIT 1""")
+    found = json.loads(body)["results"]["bindings"]
+    anchors = {"niamey": city}
+    if found:
+        anchors.update({"riyadh-ministerial-2023": found[0]["m"]["value"], "skhirat-2018": found[0]["e"]["value"]})
+    return {k: v for k, v in anchors.items() if v != base + k}
+
+
+# --- reports ------------------------------------------------------------------------------------
+
+def ratio(a: float | None, b: float | None) -> float | None:
+    if not a or not b:
+        return None
+    return a / b
+
+
+def geomean(values):
+    values = [v for v in values if v]
+    return math.exp(sum(math.log(v) for v in values) / len(values)) if values else None
+
+
+def summarize(rows: list[dict], scale: int) -> list[dict]:
+    """Per query, mode and concurrency: ours against each peer (throughput ratio, p99 ratio)."""
+    # A run with error answers (rdflib-endpoint fails some queries with 400) or with no answer at all
+    # within the run has no throughput to compare: its ratios are left empty.
+    index = {(r["server"], r["query"], r["mode"], r["concurrency"]): r for r in rows
+             if r["requests"] and not r["errors"]}
+    out = []
+    for (server, query, mode, c), mine in index.items():
+        if server != "ckg":
+            continue
+        ox, rl = index.get(("oxigraph", query, mode, c)), index.get(("rdflib", query, mode, c))
+        out.append({
+            "scale": scale, "query": query, "kind": mine["kind"], "mode": mode, "concurrency": c,
+            "ckg_rps": mine["rps"], "oxigraph_rps": ox and ox["rps"], "rdflib_rps": rl and rl["rps"],
+            "ckg_p99_ms": mine["p99_ms"], "oxigraph_p99_ms": ox and ox["p99_ms"], "rdflib_p99_ms": rl and rl["p99_ms"],
+            "vs_oxigraph_rps": ratio(mine["rps"], ox and ox["rps"]),
+            "vs_oxigraph_p99": ratio(mine["p99_ms"], ox and ox["p99_ms"]),
+            "vs_rdflib_rps": ratio(mine["rps"], rl and rl["rps"]),
+        })
+    return out
+
+
+EVALUATION_BOUND = ("join", "aggregate", "path")
+
+
+def targets(summary: list[dict]) -> list[dict]:
+    """The issue's targets, checked on the seeds' figures (scale 1)."""
+    checks = []
+
+    def add(what, rows, key, minimum=None, maximum=None):
+        for r in rows:
+            value = r[key]
+            if value is None:
+                continue
+            ok = (minimum is None or value >= minimum) and (maximum is None or value <= maximum)
+            checks.append({"target": what, "query": r["query"], "mode": r["mode"], "concurrency": r["concurrency"],
+                           "value": round(value, 3), "ok": ok,
+                           "bound": f">= {minimum}" if minimum is not None else f"<= {maximum}"})
+
+    seeds = [r for r in summary if r["scale"] == 1]
+    first_eval = [r for r in seeds if r["mode"] == "first" and r["kind"] in EVALUATION_BOUND]
+    add("evaluation-bound first-time throughput vs Oxigraph", first_eval, "vs_oxigraph_rps", minimum=0.9)
+    add("evaluation-bound first-time p99 vs Oxigraph", first_eval, "vs_oxigraph_p99", maximum=1.5)
+    add("tiny first-time throughput vs Oxigraph", [r for r in seeds if r["mode"] == "first" and r["kind"] == "tiny"],
+        "vs_oxigraph_rps", minimum=0.35)
+    repeated = [r for r in seeds if r["mode"] == "repeated"]
+    add("repeated/saved throughput vs Oxigraph", [r for r in repeated if r["kind"] != "aggregate"],
+        "vs_oxigraph_rps", minimum=1.0)
+    add("repeated aggregate throughput vs Oxigraph", [r for r in repeated if r["kind"] == "aggregate"],
+        "vs_oxigraph_rps", minimum=10.0)
+    add("throughput vs rdflib-endpoint", seeds, "vs_rdflib_rps", minimum=5.0)
+    return checks
+
+
+def fmt_ratio(value):
+    return "–" if value is None else (f"{value:.2f}x" if value < 10 else f"{value:.0f}x")
+
+
+def write_markdown(path: Path, result: dict) -> None:
+    lines = ["# Endpoint benchmark", "",
+             f"Run {result['started']} on {result['machine']['cpus']} CPUs ({result['machine']['platform']}); "
+             f"wrk for {result['duration_s']} s per cell. Generated by `benchmarks/endpoint_bench.py`; "
+             "the raw figures are in `endpoint.json`.", "",
+             "Ratios are ours divided by the peer's: throughput (requests per second; above 1 is better for us) "
+             "and p99 latency (below 1 is better for us). *first*: every request is a query the server has not "
+             "seen (a unique comment); *repeated*: the same request over and over. A cell with no figure: "
+             "no request finished within the run, or the server answered with errors (rdflib-endpoint "
+             "fails some queries with 400).", ""]
+    if result.get("note"):
+        lines += [f"Note: {result['note']}.", ""]
+    for scale_block in result["scales"]:
+        scale = scale_block["scale"]
+        lines += [f"## {'The seeds' if scale == 1 else f'{scale}x corpus'} ({scale_block['quads']} quads)", ""]
+        summary = scale_block["summary"]
+        concurrency = sorted({r["concurrency"] for r in summary})
+        head = "| query | mode | " + " | ".join(f"c={c}: req/s ours / Oxigraph / rdflib" for c in concurrency) + " |"
+        lines += ["### Throughput (requests per second)", "", head, "|" + "---|" * (2 + len(concurrency))]
+        by = {(r["query"], r["mode"], r["concurrency"]): r for r in summary}
+        names = list(dict.fromkeys(r["query"] for r in summary))
+        for q in names:
+            for mode in ("first", "repeated"):
+                cells = []
+                for c in concurrency:
+                    r = by.get((q, mode, c))
+                    if r is None:
+                        cells.append("")
+                        continue
+                    cells.append(" / ".join("–" if v is None else f"{v:,.0f}" for v in
+                                            (r["ckg_rps"], r["oxigraph_rps"], r["rdflib_rps"])))
+                lines.append(f"| {q} | {mode} | " + " | ".join(cells) + " |")
+        lines += ["", "### Ratios", "",
+                  "| query | mode | " + " | ".join(f"c={c} vs Oxigraph (req/s, p99) | c={c} vs rdflib" for c in concurrency) + " |",
+                  "|" + "---|" * (2 + 2 * len(concurrency))]
+        for q in names:
+            for mode in ("first", "repeated"):
+                cells = []
+                for c in concurrency:
+                    r = by.get((q, mode, c))
+                    if r is None:
+                        cells += ["", ""]
+                        continue
+                    cells.append(f"{fmt_ratio(r['vs_oxigraph_rps'])}, {fmt_ratio(r['vs_oxigraph_p99'])}")
+                    cells.append(fmt_ratio(r["vs_rdflib_rps"]))
+                lines.append(f"| {q} | {mode} | " + " | ".join(cells) + " |")
+        if scale_block["answers"]:
+            lines += ["", "### Answers", "", "| query | ours (rows) | Oxigraph (rows) | rdflib-endpoint (rows) | ours = Oxigraph |",
+                      "|---|---|---|---|---|"]
+        for q, entry in scale_block["answers"].items():
+            cell = lambda n: "–" if n not in entry else (f"{entry[n]['rows']}" if entry[n]["status"] == 200 else f"HTTP {entry[n]['status']}")
+            lines.append(f"| {q} | {cell('ckg')} | {cell('oxigraph')} | {cell('rdflib')} | "
+                         f"{'yes' if entry['ckg_equals_oxigraph'] else '**no**'} |")
+        lines.append("")
+    if result.get("targets"):
+        lines += ["## Targets (the seeds)", "", "| target | met | missed (worst) |", "|---|---|---|"]
+        grouped: dict[str, list] = {}
+        for t in result["targets"]:
+            grouped.setdefault(t["target"], []).append(t)
+        for name, items in grouped.items():
+            missed = [t for t in items if not t["ok"]]
+            worst = ""
+            if missed:
+                w = min(missed, key=lambda t: t["value"]) if t["bound"].startswith(">=") else max(missed, key=lambda t: t["value"])
+                worst = f"{len(missed)}: worst {w['query']} {w['mode']} c={w['concurrency']} at {w['value']} ({w['bound']})"
+            lines.append(f"| {name} {items[0]['bound']} | {len(items) - len(missed)}/{len(items)} | {worst} |")
+        lines.append("")
+    ceiling = result.get("wrk_ceiling")
+    if ceiling:
+        lines += ["## The load generator", "",
+                  "wrk against a static page of Oxigraph's server (no query): the most requests wrk drives here, "
+                  "and its CPU time per 1,000 requests.", "", "| concurrency | req/s | p99 ms | wrk CPU s / 1,000 requests |",
+                  "|---|---|---|---|"]
+        lines += [f"| {r['concurrency']} | {r['rps']:,.0f} | {r['p99_ms']:.2f} | {r.get('cpu_s_per_1000_requests') or '–'} |"
+                  for r in ceiling]
+        lines.append("")
+    path.write_text("\n".join(lines), encoding="utf-8")
+
+
+def write_chart(path: Path, result: dict) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    seeds = next(b for b in result["scales"] if b["scale"] == 1)
+    summary = seeds["summary"]
+    concurrency = sorted({r["concurrency"] for r in summary})
+    kinds = ["tiny", "join", "aggregate", "path", "saved"]
+    fig, axes = plt.subplots(1, 2, figsize=(13, 4.8), sharey=True)
+    for ax, mode in zip(axes, ("first", "repeated")):
+        width = 0.8 / len(kinds)
+        for i, kind in enumerate(kinds):
+            values = []
+            for c in concurrency:
+                rows = [r for r in summary if r["kind"] == kind and r["mode"] == mode and r["concurrency"] == c]
+                values.append(geomean([r["vs_oxigraph_rps"] for r in rows]) or 0)
+            ax.bar([j + i * width for j in range(len(concurrency))], values, width, label=kind)
+        ax.axhline(1.0, color="black", linewidth=0.8)
+        ax.set_yscale("log")
+        ax.set_xticks([j + 0.4 - width / 2 for j in range(len(concurrency))], [f"c={c}" for c in concurrency])
+        ax.set_title(f"{mode}: our throughput / Oxigraph's server")
+    axes[0].set_ylabel("ratio (log scale; saved = geometric mean of the saved queries)")
+    axes[1].legend()
+    fig.suptitle(f"ckg serve vs Oxigraph's server, the seeds ({seeds['quads']} quads)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+# --- main ---------------------------------------------------------------------------------------
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scales", default="1,10,100", help="data sizes: 1 = the seeds, N = the corpus at N times")
+    parser.add_argument("--concurrency", default="1,8,32", help="connections, on the seeds")
+    parser.add_argument("--scale-concurrency", default="8", help="connections, on the corpora")
+    parser.add_argument("--duration", type=int, default=2, help="seconds per wrk run")
+    parser.add_argument("--rdflib-max-scale", type=int, default=10,
+                        help="largest scale served by rdflib-endpoint too (it loads everything into memory)")
+    parser.add_argument("--queries", default="", help="only these query names (comma-separated)")
+    parser.add_argument("--rebuild", action="store_true", help="build the graphs again even if built before")
+    parser.add_argument("--out", default=str(HERE / "results"))
+    parser.add_argument("--report-only", action="store_true",
+                        help="only write endpoint.md and endpoint.png again from endpoint.json")
+    args = parser.parse_args(argv)
+    if args.report_only:
+        out = Path(args.out)
+        result = json.loads((out / "endpoint.json").read_text(encoding="utf-8"))
+        for block in result["scales"]:
+            block["summary"] = summarize(block["runs"], block["scale"])
+        seeds = [b for b in result["scales"] if b["scale"] == 1]
+        if seeds:
+            result["targets"] = targets(seeds[0]["summary"])
+        (out / "endpoint.json").write_text(json.dumps(result, indent=1, default=str), encoding="utf-8")
+        write_markdown(out / "endpoint.md", result)
+        if seeds:
+            write_chart(out / "endpoint.png", result)
+        return 0
+
+    if not shutil.which("wrk"):
+        print("endpoint_bench: needs Debian's wrk (apt-get install -y wrk)", file=sys.stderr)
+        return 2
+    for tool in ("oxigraph", "rdflib-endpoint", "ckg"):
+        if not (BIN / tool).exists():
+            print(f"endpoint_bench: {tool} is not installed in {BIN}: pip install -e '.[bench]'", file=sys.stderr)
+            return 2
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    log_lines = []
+
+    def log(message: str) -> None:
+        print(message, flush=True)
+        log_lines.append(message)
+
+    result = {
+        "started": datetime.datetime.now().isoformat(timespec="seconds"),
+        "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(),
+                    "loadavg_at_start": os.getloadavg()},
+        "duration_s": args.duration,
+        "servers": {
+            "ckg": "ckg serve (defaults: granian, 2 workers x 4 threads, time limit 10 s, row cap 10000, "
+                   "1 MiB body limit, SERVICE/update guard, answer cache 64 MiB per worker, access log to a file)",
+            "ckg-nocache": "the same with --cache-mb 0, for the saved queries' first-time runs",
+            "oxigraph": "oxigraph serve-read-only --union-default-graph (no --timeout-s, see README)",
+            "rdflib": "rdflib-endpoint serve DUMP.nq (rdflib Dataset, default_union=True, uvicorn)",
+        },
+        "scales": [],
+    }
+    for scale in [int(s) for s in args.scales.split(",") if s]:
+        work = out / "tmp" / f"scale-{scale}"
+        log(f"== scale {scale}: building and loading")
+        data = prepare_data(scale, work, args.rebuild)
+        servers = start_servers(data, work, with_rdflib=scale <= args.rdflib_max_scale)
+        try:
+            queries = load_queries(anchors_for(servers["oxigraph"], scale))
+            if args.queries:
+                wanted = set(args.queries.split(","))
+                queries = [q for q in queries if q.name in wanted]
+            answers = check_answers(servers, queries)
+            for name, entry in answers.items():
+                if not entry["ckg_equals_oxigraph"]:
+                    log(f"  note: {name}: our answer differs from Oxigraph's: {entry}")
+            concurrency = [int(c) for c in (args.concurrency if scale == 1 else args.scale_concurrency).split(",")]
+            if scale == 1:
+                result["wrk_ceiling"] = wrk_ceiling(servers["oxigraph"], concurrency, args.duration)
+                log("  wrk ceiling: " + ", ".join(f"c={r['concurrency']} {r['rps']:,.0f} req/s" for r in result["wrk_ceiling"]))
+            rows = measure(servers, queries, concurrency, args.duration, work, log, answers)
+        finally:
+            for server in servers.values():
+                server.stop()
+        result["scales"].append({
+            "scale": scale, "quads": data["quads"], "build_s": data.get("build_s"),
+            "answers": answers, "runs": rows, "summary": summarize(rows, scale),
+        })
+        (out / "endpoint.json").write_text(json.dumps(result, indent=1, default=str), encoding="utf-8")
+    seeds = [b for b in result["scales"] if b["scale"] == 1]
+    if seeds:
+        result["targets"] = targets(seeds[0]["summary"])
+    result["machine"]["loadavg_at_end"] = os.getloadavg()
+    (out / "endpoint.json").write_text(json.dumps(result, indent=1, default=str), encoding="utf-8")
+    write_markdown(out / "endpoint.md", result)
+    if seeds:
+        write_chart(out / "endpoint.png", result)
+    log(f"wrote {out / 'endpoint.json'}, {out / 'endpoint.md'}" + (f", {out / 'endpoint.png'}" if seeds else ""))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

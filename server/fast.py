@@ -1,0 +1,178 @@
+"""The hot path: SPARQL protocol queries and saved queries over HTTP, answered in plain WSGI.
+
+Flask costs about a hundred microseconds a request (request and response objects, routing, hooks),
+which is more than evaluating a small query. The two routes programs hammer, `/sparql` (GET with a
+query, POST) and `/queries/NAME` (GET, any non-HTML format), are answered here instead, by the very
+same functions the Flask views use: protocol.read_query_request (every 4xx rule and the body limit),
+guard.inspect (SERVICE and updates refused before evaluation), the formats, the evaluator pool (the
+time limit) and the answer cache. Everything else goes to Flask untouched: other routes, HEAD and
+OPTIONS, HTML, conditional requests (If-None-Match, If-Modified-Since), a GET of /sparql without a
+query, a body whose length is not declared or is over the limit (Flask gives the 400 or 413).
+
+Finished answers are also kept whole, keyed by the request as it came in (the current store's name,
+method, path, query string, Content-Type, Accept and body): the same bytes on the same build always
+get the same answer, since every decision above (the checks included) depends on nothing else. A
+repeated request is then one readlink and one dictionary look-up. Only 200 answers are kept, and the
+key starts with the store's name, so a rebuild makes every older entry unreachable.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import time
+from urllib.parse import parse_qsl
+
+from werkzeug.datastructures import MultiDict
+from werkzeug.http import HTTP_STATUS_CODES
+import werkzeug.urls  # noqa: F401  (registers the "werkzeug.url_quote" codec error handler Flask's args use)
+
+from coalition_kg.graph import saved_queries as saved_query_files
+from coalition_kg.server import guard, protocol
+from coalition_kg.server.errors import BadParameter, HttpError, NotFound
+from coalition_kg.server.evaluator import Job
+
+_SAVED_NAME = re.compile(r"[A-Za-z0-9_-]+")
+_TEXT_PLAIN = "text/plain; charset=utf-8"
+
+
+def _status(code: int) -> str:
+    return f"{code} {HTTP_STATUS_CODES.get(code, 'UNKNOWN').upper()}"
+
+
+class FastPath:
+    """WSGI middleware in front of the Flask app (see the module's docstring)."""
+
+    def __init__(self, flask_app, service):
+        from coalition_kg.server import app as app_module  # the shared helpers; imported late (cycle)
+
+        self.flask = flask_app.wsgi_app
+        self.service = service
+        self.settings = service.settings
+        self.m = app_module
+        self.cors = app_module.cors_headers(service.settings, "GET")
+        self.max_body = service.settings.max_body_bytes
+        self._saved_shapes: dict = {}  # the guard's verdict on each saved query's fixed text
+        self.access = None
+        if service.settings.access_log:
+            from coalition_kg.server.access_log import AccessLog
+
+            self.access = AccessLog(service.settings.access_log)
+
+    def __call__(self, environ, start_response):
+        if self.access is None:
+            return self._dispatch(environ, start_response)
+        started = time.perf_counter()
+        seen = []
+
+        def recording_start_response(status, headers, exc_info=None):
+            seen.append(status)
+            return start_response(status, headers, exc_info)
+
+        body = self._dispatch(environ, recording_start_response)
+        self.access.line(environ, seen[0] if seen else "500", started)
+        return body
+
+    def _dispatch(self, environ, start_response):
+        method = environ.get("REQUEST_METHOD")
+        path = environ.get("PATH_INFO", "")
+        if ((method == "POST" or method == "GET")
+                and (path == "/sparql" or path.startswith("/queries/"))
+                and "HTTP_IF_NONE_MATCH" not in environ and "HTTP_IF_MODIFIED_SINCE" not in environ):
+            if path != "/sparql":
+                name = path[9:]
+                if method != "GET" or not _SAVED_NAME.fullmatch(name):
+                    return self.flask(environ, start_response)
+            else:
+                name = None
+            body = b""
+            if method == "POST":
+                length = environ.get("CONTENT_LENGTH")
+                if not length or not length.isdigit() or int(length) > self.max_body:
+                    return self.flask(environ, start_response)
+                size = int(length)
+                body = environ["wsgi.input"].read(size) if size else b""
+                environ["wsgi.input"] = io.BytesIO(body)  # whoever reads next reads it all again
+                environ["CONTENT_LENGTH"] = str(len(body))
+            store_name = self.service.live.current_name()
+            if store_name is None:
+                return self.flask(environ, start_response)
+            key = ("http", store_name, method, path, environ.get("QUERY_STRING", ""),
+                   environ.get("CONTENT_TYPE", ""), environ.get("HTTP_ACCEPT"), body)
+            hit = self.service.cache.lookup(key)
+            if hit is not None:
+                start_response(hit[0], hit[1])
+                return [hit[2]]
+            try:
+                answer = self._answer(environ, store_name, name)
+            except HttpError as error:
+                payload = self.m.error_body(error)
+                headers = [("Content-Type", _TEXT_PLAIN), ("Content-Length", str(len(payload))),
+                           *error.headers.items(), *self.cors]
+                start_response(_status(error.status), headers)
+                return [payload]
+            if answer is None:  # not ours after all (HTML, a GET without a query …): Flask answers
+                environ["wsgi.input"] = io.BytesIO(body)
+                return self.flask(environ, start_response)
+            status, headers, payload = answer
+            self.service.cache.put(key, answer, len(payload) + len(body) + len(path) + 400)
+            start_response(status, headers)
+            return [payload]
+        return self.flask(environ, start_response)
+
+    # --- the two routes, as app.py's views answer them ---------------------------------------
+
+    def _answer(self, environ, store_name: str, saved_name: str | None):
+        m, settings = self.m, self.settings
+        args = MultiDict(parse_qsl(environ.get("QUERY_STRING", "").encode("latin-1").decode(),
+                                   keep_blank_values=True, errors="werkzeug.url_quote"))
+        accept = environ.get("HTTP_ACCEPT")
+        if saved_name is None:
+            query_request = protocol.read_query_request(environ, self.max_body)
+            if query_request is None:
+                return None
+            shape = guard.inspect(query_request.query)
+            choice = m.choose_formats_from(args.get("format"), accept)
+            fmt = m.require_format(choice, shape.is_graph)
+            info = self.service.live.info_for(store_name)
+            job = Job(
+                store=str(info.store_path),
+                query=query_request.query,
+                result_format=choice.results.name if choice.results else None,
+                graph_format=choice.graph.rdf_name if choice.graph else None,
+                row_cap=settings.row_limit,
+                union_default_graph=not shape.has_dataset_clause,
+                default_graphs=query_request.default_graphs if query_request.has_dataset else None,
+                named_graphs=query_request.named_graphs if query_request.has_dataset else None,
+            )
+            etag = m.etag_for(info, "sparql", m.job_key(job)[1:], fmt.name)
+        else:
+            saved = self.service.saved.get(saved_name)
+            if saved is None:
+                known = ", ".join(self.service.saved) or "none"
+                raise NotFound(f"no saved query named {saved_name!r}; known: {known}")
+            values = {k: v for k, v in args.items() if k != "format"}
+            for k in args:
+                if len(args.getlist(k)) > 1:
+                    raise BadParameter(f"parameter {k} is given more than once")
+            try:
+                substitutions = {var.value: term for var, term in saved.substitutions(values).items()}
+            except saved_query_files.SavedQueryError as error:
+                raise BadParameter(str(error)) from None
+            shape = self._saved_shapes.get(saved_name)
+            if shape is None:
+                shape = self._saved_shapes[saved_name] = guard.inspect(saved.text)
+            choice = m.choose_formats_from(args.get("format"), accept, offer_html=True)
+            if choice.html:
+                return None
+            info = self.service.live.info_for(store_name)
+            fmt = m.require_format(choice, shape.is_graph)
+            job = Job(str(info.store_path), saved.text, choice.results.name if choice.results else None,
+                      choice.graph.rdf_name if choice.graph else None, settings.row_limit,
+                      union_default_graph=not shape.has_dataset_clause, substitutions=substitutions)
+            etag = m.etag_for(info, "saved", saved_name, m.job_key(job)[1:], fmt.name)
+        answer = self.service.answer(job)
+        headers = m.answer_headers(info, answer, etag, settings.row_limit)
+        headers.append(("Content-Length", str(len(answer.body))))
+        headers.extend(self.cors)
+        return "200 OK", headers, answer.body
