@@ -32,6 +32,7 @@ from typing import Iterable, NamedTuple
 
 import pyoxigraph as ox
 
+from coalition_kg.graph.rdf import RDF as _RDF, RDFS as _RDFS, XSD as _XSD
 from coalition_kg.project import BASE, GRAPH
 
 INFERRED = ox.NamedNode(GRAPH + "inferred")
@@ -41,10 +42,7 @@ _TRIVIAL_OBJECTS = {
     "http://www.w3.org/2002/07/owl#NamedIndividual",
 }
 
-_RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-_RDFS = "http://www.w3.org/2000/01/rdf-schema#"
 _OWL = "http://www.w3.org/2002/07/owl#"
-_XSD = "http://www.w3.org/2001/XMLSchema#"
 
 TYPE = ox.NamedNode(_RDF + "type")
 SUBCLASS = ox.NamedNode(_RDFS + "subClassOf")

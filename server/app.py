@@ -78,6 +78,21 @@ class Service:
         return json.loads(self.answer(job).body)["results"]["bindings"]
 
 
+def sparql_job(info: StoreInfo, query_request, shape, choice, row_cap: int) -> Job:
+    """The evaluation a protocol request asks for, on the store the request reads."""
+    return Job(
+        store=str(info.store_path),
+        query=query_request.query,
+        result_format=choice.results.name if choice.results else None,
+        graph_format=choice.graph.rdf_name if choice.graph else None,
+        row_cap=row_cap,
+        # A query's own FROM clauses define its dataset; pyoxigraph's union flag would override them.
+        union_default_graph=not shape.has_dataset_clause,
+        default_graphs=query_request.default_graphs if query_request.has_dataset else None,
+        named_graphs=query_request.named_graphs if query_request.has_dataset else None,
+    )
+
+
 def job_key(job: Job) -> tuple:
     # The store directory names the build (its name ends in the build id), so it stands for it here.
     return (job.store, job.query, job.result_format, job.graph_format, job.row_cap, job.union_default_graph,
@@ -271,17 +286,7 @@ def _register_routes(app: Flask, service: Service) -> None:
         choice = choose_formats()
         fmt = require_format(choice, shape.is_graph)
         info = service.live.snapshot()
-        job = Job(
-            store=str(info.store_path),
-            query=query_request.query,
-            result_format=choice.results.name if choice.results else None,
-            graph_format=choice.graph.rdf_name if choice.graph else None,
-            row_cap=settings.row_limit,
-            # A query's own FROM clauses define its dataset; pyoxigraph's union flag would override them.
-            union_default_graph=not shape.has_dataset_clause,
-            default_graphs=query_request.default_graphs if query_request.has_dataset else None,
-            named_graphs=query_request.named_graphs if query_request.has_dataset else None,
-        )
+        job = sparql_job(info, query_request, shape, choice, settings.row_limit)
         etag = etag_for(info, "sparql", job_key(job)[1:], fmt.name)
         return not_modified(info, etag) or answer_response(info, service.answer(job), etag, settings.row_limit)
 

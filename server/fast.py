@@ -135,16 +135,7 @@ class FastPath:
             choice = m.choose_formats_from(args.get("format"), accept)
             fmt = m.require_format(choice, shape.is_graph)
             info = self.service.live.info_for(store_name)
-            job = Job(
-                store=str(info.store_path),
-                query=query_request.query,
-                result_format=choice.results.name if choice.results else None,
-                graph_format=choice.graph.rdf_name if choice.graph else None,
-                row_cap=settings.row_limit,
-                union_default_graph=not shape.has_dataset_clause,
-                default_graphs=query_request.default_graphs if query_request.has_dataset else None,
-                named_graphs=query_request.named_graphs if query_request.has_dataset else None,
-            )
+            job = m.sparql_job(info, query_request, shape, choice, settings.row_limit)
             etag = m.etag_for(info, "sparql", m.job_key(job)[1:], fmt.name)
         else:
             saved = self.service.saved.get(saved_name)
