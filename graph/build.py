@@ -21,16 +21,7 @@ from coalition_kg.project import GRAPH, Project
 ONTOLOGY_GRAPH = ox.NamedNode(GRAPH + "ontology")
 ONTOLOGY_FILES = ("ckg.ttl", "alignment.ttl")
 
-__all__ = ["BuildError", "build", "assemble"]
-
-
-def assemble(project: Project) -> list[ox.Quad]:
-    """Every quad of the graph, asserted, curated and inferred, checked and validated, in a stable order."""
-    with _gc_paused():
-        quads = asserted_quads(project)
-        quads += reasoning.closure(quads)
-        validation.validate(quads, project.ontology / "shapes.ttl")
-        return sorted(set(quads), key=str)
+__all__ = ["BuildError", "build"]
 
 
 def asserted_quads(project: Project) -> list[ox.Quad]:

@@ -15,7 +15,8 @@ from typing import Iterator
 
 import pyoxigraph as ox
 
-from coalition_kg.graph.annotations import Annotations, Mention, Value
+from coalition_kg.graph.annotations import Annotations, Mention, Value, parse_value
+from coalition_kg.graph.errors import BuildError
 from coalition_kg.graph.registry import CuratedFact, Registry
 from coalition_kg.graph.vocabulary import MEMBERSHIP_ROLES, RELATIONS
 from coalition_kg.project import ARTICLE, ENTITY, GRAPH, ONTOLOGY
@@ -284,7 +285,7 @@ def curated_fact_quads(facts: list[CuratedFact], registry: Registry) -> Iterator
         if fact.object is not None:
             obj = entity(fact.object)
         else:
-            obj = ox.Literal(fact.value, datatype=iri(XSD, _curated_datatype(fact.value)))
+            obj = typed(_curated_value(fact, registry))
         yield q(subject, predicate, obj)
         node = ox.NamedNode(GRAPH + f"curation/fact{fact.index}")
         yield from _statement(q, node, subject, predicate, obj)
@@ -298,14 +299,16 @@ def curated_fact_quads(facts: list[CuratedFact], registry: Registry) -> Iterator
             yield from _membership(q, fact.subject, MEMBERSHIP_ROLES[fact.relation], fact.object)
 
 
-def _curated_datatype(value: str) -> str:
-    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-        return "date"
-    if re.fullmatch(r"\d{4}-\d{2}", value):
-        return "gYearMonth"
-    if re.fullmatch(r"\d{4}", value):
-        return "gYear"
-    return "integer"
+def _curated_value(fact: CuratedFact, registry: Registry) -> Value:
+    """A curated literal, checked as an annotated one is (a real calendar date, an integer)."""
+
+    def fail(message: str):
+        raise BuildError(registry.path.with_name("curation.toml"), f"fact {fact.index}: {message}", fact.line)
+
+    kind = RELATIONS[fact.relation]
+    if not kind.literal:
+        fail(f"{fact.relation} relates two entities; give an object, not a value")
+    return parse_value(fact.value, kind.arg2[0], fail)
 
 
 def job_titles_en(annotations: list[Annotations], registry: Registry) -> Iterator[ox.Quad]:

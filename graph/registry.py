@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from coalition_kg.graph.errors import BuildError
-from coalition_kg.graph.vocabulary import REGISTRY_TYPES
+from coalition_kg.graph.vocabulary import REGISTRY_TYPES, RELATIONS
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _QID = re.compile(r"^Q[1-9][0-9]*$")
@@ -127,6 +127,10 @@ def load_curation(path: Path, registry: Registry) -> list[CuratedFact]:
         for required in ("subject", "relation", "reason"):
             if not table.get(required):
                 raise BuildError(path, f"fact {index}: missing {required}", line)
+        if table["relation"] not in RELATIONS:
+            raise BuildError(path, f"fact {index}: unknown relation {table['relation']!r}; known: {', '.join(RELATIONS)}", line)
+        if "object" in table and RELATIONS[table["relation"]].literal:
+            raise BuildError(path, f"fact {index}: {table['relation']} takes a value, not an object", line)
         if ("object" in table) == ("value" in table):
             raise BuildError(path, f"fact {index}: give either an object (an entity id) or a value", line)
         registry.get(table["subject"], path, line)

@@ -132,10 +132,6 @@ def make_current(var: Path, info: StoreInfo) -> None:
     _drop_old_stores(var, keep=info.directory)
 
 
-def discard(info_dir: Path) -> None:
-    shutil.rmtree(info_dir, ignore_errors=True)
-
-
 def _drop_old_stores(var: Path, keep: Path) -> None:
     stores = sorted(p for p in (var / "stores").iterdir() if p.is_dir() and p != keep)
     for old in stores[: max(0, len(stores) - KEEP_OLD_STORES)]:

@@ -195,3 +195,19 @@ def test_cli_reports_a_failed_build_and_keeps_the_store(tmp_path, project_copy):
     assert failed.returncode == 1
     assert "unknown entity id 'nowhere'" in failed.stderr and "previous store keeps serving" in failed.stderr
     assert os.readlink(tmp_path / "current") == before
+
+
+def test_curated_values_are_checked_like_annotated_ones(served):
+    project, info = served
+    _edit(project, "seeds/curation.toml", 'value = "2021-06-28"', 'value = "2021-06-31"')
+    with pytest.raises(BuildError, match=r"curation\.toml:\d+: fact 3: 2021-06-31 is not a calendar date"):
+        build(project)
+    _assert_untouched(project, info)
+
+
+def test_unknown_curated_relation(served):
+    project, info = served
+    _edit(project, "seeds/curation.toml", 'relation = "containedIn"', 'relation = "locatedIn"')
+    with pytest.raises(BuildError, match=r"curation\.toml:\d+: fact 4: unknown relation 'locatedIn'"):
+        build(project)
+    _assert_untouched(project, info)
