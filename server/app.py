@@ -5,7 +5,7 @@ tracker, saved queries) and keeps it on the app, not in globals, so tests can bu
 they like. A query's path through a request:
 
     protocol.read_query_request  ->  guard.inspect  ->  choose formats (406)  ->  conditional (304)
-    ->  cache or evaluator child  ->  response with validators, row-cap and CORS headers
+    ->  cache, or evaluator child (or the web process itself for a one-subject lookup)  ->  response with validators, row-cap and CORS headers
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from coalition_kg.project import BASE, Project
 from coalition_kg.server import formats, guard, linked_data, protocol
 from coalition_kg.server.cache import AnswerCache
 from coalition_kg.server.errors import BadParameter, HttpError, NotAcceptable, NotFound
-from coalition_kg.server.evaluator import Answer, EvaluatorPool, Job
+from coalition_kg.server.evaluator import Answer, EvaluatorPool, Job, evaluate_here
 from coalition_kg.server.formats import GRAPH_FORMATS, HTML, RESULT_FORMATS, Format
 from coalition_kg.server.live_store import LiveStore
 
@@ -47,6 +47,7 @@ class Settings:
     max_body_bytes: int = 1 << 20  # request bodies above this get 413
     cache_bytes: int = 64 << 20  # answers kept per worker process
     evaluators: int = 4  # evaluator children per worker process: its concurrent queries
+    inline_lookups: bool = True  # answer one-subject lookups in the web process (guard.is_subject_lookup)
     cors: bool = True
     access_log: str | None = None  # "-" (stdout) or a file: the app logs requests itself (granian)
 
@@ -68,7 +69,10 @@ class Service:
         key = job_key(job)
         answer = self.cache.lookup(key)
         if answer is None:
-            answer = self.pool.run(job, self.settings.query_timeout)
+            if job.bounded and self.settings.inline_lookups:
+                answer = evaluate_here(self.live.open(job.store), job)
+            else:
+                answer = self.pool.run(job, self.settings.query_timeout)
             self.cache.put(key, answer, len(job.query) + len(answer.body) + 200)
         return answer
 
@@ -90,6 +94,7 @@ def sparql_job(info: StoreInfo, query_request, shape, choice, row_cap: int) -> J
         union_default_graph=not shape.has_dataset_clause,
         default_graphs=query_request.default_graphs if query_request.has_dataset else None,
         named_graphs=query_request.named_graphs if query_request.has_dataset else None,
+        bounded=shape.lookup,
     )
 
 

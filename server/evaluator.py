@@ -42,6 +42,9 @@ class Job:
     named_graphs: tuple[str, ...] | None = None
     substitutions: dict = field(default_factory=dict)  # variable name -> pyoxigraph term
     prefixes: dict | None = None
+    # A one-subject lookup (guard.is_subject_lookup): its work is bounded, so it may be evaluated in
+    # the web process (evaluate_here) instead of a child. It does not change the answer.
+    bounded: bool = False
 
 
 @dataclass(frozen=True)
@@ -55,7 +58,8 @@ class Answer:
 
 # --- the child --------------------------------------------------------------------------------
 
-def _evaluate(store, job: Job) -> Answer:
+def evaluate(store, job: Job) -> Answer:
+    """The job's answer from an open store; raises what pyoxigraph raises (SyntaxError, OSError …)."""
     import pyoxigraph as ox
 
     from coalition_kg.server import writers
@@ -81,26 +85,46 @@ def _evaluate(store, job: Job) -> Answer:
     return Answer(body, "graph", name, rows, truncated)
 
 
-def _read_frame(stream):
-    head = stream.read(_LENGTH.size)
-    if len(head) < _LENGTH.size:
-        return None
-    (length,) = _LENGTH.unpack(head)
-    return pickle.loads(stream.read(length))
-
-
-def _write_frame(stream, value) -> None:
+def _frame(value) -> bytes:
     data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
-    stream.write(_LENGTH.pack(len(data)) + data)
-    stream.flush()
+    return _LENGTH.pack(len(data)) + data
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _read_frame(fd: int):
+    """The next frame from a blocking descriptor, or None at end of file.
+
+    Raw os.read rather than a buffered file: a small frame then costs one system call, and nothing
+    sits in a Python buffer that select() on the descriptor would not see."""
+    data = b""
+    while len(data) < _LENGTH.size:
+        chunk = os.read(fd, 1 << 16)
+        if not chunk:
+            return None
+        data += chunk
+    (length,) = _LENGTH.unpack_from(data)
+    end = _LENGTH.size + length
+    parts, have = [data], len(data)
+    while have < end:
+        chunk = os.read(fd, min(end - have, 1 << 20))
+        if not chunk:
+            return None
+        parts.append(chunk)
+        have += len(chunk)
+    return pickle.loads(b"".join(parts)[_LENGTH.size:end])
 
 
 def child_main() -> None:
     """Serve jobs from stdin until the parent goes away (EOF), one answer frame per job."""
     import pyoxigraph as ox
 
-    requests = sys.stdin.buffer
-    replies = os.fdopen(os.dup(1), "wb")
+    requests = sys.stdin.fileno()
+    replies = os.dup(1)
     os.dup2(2, 1)  # a stray print must never corrupt the reply channel
     store, store_path = None, None
     while True:
@@ -112,12 +136,22 @@ def child_main() -> None:
                 store, store_path = None, None
                 store = ox.Store.read_only(job.store)
                 store_path = job.store
-            reply = ("ok", _evaluate(store, job))
+            reply = ("ok", evaluate(store, job))
         except SyntaxError as error:
             reply = ("syntax", str(error))
         except Exception as error:  # reported to the parent as a message, never as a traceback
             reply = ("failed", f"{type(error).__name__}: {error}")
-        _write_frame(replies, reply)
+        _write_all(replies, _frame(reply))
+
+
+def evaluate_here(store, job: Job) -> Answer:
+    """A bounded job evaluated in the calling process, with the child's errors mapped the same way."""
+    try:
+        return evaluate(store, job)
+    except SyntaxError as error:
+        raise QuerySyntaxError(f"SPARQL syntax {error}") from None
+    except Exception as error:
+        raise EvaluationFailed(f"query evaluation failed: {type(error).__name__}: {error}") from None
 
 
 # --- the parent side --------------------------------------------------------------------------
@@ -132,7 +166,10 @@ class Evaluator:
             stdout=subprocess.PIPE,
             close_fds=True,
         )
+        self._in = self.process.stdin.fileno()
         self._out = self.process.stdout.fileno()
+        self._poll = select.poll()
+        self._poll.register(self._out, select.POLLIN | select.POLLHUP | select.POLLERR)
 
     @property
     def alive(self) -> bool:
@@ -141,8 +178,8 @@ class Evaluator:
     def run(self, job: Job, time_limit: float) -> Answer:
         deadline = time.monotonic() + time_limit
         try:
-            _write_frame(self.process.stdin, job)
-            reply = pickle.loads(self._read_exactly(self._read_length(deadline), deadline))
+            _write_all(self._in, _frame(job))
+            reply = pickle.loads(self._read_reply(deadline))
         except _Overrun:
             self.kill()
             raise QueryTimeout(f"the query did not finish within the time limit of {time_limit:g} s; "
@@ -157,22 +194,23 @@ class Evaluator:
             raise QuerySyntaxError(f"SPARQL syntax {value}")
         raise EvaluationFailed(f"query evaluation failed: {value}")
 
-    def _read_length(self, deadline: float) -> int:
-        (length,) = _LENGTH.unpack(self._read_exactly(_LENGTH.size, deadline))
-        return length
-
-    def _read_exactly(self, size: int, deadline: float) -> bytes:
-        chunks, remaining = [], size
-        while remaining:
+    def _read_reply(self, deadline: float) -> bytes:
+        """One frame's payload, waiting at most until the deadline; a small answer is one read."""
+        parts, have, end = [], 0, None
+        while end is None or have < end:
             wait = deadline - time.monotonic()
-            if wait <= 0 or not select.select([self._out], [], [], wait)[0]:
+            if wait <= 0 or not self._poll.poll(wait * 1000):
                 raise _Overrun
-            chunk = os.read(self._out, min(remaining, 1 << 20))
+            chunk = os.read(self._out, 1 << 20 if end is None else min(end - have, 1 << 20))
             if not chunk:
                 raise EOFError
-            chunks.append(chunk)
-            remaining -= len(chunk)
-        return b"".join(chunks)
+            parts.append(chunk)
+            have += len(chunk)
+            if end is None and have >= _LENGTH.size:
+                head = parts[0] if len(parts[0]) >= _LENGTH.size else b"".join(parts)
+                end = _LENGTH.size + _LENGTH.unpack_from(head)[0]
+        data = parts[0] if len(parts) == 1 else b"".join(parts)
+        return data[_LENGTH.size:end]
 
     def kill(self) -> None:
         if self.process.poll() is None:

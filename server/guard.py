@@ -42,6 +42,7 @@ UPDATE_KEYWORDS = frozenset({"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREAT
 class QueryShape:
     form: str | None  # SELECT, ASK, CONSTRUCT, DESCRIBE; None when no form keyword was seen
     has_dataset_clause: bool  # FROM or FROM NAMED: the query names its own dataset
+    lookup: bool = False  # a one-subject lookup whose work is bounded (see is_subject_lookup)
 
     @property
     def is_graph(self) -> bool:
@@ -58,18 +59,56 @@ def _unescape_codepoints(text: str) -> str:
     return _CODEPOINT.sub(replace, text) if "\\u" in text or "\\U" in text else text
 
 
+def _significant(text: str):
+    """(kind, text) of every token but spaces and comments, in order, lazily."""
+    for match in _TOKENS.finditer(text):
+        kind = match.lastgroup
+        if kind != "space" and kind != "comment":
+            yield kind, match.group()
+
+
 def bare_words(query: str):
     """The keywords and function names of a query, upper-cased, in order."""
-    for match in _TOKENS.finditer(_unescape_codepoints(query)):
-        if match.lastgroup == "word":
-            yield match.group().upper()
+    for kind, text in _significant(_unescape_codepoints(query)):
+        if kind == "word":
+            yield text.upper()
+
+
+# Every keyword inspect() acts on but the query forms, wherever it could be a word token: not right
+# after a letter, underscore, ?, $ or : (then it is inside a longer word, a variable, a prefixed name
+# or a language tag) nor right before a word character. A query with no such occurrence, in any case,
+# cannot be refused and has no FROM, and only its first tokens need reading. The test is loose the
+# other way on purpose (an IRI or a string that holds "from" sends the query to the full check).
+_KEYWORD_SUBSTRINGS = re.compile(
+    r"(?<![?$:]|[^\W\d])(?:" + "|".join(sorted({*UPDATE_KEYWORDS, "SERVICE", "FROM"})) + r")(?!\w)",
+    re.IGNORECASE)
+LOOKUP_TOKENS = 40  # longer than any one-subject lookup with a few PREFIX lines
 
 
 def inspect(query: str) -> QueryShape:
     """The query's form and dataset clause; raises Refused for SERVICE and any update keyword."""
+    text = _unescape_codepoints(query)
+    if _KEYWORD_SUBSTRINGS.search(text):
+        return _inspect_every_word(text)
+    form, head = None, []
+    for kind, token in _significant(text):
+        if len(head) <= LOOKUP_TOKENS:
+            head.append((kind, token))
+        if form is None and kind == "word" and token.upper() in QUERY_FORMS:
+            form = token.upper()
+        if form is not None and len(head) > LOOKUP_TOKENS:
+            break
+    return QueryShape(form, False, len(head) <= LOOKUP_TOKENS and is_subject_lookup(head))
+
+
+def _inspect_every_word(text: str) -> QueryShape:
+    tokens = list(_significant(text))
     form = None
     has_from = False
-    for word in bare_words(query):
+    for kind, token in tokens:
+        if kind != "word":
+            continue
+        word = token.upper()
         if word == "SERVICE":
             raise Refused(
                 "SERVICE is refused: this endpoint does not send requests to other endpoints "
@@ -81,4 +120,86 @@ def inspect(query: str) -> QueryShape:
             form = word
         elif word == "FROM":
             has_from = True
-    return QueryShape(form, has_from)
+    return QueryShape(form, has_from, len(tokens) <= LOOKUP_TOKENS and is_subject_lookup(tokens))
+
+
+# --- one-subject lookups ----------------------------------------------------------------------
+#
+# A query made of a single triple pattern whose subject is a constant is answered by one range scan of
+# Oxigraph's subject index: its work is bounded by the triples of that one subject (and, without
+# DISTINCT or ORDER BY, by the row cap, since answers are read lazily). Such a query cannot run away,
+# so the web process may answer it itself instead of paying for the round trip to an evaluator child
+# (see evaluator.py); every other query keeps the hard time limit of a killable child. The grammar
+# below is deliberately narrow: anything it does not recognise, including every property path,
+# FILTER, OPTIONAL, GRAPH and numeric literal, is simply not a lookup.
+
+# A prefixed name with no path operators in it (the tokenizer's pname is looser, to never split one).
+_PLAIN_PNAME = re.compile(r"(?:[^\W\d_][\w.-]*)?:(?:[\w-](?:[\w.-]*[\w-])?)?")
+
+
+def _is_constant_iri(kind: str, text: str) -> bool:
+    return kind == "iri" or (kind == "pname" and _PLAIN_PNAME.fullmatch(text) is not None)
+
+
+def _triple_pattern_end(tokens: list, i: int) -> int | None:
+    """Where a `subject predicate object [.]` pattern starting at i ends, if it is one we accept."""
+    if i + 3 > len(tokens) or not _is_constant_iri(*tokens[i]):
+        return None
+    kind, text = tokens[i + 1]
+    if not (_is_constant_iri(kind, text) or kind == "variable" or (kind == "word" and text == "a")):
+        return None
+    kind, text = tokens[i + 2]
+    i += 3
+    if kind == "string":
+        if i < len(tokens) and tokens[i][0] == "langtag":
+            i += 1
+        elif i + 2 < len(tokens) and tokens[i][1] == "^" and tokens[i + 1][1] == "^" and _is_constant_iri(*tokens[i + 2]):
+            i += 3
+    elif not (_is_constant_iri(kind, text) or kind == "variable"):
+        return None
+    if i < len(tokens) and tokens[i][1] == ".":
+        i += 1
+    return i
+
+
+def is_subject_lookup(tokens: list[tuple[str, str]]) -> bool:
+    """PREFIX declarations, then `ASK { s p o }`, `SELECT ?v… { s p o } [LIMIT n]` (or SELECT *, WHERE
+    optional) or `DESCRIBE <iri>`, with a constant subject s."""
+    i, n = 0, len(tokens)
+    while i + 2 < n and tokens[i] == ("word", tokens[i][1]) and tokens[i][1].upper() == "PREFIX":
+        if tokens[i + 1][0] != "pname" or not tokens[i + 1][1].endswith(":") or tokens[i + 2][0] != "iri":
+            return False
+        i += 3
+    if i >= n or tokens[i][0] != "word":
+        return False
+    form = tokens[i][1].upper()
+    i += 1
+    if form == "DESCRIBE":
+        return i + 1 == n and _is_constant_iri(*tokens[i])
+    if form == "SELECT":
+        if i < n and tokens[i][1] == "*":
+            i += 1
+        else:
+            start = i
+            while i < n and tokens[i][0] == "variable":
+                i += 1
+            if i == start:
+                return False
+    elif form != "ASK":
+        return False
+    if i < n and tokens[i][0] == "word" and tokens[i][1].upper() == "WHERE":
+        i += 1
+    if i >= n or tokens[i][1] != "{":
+        return False
+    end = _triple_pattern_end(tokens, i + 1)
+    if end is None or end >= n or tokens[end][1] != "}":
+        return False
+    i = end + 1
+    if form == "SELECT" and i < n and tokens[i][0] == "word" and tokens[i][1].upper() == "LIMIT":
+        i += 1
+        start = i
+        while i < n and tokens[i][0] == "other" and tokens[i][1].isdigit():
+            i += 1
+        if i == start:
+            return False
+    return i == n

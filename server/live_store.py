@@ -11,6 +11,8 @@ import os
 import threading
 from pathlib import Path
 
+import pyoxigraph as ox
+
 from coalition_kg.graph import store as stores
 from coalition_kg.graph.store import StoreInfo
 from coalition_kg.server.errors import NoGraph
@@ -23,6 +25,7 @@ class LiveStore:
         self._name: str | None = None
         self._info: StoreInfo | None = None
         self._lock = threading.Lock()
+        self._opened: tuple[str, ox.Store] | None = None  # the store bounded lookups read in this process
 
     def current_name(self) -> str | None:
         """The current store's directory name: one readlink, nothing else."""
@@ -48,3 +51,21 @@ class LiveStore:
                 raise NoGraph("the current graph store cannot be read; a rebuild may be under way") from None
             self._name, self._info = name, info
         return info
+
+    def open(self, store_path: str) -> ox.Store:
+        """A read-only handle on the store at store_path, opened once per build and shared by threads.
+
+        Only bounded lookups use it (evaluator.evaluate_here); a rebuild opens the new store and lets the
+        old handle go once no request holds it any more."""
+        opened = self._opened
+        if opened is not None and opened[0] == store_path:
+            return opened[1]
+        with self._lock:
+            opened = self._opened
+            if opened is None or opened[0] != store_path:
+                try:
+                    opened = (store_path, ox.Store.read_only(store_path))
+                except OSError:
+                    raise NoGraph("the current graph store cannot be read; a rebuild may be under way") from None
+                self._opened = opened
+        return opened[1]

@@ -35,6 +35,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-body", type=int, default=1 << 20, help="largest request body in bytes (default 1 MiB)")
     parser.add_argument("--cache-mb", type=int, default=64, help="answer cache per worker in MiB (default 64)")
     parser.add_argument("--no-cors", action="store_true", help="do not send CORS headers")
+    parser.add_argument("--no-inline-lookups", action="store_true",
+                        help="evaluate one-subject lookups in evaluator children too, like every other query")
     parser.add_argument("--queries", help="folder of saved queries (default: the project's queries/)")
     parser.add_argument("--access-log", default="-",
                         help="access log file ('-' for standard output, the default; 'off' for none)")
@@ -55,6 +57,7 @@ def settings_from(project: Project, args):
         cache_bytes=args.cache_mb << 20,
         evaluators=args.threads,
         cors=not args.no_cors,
+        inline_lookups=not args.no_inline_lookups,
     )
 
 

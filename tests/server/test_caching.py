@@ -55,7 +55,8 @@ def test_repeated_query_is_served_from_the_cache(built_var):
 
     from .conftest import QUERIES
 
-    app = create_app(Settings(var=built_var, queries=QUERIES, evaluators=1))
+    # QUERY is a one-subject lookup: without inline_lookups=False it would never reach the pool.
+    app = create_app(Settings(var=built_var, queries=QUERIES, evaluators=1, inline_lookups=False))
     service = app.extensions["ckg"]
     evaluated = []
     run = service.pool.run

@@ -15,10 +15,73 @@ from coalition_kg.server.errors import Refused
     ("SELECT * WHERE { ?s ?p ?o }", "SELECT", False),
     ("PREFIX ex: <http://example.org/select#> CONSTRUCT { ?s ?p ?o } FROM ex:g WHERE { ?s ?p ?o }", "CONSTRUCT", True),
     ("# SELECT in a comment\nASK { ?s ?p 'DESCRIBE' }", "ASK", False),
-    ("describe <http://example.org/x>", "DESCRIBE", False),
+    ("# a comment that mentions FROM\nSELECT ?from { ?s ?p ?from }", "SELECT", False),
+    ("SELECT ?s\nfrom <http://example.org/g> { ?s ?p ?o }", "SELECT", True),
+    ("SELECT ?s FR\\u004fM <http://example.org/g> { ?s ?p ?o }", "SELECT", True),
 ])
 def test_shape(query, form, has_from):
-    assert guard.inspect(query) == guard.QueryShape(form, has_from)
+    shape = guard.inspect(query)
+    assert (shape.form, shape.has_dataset_clause, shape.lookup) == (form, has_from, False)
+
+
+LOOKUPS = [
+    "PREFIX schema: <http://schema.org/>\nASK { <https://w3id.org/coalition-kg/id/niamey> a schema:City }",
+    "ASK { <http://x/s> ?p ?o }",
+    "# one entity\nSELECT ?p ?o WHERE { <http://x/s> ?p ?o . } LIMIT 10",
+    "SELECT * { <http://x/s> a <http://x/C> }",
+    'PREFIX s: <http://schema.org/> SELECT ?o { s:x s:name "Niamey"@en }',
+    'PREFIX s: <http://schema.org/> SELECT ?o { s:x s:name "x"^^s:Text }',
+    "describe <http://example.org/x>",
+]
+
+NOT_LOOKUPS = [
+    "SELECT ?o { ?s ?p ?o }",  # no constant subject: a scan of everything
+    "PREFIX s: <http://schema.org/> SELECT ?o { s:x s:knows* ?o }",  # paths can reach the whole graph
+    "PREFIX s: <http://schema.org/> SELECT ?o { s:x s:a/s:b ?o }",
+    "SELECT ?o { <http://x/s> <http://x/p>+ ?o }",
+    "SELECT ?o { <http://x/s> ^<http://x/p> ?o }",
+    "SELECT ?o { <http://x/s> <http://x/p>|<http://x/q> ?o }",
+    "SELECT DISTINCT ?o { <http://x/s> ?p ?o }",
+    "SELECT ?o { <http://x/s> ?p ?o } ORDER BY ?o",
+    "SELECT ?o { <http://x/s> ?p ?o . ?o ?q ?r }",
+    "SELECT ?o { <http://x/s> ?p ?o ; ?q ?r }",
+    "SELECT ?o { <http://x/s> ?p ?o , ?r }",
+    "SELECT ?o { <http://x/s> ?p ?o FILTER(?o) }",
+    "SELECT ?o { <http://x/s> ?p 12 }",
+    "SELECT ?o FROM <http://g> { <http://x/s> ?p ?o }",
+    "SELECT (COUNT(*) AS ?n) { <http://x/s> ?p ?o }",
+    "DESCRIBE ?x { ?x ?p ?o }",
+    "ASK { GRAPH ?g { <http://x/s> ?p ?o } }",
+    "SELECT ?o { <http://x/s> ?p ?o } LIMIT",
+    "SELECT ?o { <http://x/s> ?p ?o } GROUP BY ?o",
+    "BASE <http://x/> SELECT ?o { <s> ?p ?o }",
+]
+
+
+@pytest.mark.parametrize("query", LOOKUPS)
+def test_one_subject_lookups(query):
+    assert guard.inspect(query).lookup
+
+
+@pytest.mark.parametrize("query", NOT_LOOKUPS)
+def test_not_lookups(query):
+    assert not guard.inspect(query).lookup
+
+
+def test_keyword_precheck_never_skips_a_keyword_the_full_scan_sees():
+    """inspect() reads only a query's first tokens when no keyword it acts on can be a word token;
+    the pre-check must fire wherever the tokenizer finds such a keyword."""
+    keywords = sorted({*guard.UPDATE_KEYWORDS, "SERVICE", "FROM"})
+    contexts = ["{k} <http://x/>", "SELECT * {{ ?s ?p 1{k} <http://x/> {{}} }}", "SELECT * {{}}\n{k}",
+                "SELECT * {{ ?s ?p ?o }}.{k}", "SELECT * {{ <http://x/>{k} }}", 'SELECT * {{ "x"{k} }}',
+                "SELECT * {{ ?s ?p ?o }} #c\n{k}", "SELECT *({k})", "SELECT * {{ ?s ?p ?o }}-{k}",
+                "SELECT * {{ ?s ?p 'x'@en {k} }}"]
+    for keyword in keywords:
+        for spelling in (keyword, keyword.lower(), keyword.title()):
+            for context in contexts:
+                query = context.format(k=spelling)
+                assert keyword in set(guard.bare_words(query)), query
+                assert guard._KEYWORD_SUBSTRINGS.search(query), query
 
 
 @pytest.mark.parametrize("query", [
