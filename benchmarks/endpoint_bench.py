@@ -208,11 +208,13 @@ def start(name: str, cmd: list, sparql_path: str, port: int, log: Path, env=None
     raise RuntimeError(f"{name} did not come up; see {log}")
 
 
-def start_servers(data: dict, work: Path, with_rdflib: bool) -> dict[str, Server]:
+def start_servers(data: dict, work: Path, with_rdflib: bool, query_timeout: float | None) -> dict[str, Server]:
     servers = {}
     env = {**os.environ, "CKG_VAR": str(data["var"])}
     ckg = [BIN / "ckg", "--root", data["root"], "serve", "--host", "127.0.0.1", "--no-build",
            "--access-log", work / "ckg-access.log"]
+    if query_timeout is not None:  # still a hard limit, only longer: the corpora's big queries need it
+        ckg += ["--query-timeout", query_timeout]
     port = free_port()
     servers["ckg"] = start("ckg", [*ckg, "--port", port], "/sparql", port, work / "ckg.log", env)
     port = free_port()
@@ -492,6 +494,7 @@ def write_markdown(path: Path, result: dict) -> None:
             lines.append(f"| {q} | {cell('ckg')} | {cell('oxigraph')} | {cell('rdflib')} | "
                          f"{'yes' if entry['ckg_equals_oxigraph'] else '**no**'} |")
         lines.append("")
+    lines += growth_markdown(result)
     if result.get("targets"):
         lines += ["## Targets (the seeds)", "", "| target | met | missed (worst) |", "|---|---|---|"]
         grouped: dict[str, list] = {}
@@ -548,6 +551,94 @@ def write_chart(path: Path, result: dict) -> None:
     plt.close(fig)
 
 
+GROWTH_KINDS = ("tiny", "join", "aggregate", "path", "saved")
+SERVER_LABELS = {"ckg": "ckg serve", "oxigraph": "Oxigraph's server", "rdflib": "rdflib-endpoint"}
+
+
+def growth(result: dict, mode: str, concurrency: int) -> dict:
+    """{kind: {server: [(quads, req/s)]}}: the saved queries as one kind, their geometric mean."""
+    out = {kind: {name: [] for name in SERVER_LABELS} for kind in GROWTH_KINDS}
+    for block in sorted(result["scales"], key=lambda b: b["scale"]):
+        rows = [r for r in block["summary"] if r["mode"] == mode and r["concurrency"] == concurrency]
+        for kind in GROWTH_KINDS:
+            of_kind = [r for r in rows if r["kind"] == kind]
+            for name in SERVER_LABELS:
+                value = geomean([r[f"{name}_rps"] for r in of_kind])
+                if value:
+                    out[kind][name].append((block["quads"], value))
+    return out
+
+
+def growth_concurrency(result: dict) -> int | None:
+    """The concurrency measured at every scale (the corpora are run at --scale-concurrency only)."""
+    common = None
+    for block in result["scales"]:
+        levels = {r["concurrency"] for r in block["summary"]}
+        common = levels if common is None else common & levels
+    return max(common) if common else None
+
+
+def write_growth_chart(path: Path, result: dict) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    c = growth_concurrency(result)
+    if c is None:
+        return
+    fig, axes = plt.subplots(2, len(GROWTH_KINDS), figsize=(17, 7.5), sharex=True)
+    for row, mode in enumerate(("first", "repeated")):
+        series = growth(result, mode, c)
+        for ax, kind in zip(axes[row], GROWTH_KINDS):
+            for name, label in SERVER_LABELS.items():
+                points = series[kind][name]
+                if points:
+                    ax.plot([q for q, _ in points], [v for _, v in points], marker="o", label=label)
+            ax.set_xscale("log")
+            ax.set_yscale("log")
+            ax.set_title(f"{kind}, {mode}", fontsize=10)
+            ax.grid(True, which="both", linewidth=0.3)
+            if row == 1:
+                ax.set_xlabel("quads")
+        axes[row][0].set_ylabel("requests per second (log)")
+    axes[0][0].legend(fontsize=8)
+    fig.suptitle(f"Throughput against data size, {c} connections (saved = geometric mean of the saved queries)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+def scale_name(scale: int) -> str:
+    return "seeds" if scale == 1 else f"{scale}x"
+
+
+def growth_markdown(result: dict) -> list[str]:
+    c = growth_concurrency(result)
+    if c is None or len(result["scales"]) < 2:
+        return []
+    blocks = sorted(result["scales"], key=lambda b: b["scale"])
+    lines = [f"## Growth with size ({c} connections)", "",
+             "Requests per second, ours / Oxigraph's server / rdflib-endpoint (– where not run or no answer "
+             "within the run); saved = geometric mean of the saved queries. Chart: `endpoint-scale.png`.", "",
+             "| kind | mode | " + " | ".join(f"{scale_name(b['scale'])} "
+                                           f"({b['quads']:,} quads)" for b in blocks) + " |",
+             "|---|---|" + "---|" * len(blocks)]
+    for mode in ("first", "repeated"):
+        series = growth(result, mode, c)
+        for kind in GROWTH_KINDS:
+            cells = []
+            for b in blocks:
+                values = []
+                for name in SERVER_LABELS:
+                    found = [v for q, v in series[kind][name] if q == b["quads"]]
+                    values.append(f"{found[0]:,.0f}" if found else "–")
+                cells.append(" / ".join(values))
+            lines.append(f"| {kind} | {mode} | " + " | ".join(cells) + " |")
+    lines.append("")
+    return lines
+
+
 # --- main ---------------------------------------------------------------------------------------
 
 def main(argv=None) -> int:
@@ -558,6 +649,10 @@ def main(argv=None) -> int:
     parser.add_argument("--duration", type=int, default=2, help="seconds per wrk run")
     parser.add_argument("--rdflib-max-scale", type=int, default=10,
                         help="largest scale served by rdflib-endpoint too (it loads everything into memory)")
+    parser.add_argument("--scale-query-timeout", type=float, default=120,
+                        help="our time limit on the corpora, in seconds (on the seeds: the default, 10)")
+    parser.add_argument("--merge", action="store_true",
+                        help="keep the other scales already in endpoint.json (replace only those measured now)")
     parser.add_argument("--queries", default="", help="only these query names (comma-separated)")
     parser.add_argument("--rebuild", action="store_true", help="build the graphs again even if built before")
     parser.add_argument("--out", default=str(HERE / "results"))
@@ -573,9 +668,7 @@ def main(argv=None) -> int:
         if seeds:
             result["targets"] = targets(seeds[0]["summary"])
         (out / "endpoint.json").write_text(json.dumps(result, indent=1, default=str), encoding="utf-8")
-        write_markdown(out / "endpoint.md", result)
-        if seeds:
-            write_chart(out / "endpoint.png", result)
+        write_reports(out, result)
         return 0
 
     if not shutil.which("wrk"):
@@ -607,11 +700,27 @@ def main(argv=None) -> int:
         },
         "scales": [],
     }
-    for scale in [int(s) for s in args.scales.split(",") if s]:
+    measured = [int(s) for s in args.scales.split(",") if s]
+    kept = []
+    if args.merge and (out / "endpoint.json").exists():
+        previous = json.loads((out / "endpoint.json").read_text(encoding="utf-8"))
+        kept = [b for b in previous["scales"] if b["scale"] not in measured]
+        result["earlier_runs"] = [r for r in [*previous.get("earlier_runs", []),
+                                              {"started": previous["started"], "machine": previous["machine"],
+                                               "scales": [b["scale"] for b in kept]}] if r["scales"]]
+
+    def save() -> None:
+        result["scales"] = sorted([*kept, *fresh], key=lambda b: b["scale"])
+        (out / "endpoint.json").write_text(json.dumps(result, indent=1, default=str), encoding="utf-8")
+
+    fresh = []
+    for scale in measured:
         work = out / "tmp" / f"scale-{scale}"
         log(f"== scale {scale}: building and loading")
         data = prepare_data(scale, work, args.rebuild)
-        servers = start_servers(data, work, with_rdflib=scale <= args.rdflib_max_scale)
+        data["loadavg"] = os.getloadavg()
+        servers = start_servers(data, work, with_rdflib=scale <= args.rdflib_max_scale,
+                                query_timeout=None if scale == 1 else args.scale_query_timeout)
         try:
             queries = load_queries(anchors_for(servers["oxigraph"], scale))
             if args.queries:
@@ -629,21 +738,29 @@ def main(argv=None) -> int:
         finally:
             for server in servers.values():
                 server.stop()
-        result["scales"].append({
+        fresh.append({
             "scale": scale, "quads": data["quads"], "build_s": data.get("build_s"),
+            "started": result["started"], "loadavg_at_start": data["loadavg"],
             "answers": answers, "runs": rows, "summary": summarize(rows, scale),
         })
-        (out / "endpoint.json").write_text(json.dumps(result, indent=1, default=str), encoding="utf-8")
+        save()
+    save()
     seeds = [b for b in result["scales"] if b["scale"] == 1]
     if seeds:
         result["targets"] = targets(seeds[0]["summary"])
     result["machine"]["loadavg_at_end"] = os.getloadavg()
     (out / "endpoint.json").write_text(json.dumps(result, indent=1, default=str), encoding="utf-8")
-    write_markdown(out / "endpoint.md", result)
-    if seeds:
-        write_chart(out / "endpoint.png", result)
-    log(f"wrote {out / 'endpoint.json'}, {out / 'endpoint.md'}" + (f", {out / 'endpoint.png'}" if seeds else ""))
+    write_reports(out, result)
+    log(f"wrote {out / 'endpoint.json'}, {out / 'endpoint.md'} and the charts")
     return 0
+
+
+def write_reports(out: Path, result: dict) -> None:
+    write_markdown(out / "endpoint.md", result)
+    if any(b["scale"] == 1 for b in result["scales"]):
+        write_chart(out / "endpoint.png", result)
+    if len(result["scales"]) > 1:
+        write_growth_chart(out / "endpoint-scale.png", result)
 
 
 if __name__ == "__main__":

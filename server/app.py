@@ -152,8 +152,13 @@ def etag_for(info: StoreInfo, *parts) -> str:
 
 
 def validators(info: StoreInfo, etag: str) -> dict[str, str]:
-    return {"ETag": etag, "Last-Modified": http_date(int(info.built_at_epoch)),
+    return {"ETag": etag, "Last-Modified": _http_date(int(info.built_at_epoch)),
             "Cache-Control": "public, no-cache", "Graph-Build": info.build_id}
+
+
+@lru_cache(maxsize=8)  # one value per build: formatting a date is a good part of a small answer's headers
+def _http_date(epoch: int) -> str:
+    return http_date(epoch)
 
 
 def not_modified(info: StoreInfo, etag: str) -> Response | None:

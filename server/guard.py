@@ -74,31 +74,66 @@ def bare_words(query: str):
             yield text.upper()
 
 
-# Every keyword inspect() acts on but the query forms, wherever it could be a word token: not right
-# after a letter, underscore, ?, $ or : (then it is inside a longer word, a variable, a prefixed name
-# or a language tag) nor right before a word character. A query with no such occurrence, in any case,
-# cannot be refused and has no FROM, and only its first tokens need reading. The test is loose the
-# other way on purpose (an IRI or a string that holds "from" sends the query to the full check).
-_KEYWORD_SUBSTRINGS = re.compile(
-    r"(?<![?$:]|[^\W\d])(?:" + "|".join(sorted({*UPDATE_KEYWORDS, "SERVICE", "FROM"})) + r")(?!\w)",
-    re.IGNORECASE)
+# Every keyword inspect() acts on but the query forms.
+_KEYWORDS = tuple(sorted({*UPDATE_KEYWORDS, "SERVICE", "FROM"}))
 LOOKUP_TOKENS = 40  # longer than any one-subject lookup with a few PREFIX lines
+
+
+def _may_hold_keyword(text: str) -> bool:
+    """False only if no keyword of _KEYWORDS can be a word token of the text, in any case.
+
+    A keyword is a word token only where it is not preceded by a letter, underscore, ?, $ or : (then it
+    is inside a longer word, a variable, a prefixed name or a language tag) and not followed by a word
+    character. Upper-casing is character by character in Python, so a token the full scan reads as a
+    keyword is a substring of text.upper() at the same place (when no character changed length). Loose
+    the other way on purpose: an IRI or a string that holds "from" sends the query to the full check."""
+    upper = text.upper()
+    if len(upper) != len(text):
+        return True
+    for keyword in _KEYWORDS:
+        at = upper.find(keyword)
+        while at >= 0:
+            before = upper[at - 1] if at else " "
+            after_at = at + len(keyword)
+            after = upper[after_at] if after_at < len(upper) else " "
+            inside = before in "?$:_" or (before.isalnum() and not before.isdecimal())
+            if not inside and not (after.isalnum() or after == "_"):
+                return True
+            at = upper.find(keyword, at + 1)
+    return False
+
+
+_LOOKUP_WORDS = frozenset({"PREFIX", "ASK", "SELECT", "DESCRIBE", "WHERE", "LIMIT"})
+_LOOKUP_KINDS = frozenset({"iri", "pname", "variable", "string", "langtag"})
+
+
+def _may_be_in_lookup(kind: str, token: str) -> bool:
+    """Whether the token can occur in a one-subject lookup at all (a cheap early exit, not the grammar)."""
+    if kind in _LOOKUP_KINDS:
+        return True
+    if kind == "word":
+        return token == "a" or token.upper() in _LOOKUP_WORDS
+    return token in "{}.*^" or token.isdigit()
 
 
 def inspect(query: str) -> QueryShape:
     """The query's form and dataset clause; raises Refused for SERVICE and any update keyword."""
     text = _unescape_codepoints(query)
-    if _KEYWORD_SUBSTRINGS.search(text):
+    if _may_hold_keyword(text):
         return _inspect_every_word(text)
-    form, head = None, []
+    # No keyword to act on: read tokens only until the form is known and the query cannot be a lookup.
+    form, head, maybe_lookup = None, [], True
     for kind, token in _significant(text):
-        if len(head) <= LOOKUP_TOKENS:
-            head.append((kind, token))
+        if maybe_lookup:
+            if len(head) < LOOKUP_TOKENS and _may_be_in_lookup(kind, token):
+                head.append((kind, token))
+            else:
+                maybe_lookup = False
         if form is None and kind == "word" and token.upper() in QUERY_FORMS:
             form = token.upper()
-        if form is not None and len(head) > LOOKUP_TOKENS:
+        if form is not None and not maybe_lookup:
             break
-    return QueryShape(form, False, len(head) <= LOOKUP_TOKENS and is_subject_lookup(head))
+    return QueryShape(form, False, maybe_lookup and is_subject_lookup(head))
 
 
 def _inspect_every_word(text: str) -> QueryShape:
