@@ -25,7 +25,7 @@ from werkzeug.http import http_date, parse_date
 
 from coalition_kg.graph import saved_queries as saved_query_files
 from coalition_kg.graph.store import StoreInfo
-from coalition_kg.project import BASE, Project
+from coalition_kg.project import BASE, GRAPH as GRAPH_NAMESPACE, ONTOLOGY, Project
 from coalition_kg.server import formats, guard, linked_data, protocol
 from coalition_kg.server.cache import AnswerCache
 from coalition_kg.server.errors import BadParameter, HttpError, NotAcceptable, NotFound
@@ -76,9 +76,11 @@ class Service:
             self.cache.put(key, answer, len(job.query) + len(answer.body) + 200)
         return answer
 
-    def select(self, info: StoreInfo, query: str, **substitutions) -> list[dict]:
-        """Rows of one of the server's own SELECT queries, as SPARQL JSON bindings."""
-        job = Job(str(info.store_path), query, "json", None, self.settings.row_limit, substitutions=substitutions)
+    def select(self, info: StoreInfo, query: str, row_cap: int | None = None, **substitutions) -> list[dict]:
+        """Rows of one of the server's own SELECT queries, as SPARQL JSON bindings (at most the row limit,
+        unless a query that is bounded by the schema's size asks for its own cap)."""
+        job = Job(str(info.store_path), query, "json", None, row_cap or self.settings.row_limit,
+                  substitutions=substitutions)
         return json.loads(self.answer(job).body)["results"]["bindings"]
 
 
@@ -413,6 +415,54 @@ def _register_routes(app: Flask, service: Service) -> None:
     @app.get("/article/<path:rest>")
     def article(rest: str):
         return _resource("article/" + rest)
+
+    @app.get("/graph/<path:rest>")
+    def named_graph(rest: str):
+        iri = linked_data.resource_iri("graph/" + rest)
+        info = service.live.snapshot()
+        if iri not in info.graphs:
+            return _resource("graph/" + rest)  # a curated statement (graph/curation/factN) and the like
+        return _graph(info, iri)
+
+    @app.get("/ontology")
+    @app.get("/ontology/<path:version>")
+    def ontology(version: str | None = None):
+        # The ontology IRI, its version IRI and every term's hash IRI all land here.
+        info = service.live.snapshot()
+        choice = choose_formats(offer_html=True)
+        if not choice.html:
+            # The vocabulary is served whole, whatever the row limit: it is as big as the schema, no more.
+            iri = GRAPH_NAMESPACE + "ontology"
+            return _graph(info, iri, row_cap=max(settings.row_limit, info.graphs.get(iri, 0)))
+        etag = etag_for(info, "ontology", "html")
+        cached = not_modified(info, etag)
+        if cached:
+            return cached
+        iri = ONTOLOGY.rstrip("#")
+        head = linked_data.build_page(iri, service.select(info, linked_data.FACTS, resource=ox.NamedNode(iri)), [], [], None)
+        terms = linked_data.ontology_terms(service.select(info, linked_data.ONTOLOGY_TERMS, row_cap=100_000))
+        links = {f.name: f"/ontology?format={f.name}" for f in GRAPH_FORMATS}
+        return _html(render_template("ontology.html", info=info, page=head, terms=terms, links=links), info, etag)
+
+    def _graph(info: StoreInfo, iri: str, row_cap: int | None = None):
+        """A named graph: its triples for RDF clients (up to the row cap), a summary page for people."""
+        node = ox.NamedNode(iri)
+        choice = choose_formats(offer_html=True)
+        if not choice.html:
+            fmt = require_format(choice, graph=True)
+            cap = row_cap or settings.row_limit
+            job = Job(str(info.store_path), linked_data.GRAPH_CONTENTS, None, fmt.rdf_name, cap,
+                      substitutions={"graph": node}, prefixes=linked_data.PREFIXES)
+            etag = etag_for(info, "graph", iri, fmt.name)
+            return not_modified(info, etag) or answer_response(info, service.answer(job), etag, cap)
+        etag = etag_for(info, "graph", iri, "html")
+        cached = not_modified(info, etag)
+        if cached:
+            return cached
+        page = linked_data.graph_page(iri, info.graphs[iri], service.select(info, linked_data.GRAPH_PREVIEW, graph=node))
+        links = {f.name: f"{request.path}?format={f.name}" for f in GRAPH_FORMATS}
+        return _html(render_template("graph.html", info=info, page=page, links=links, row_limit=settings.row_limit),
+                     info, etag)
 
     def _resource(path: str):
         iri = linked_data.resource_iri(path)

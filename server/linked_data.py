@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 
 from coalition_kg.project import BASE, ONTOLOGY
 
-# The paths that dereference: the IRI's path under BASE is the URL's path here.
-LOCAL_ROOTS = ("id/", "article/")
+# The paths that dereference: the IRI's path under BASE is the URL's path here. The ontology's terms are
+# hash IRIs (…/ontology#Meeting): they dereference to /ontology, where each term has its anchor.
+LOCAL_ROOTS = ("id/", "article/", "graph/", "ontology")
 
 PREFIXES = {
     "ckg": ONTOLOGY,
@@ -78,6 +79,35 @@ DESCRIPTION = _PROLOGUE + """CONSTRUCT { ?resource ?p ?o . ?o rdfs:label ?label 
   ?resource ?p ?o .
   OPTIONAL { ?o rdfs:label ?label }
 }"""
+
+
+# A named graph's own triples: for RDF clients, and a first page of them for people.
+GRAPH_CONTENTS = "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?graph { ?s ?p ?o } }"
+GRAPH_PREVIEW_ROWS = 200
+GRAPH_PREVIEW = _PROLOGUE + f"""SELECT ?graph ?s ?p ?o (SAMPLE(?sen) AS ?s_en) (SAMPLE(?oen) AS ?o_en) (SAMPLE(?pl) AS ?p_label) WHERE {{
+  {{ SELECT ?graph ?s ?p ?o WHERE {{ GRAPH ?graph {{ ?s ?p ?o }} }} LIMIT {GRAPH_PREVIEW_ROWS} }}
+  OPTIONAL {{ ?s rdfs:label ?sen FILTER(langMatches(lang(?sen), "en")) }}
+  OPTIONAL {{ ?o rdfs:label ?oen FILTER(langMatches(lang(?oen), "en")) }}
+  OPTIONAL {{ ?p rdfs:label ?pl FILTER(langMatches(lang(?pl), "en")) }}
+}} GROUP BY ?graph ?s ?p ?o ORDER BY ?s ?p ?o"""
+
+# The ontology's own terms, each with its labels, comment, parents and standard equivalents.
+ONTOLOGY_TERMS = _PROLOGUE + """SELECT ?term ?kind (SAMPLE(?en) AS ?label_en) (SAMPLE(?ar) AS ?label_ar)
+       (SAMPLE(?note) AS ?comment) (SAMPLE(?dom) AS ?domain) (SAMPLE(?ran) AS ?range)
+       (GROUP_CONCAT(DISTINCT STR(?parent); separator=" ") AS ?parents)
+       (GROUP_CONCAT(DISTINCT STR(?same); separator=" ") AS ?equivalents) WHERE {
+  GRAPH graph:ontology {
+    ?term a ?kind .
+    FILTER(?kind IN (owl:Class, owl:ObjectProperty, owl:DatatypeProperty) && STRSTARTS(STR(?term), STR(ckg:)))
+    OPTIONAL { ?term rdfs:label ?en FILTER(langMatches(lang(?en), "en")) }
+    OPTIONAL { ?term rdfs:label ?ar FILTER(langMatches(lang(?ar), "ar")) }
+    OPTIONAL { ?term rdfs:comment ?note }
+    OPTIONAL { ?term rdfs:domain ?dom FILTER(isIRI(?dom)) }
+    OPTIONAL { ?term rdfs:range ?ran FILTER(isIRI(?ran)) }
+    OPTIONAL { ?term rdfs:subClassOf|rdfs:subPropertyOf ?parent FILTER(isIRI(?parent)) }
+    OPTIONAL { ?term owl:equivalentClass|owl:equivalentProperty ?same FILTER(isIRI(?same)) }
+  }
+} GROUP BY ?term ?kind ORDER BY ?kind ?term"""
 
 
 def resource_iri(path: str) -> str:
@@ -150,7 +180,7 @@ def sources(graphs: dict | None) -> list[Term]:
     for iri in sorted((graphs or {}).get("value", "").split()):
         name = iri[len(GRAPH_NAMESPACE):] if iri.startswith(GRAPH_NAMESPACE) else iri
         if name in _SHARED_GRAPHS:
-            named.append(Term(_SHARED_GRAPHS[name], title=iri))
+            named.append(Term(_SHARED_GRAPHS[name], local_href(iri), title=iri))
         else:
             named.append(Term(name.split("_", 1)[0], local_href(BASE + "article/" + name), title=iri))
     return named
@@ -256,3 +286,74 @@ def _mark_article(text: str, mentions: list[dict]) -> list[tuple[str, Term | Non
     if cursor < len(text):
         pieces.append((text[cursor:], None))
     return pieces
+
+
+# --- named graphs and the ontology --------------------------------------------------------------
+
+@dataclass
+class Triple:
+    subject: Term
+    predicate: Term
+    object: Term
+
+
+@dataclass
+class GraphPage:
+    iri: str
+    name: str  # the part after graph/: an article's stem, or curation, inferred, ontology
+    quads: int
+    article: Term | None = None  # the article an article graph was read from
+    triples: list[Triple] = field(default_factory=list)
+
+    @property
+    def kind(self) -> str:
+        return _SHARED_GRAPHS.get(self.name, "article")
+
+    @property
+    def preview_is_partial(self) -> bool:
+        return len(self.triples) < self.quads
+
+
+def graph_page(iri: str, quads: int, rows: list[dict]) -> GraphPage:
+    name = iri[len(GRAPH_NAMESPACE):]
+    page = GraphPage(iri, name, quads)
+    if name not in _SHARED_GRAPHS:
+        article = BASE + "article/" + name
+        page.article = Term(name.split("_", 1)[0], local_href(article), title=article)
+    page.triples = [Triple(Term.of(r["s"], r.get("s_en")), Term.of(r["p"], r.get("p_label")), Term.of(r["o"], r.get("o_en")))
+                    for r in rows]
+    return page
+
+
+@dataclass
+class OntologyTerm:
+    iri: str
+    anchor: str  # the IRI's fragment: /ontology#anchor
+    kind: str  # class, object property, datatype property
+    label_en: str | None
+    label_ar: str | None
+    comment: str | None
+    domain: Term | None
+    range: Term | None
+    parents: list[Term]
+    equivalents: list[Term]
+
+
+_KINDS = {PREFIXES["owl"] + "Class": "class", PREFIXES["owl"] + "ObjectProperty": "object property",
+          PREFIXES["owl"] + "DatatypeProperty": "datatype property"}
+
+
+def _iri_terms(binding: dict | None) -> list[Term]:
+    return [Term(compact(iri), local_href(iri), title=iri) for iri in sorted(_value(binding).split())] if binding and _value(binding) else []
+
+
+def ontology_terms(rows: list[dict]) -> list[OntologyTerm]:
+    terms = []
+    for r in rows:
+        iri = r["term"]["value"]
+        terms.append(OntologyTerm(
+            iri, iri[len(ONTOLOGY):], _KINDS.get(r["kind"]["value"], compact(r["kind"]["value"])),
+            _value(r.get("label_en")), _value(r.get("label_ar")), _value(r.get("comment")),
+            Term.of(r["domain"]) if r.get("domain") else None, Term.of(r["range"]) if r.get("range") else None,
+            _iri_terms(r.get("parents")), _iri_terms(r.get("equivalents"))))
+    return terms

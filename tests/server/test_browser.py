@@ -111,3 +111,20 @@ def test_meeting_page(page, server, artifacts):
     page.wait_for_url("**/article/004_9eb9693275b328fe")
     assert page.locator(".article-text a.mention").count() > 5
     page.screenshot(path=str(artifacts / "article-004.png"), full_page=True)
+
+
+def test_sources_lead_to_graph_pages_and_types_to_the_ontology(page, server, artifacts):
+    page.goto(server.url + "/id/rome-ministerial-2021")
+    page.locator(".source-curated a").first.click()
+    page.wait_for_url("**/graph/curation")
+    assert "curators" in page.locator(".graph-kind").inner_text()
+    assert page.locator("table.triples tbody tr").count() > 10
+    page.screenshot(path=str(artifacts / "graph-curation.png"), full_page=True)
+    page.goto(server.url + "/id/rome-ministerial-2021")
+    page.locator(".types a[href^='/ontology#']").first.click()
+    page.wait_for_url("**/ontology#*")
+    anchor = page.url.split("#", 1)[1]
+    target = page.locator(f"dt[id='{anchor}']")
+    assert target.count() == 1 and target.is_visible()
+    assert page.locator("dt[id='Meeting'] .ar").inner_text() == "اجتماع"
+    page.screenshot(path=str(artifacts / "ontology.png"), full_page=False)

@@ -77,3 +77,69 @@ def test_each_fact_names_its_sources(server):
     assert 'class="source-inferred"' in entailed and "source-curated" not in entailed
     held = next(r for r in rows if 'href="/id/rome"' in r and "held in" in r)
     assert '<a href="/article/002_ecb604b8a81b9122"' in held and ">002</a>" in held
+
+
+# --- named graphs, curated statements and the ontology dereference too ---------------------------
+
+ARTICLE_GRAPH = "/graph/002_ecb604b8a81b9122"
+
+
+def test_article_graph_gives_its_triples_to_rdf_clients(server):
+    response = server.get(ARTICLE_GRAPH, headers={"Accept": "application/n-triples"})
+    assert response.status_code == 200
+    graph = rdflib.Graph().parse(data=response.text, format="nt")
+    # The test server caps answers at ROW_LIMIT triples; the graph holds more, and the answer says so.
+    assert len(graph) == int(response.headers["Result-Rows"]) and response.headers["Result-Truncated"] == "true"
+    full = server.select("SELECT (COUNT(*) AS ?n) WHERE { GRAPH <https://w3id.org/coalition-kg/graph/002_ecb604b8a81b9122> { ?s ?p ?o } }")
+    assert int(full[0]["n"]) > len(graph)
+    for s, p, o in graph:  # every triple is one the named graph holds
+        assert server.sparql(f"ASK {{ GRAPH <https://w3id.org/coalition-kg/graph/002_ecb604b8a81b9122> {{ {s.n3()} {p.n3()} {o.n3()} }} }}").json()["boolean"]
+
+
+def test_article_graph_page_links_its_article_and_counts_its_triples(server):
+    response = server.get(ARTICLE_GRAPH, headers=BROWSER)
+    assert response.status_code == 200
+    page = response.text
+    assert 'href="/article/002_ecb604b8a81b9122"' in page
+    count = server.select("SELECT (COUNT(*) AS ?n) WHERE { GRAPH <https://w3id.org/coalition-kg/graph/002_ecb604b8a81b9122> { ?s ?p ?o } }")[0]["n"]
+    assert f"<strong>{int(count):,}</strong> triples" in page
+    assert page.count("<tr><td>") > 10
+
+
+def test_curated_statement_dereferences_with_its_reason(server):
+    page = server.get("/graph/curation/fact2", headers=BROWSER).text
+    assert "Thursday 2 December 2021" in page and "US State Department" in page
+    turtle = server.get("/graph/curation/fact2", headers={"Accept": "text/turtle"}).text
+    graph = rdflib.Graph().parse(data=turtle, format="turtle")
+    fact = rdflib.URIRef("https://w3id.org/coalition-kg/graph/curation/fact2")
+    assert (fact, rdflib.RDF.subject, rdflib.URIRef(entity("brussels-political-directors-2021"))) in graph
+
+
+def test_fact_sources_link_to_their_graphs(server):
+    page = server.get("/id/rome-ministerial-2021", headers=BROWSER).text
+    assert 'href="/graph/curation"' in page and 'href="/graph/inferred"' in page
+
+
+def test_ontology_dereferences_for_rdf_clients(server):
+    response = server.get("/ontology", headers={"Accept": "text/turtle"})
+    assert response.status_code == 200 and response.headers["Result-Truncated"] == "false"
+    graph = rdflib.Graph().parse(data=response.text, format="turtle")
+    ckg = rdflib.Namespace("https://w3id.org/coalition-kg/ontology#")
+    assert (ckg.Meeting, rdflib.RDF.type, rdflib.OWL.Class) in graph
+    assert (rdflib.URIRef("https://w3id.org/coalition-kg/ontology"), rdflib.OWL.versionInfo, rdflib.Literal("0.1.0")) in graph
+    # The version IRI answers with the same document.
+    assert server.get("/ontology/0.1.0", headers={"Accept": "text/turtle"}).text == response.text
+
+
+def test_ontology_page_has_an_anchor_per_term(server):
+    page = server.get("/ontology", headers=BROWSER).text
+    # Every class and property the ontology file declares (the test server's row limit is far smaller).
+    from pathlib import Path
+
+    ontology = rdflib.Graph().parse(Path(__file__).resolve().parents[2] / "ontology" / "ckg.ttl")
+    declared = {str(t).split("#", 1)[1] for kind in (rdflib.OWL.Class, rdflib.OWL.ObjectProperty, rdflib.OWL.DatatypeProperty)
+                for t in ontology.subjects(rdflib.RDF.type, kind) if str(t).startswith("https://w3id.org/coalition-kg/ontology#")}
+    anchors = set(re.findall(r'<dt id="([^"]+)"', page))
+    assert anchors == declared and "Meeting" in anchors and len(anchors) > 40
+    meeting = page.split('<dt id="Meeting">', 1)[1].split("</dd>", 1)[0]
+    assert "اجتماع" in meeting and "schema:Event" in meeting
