@@ -48,6 +48,7 @@ class Settings:
     cache_bytes: int = 64 << 20  # answers kept per worker process
     evaluators: int = 4  # evaluator children per worker process: its concurrent queries
     inline_lookups: bool = True  # answer one-subject lookups in the web process (guard.is_subject_lookup)
+    evaluator_memory_mb: int = 2048  # address space per evaluator child; 0 for no limit
     cors: bool = True
     access_log: str | None = None  # "-" (stdout) or a file: the app logs requests itself (granian)
 
@@ -232,7 +233,8 @@ def create_app(config: Settings | dict | None = None) -> Flask:
 
     app = Flask(__name__, static_folder="static", template_folder="templates")
     app.config.update(PROPAGATE_EXCEPTIONS=False, MAX_CONTENT_LENGTH=None, JSON_AS_ASCII=False)
-    service = Service(settings, EvaluatorPool(settings.evaluators), AnswerCache(settings.cache_bytes),
+    pool = EvaluatorPool(settings.evaluators, (settings.evaluator_memory_mb << 20) or None)
+    service = Service(settings, pool, AnswerCache(settings.cache_bytes),
                       LiveStore(settings.var), saved_query_files.load_all(settings.queries))
     app.extensions["ckg"] = service
     app.jinja_env.globals.update(local_href=linked_data.local_href, compact=linked_data.compact)

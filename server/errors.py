@@ -77,3 +77,10 @@ class QueryTimeout(HttpError):
     as "the endpoint would not finish this"."""
 
     status, title = 503, "Service Unavailable"
+
+
+class QueryTooLarge(HttpError):
+    """The query needed more memory than an evaluator may have, and its evaluator was stopped (503, as
+    for the time limit: the endpoint will not finish this query)."""
+
+    status, title = 503, "Service Unavailable"

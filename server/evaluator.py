@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import pickle
 import select
+import signal
 import struct
 import subprocess
 import sys
@@ -23,7 +24,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from coalition_kg.server.errors import EvaluationFailed, QuerySyntaxError, QueryTimeout
+from coalition_kg.server.errors import EvaluationFailed, QuerySyntaxError, QueryTimeout, QueryTooLarge
 
 _LENGTH = struct.Struct(">Q")
 
@@ -119,8 +120,16 @@ def _read_frame(fd: int):
     return pickle.loads(b"".join(parts)[_LENGTH.size:end])
 
 
-def child_main() -> None:
-    """Serve jobs from stdin until the parent goes away (EOF), one answer frame per job."""
+def child_main(memory_limit: int | None = None) -> None:
+    """Serve jobs from stdin until the parent goes away (EOF), one answer frame per job.
+
+    memory_limit caps the child's address space: a query that would take the machine's memory makes
+    an allocation fail instead, which aborts this process (Rust aborts on a failed allocation) and the
+    parent reports it (Evaluator.run)."""
+    if memory_limit:
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_AS, (memory_limit, memory_limit))
     import pyoxigraph as ox
 
     requests = sys.stdin.fileno()
@@ -139,6 +148,8 @@ def child_main() -> None:
             reply = ("ok", evaluate(store, job))
         except SyntaxError as error:
             reply = ("syntax", str(error))
+        except MemoryError:
+            reply = ("memory", "")
         except Exception as error:  # reported to the parent as a message, never as a traceback
             reply = ("failed", f"{type(error).__name__}: {error}")
         _write_all(replies, _frame(reply))
@@ -159,9 +170,10 @@ def evaluate_here(store, job: Job) -> Answer:
 class Evaluator:
     """One child process and the pipe to it; used by one thread at a time (see EvaluatorPool)."""
 
-    def __init__(self):
+    def __init__(self, memory_limit: int | None = None):
+        self.memory_limit = memory_limit
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "coalition_kg.server.evaluator"],
+            [sys.executable, "-m", "coalition_kg.server.evaluator", str(memory_limit or 0)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             close_fds=True,
@@ -186,13 +198,22 @@ class Evaluator:
                                "it was stopped") from None
         except (OSError, EOFError, pickle.UnpicklingError):
             self.kill()
+            if self.memory_limit and self.process.returncode == -signal.SIGABRT:
+                raise self._too_large() from None
             raise EvaluationFailed("the query evaluator stopped unexpectedly") from None
         status, value = reply
         if status == "ok":
             return value
         if status == "syntax":
             raise QuerySyntaxError(f"SPARQL syntax {value}")
+        if status == "memory":
+            self.kill()  # its heap may be in any state: start afresh
+            raise self._too_large()
         raise EvaluationFailed(f"query evaluation failed: {value}")
+
+    def _too_large(self) -> QueryTooLarge:
+        return QueryTooLarge(f"the query needed more than the {self.memory_limit >> 20} MiB of memory an evaluator "
+                             "may use; it was stopped")
 
     def _read_reply(self, deadline: float) -> bytes:
         """One frame's payload, waiting at most until the deadline; a small answer is one read."""
@@ -243,8 +264,9 @@ class EvaluatorPool:
     does not pay for the start. The pool notices a fork (gunicorn preloading) and starts afresh in the
     new process, never sharing a child's pipe between processes."""
 
-    def __init__(self, size: int):
+    def __init__(self, size: int, memory_limit: int | None = None):
         self.size = max(1, size)
+        self.memory_limit = memory_limit  # bytes of address space per child, or None
         self._lock = threading.Condition()
         self._idle: list[Evaluator] = []
         self._started = 0
@@ -260,7 +282,7 @@ class EvaluatorPool:
         with self._lock:
             self._check_fork()
             while self._started < min(self.size, count or self.size):
-                self._idle.append(Evaluator())
+                self._idle.append(Evaluator(self.memory_limit))
                 self._started += 1
 
     @contextmanager
@@ -276,12 +298,12 @@ class EvaluatorPool:
                 evaluator = None
         try:
             if evaluator is None or not evaluator.alive:
-                evaluator = Evaluator()
+                evaluator = Evaluator(self.memory_limit)
             yield evaluator
         finally:
             with self._lock:
                 if evaluator is not None and not evaluator.alive:
-                    evaluator = Evaluator()  # the replacement starts while we answer
+                    evaluator = Evaluator(self.memory_limit)  # the replacement starts while we answer
                 if evaluator is None:
                     self._started -= 1
                 else:
@@ -304,4 +326,4 @@ if __name__ == "__main__":
     # (coalition_kg.server.evaluator.Answer), not __main__.Answer, which the parent cannot resolve.
     from coalition_kg.server.evaluator import child_main as _child_main
 
-    _child_main()
+    _child_main(int(sys.argv[1]) if len(sys.argv) > 1 else None)

@@ -35,6 +35,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-body", type=int, default=1 << 20, help="largest request body in bytes (default 1 MiB)")
     parser.add_argument("--cache-mb", type=int, default=64, help="answer cache per worker in MiB (default 64)")
     parser.add_argument("--no-cors", action="store_true", help="do not send CORS headers")
+    parser.add_argument("--evaluator-memory-mb", type=int, default=2048,
+                        help="memory (address space) per evaluator child in MiB; a query needing more gets 503 "
+                             "(default 2048; 0: no limit)")
     parser.add_argument("--no-inline-lookups", action="store_true",
                         help="evaluate one-subject lookups in evaluator children too, like every other query")
     parser.add_argument("--queries", help="folder of saved queries (default: the project's queries/)")
@@ -58,6 +61,7 @@ def settings_from(project: Project, args):
         evaluators=args.threads,
         cors=not args.no_cors,
         inline_lookups=not args.no_inline_lookups,
+        evaluator_memory_mb=args.evaluator_memory_mb,
     )
 
 

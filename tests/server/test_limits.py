@@ -1,11 +1,14 @@
-"""Time and row limits: a long query is stopped and the server keeps answering; big answers are cut."""
+"""Time, memory and row limits: a long or memory-hungry query is stopped and the server keeps
+answering; big answers are cut."""
 
 from __future__ import annotations
 
 import threading
 import time
 
-from .conftest import QUERY_TIMEOUT, ROW_LIMIT
+import pytest
+
+from .conftest import QUERY_TIMEOUT, ROW_LIMIT, start_server, stop_server
 
 # Four-way cross product of ~10,000 triples: about 10^16 rows, far beyond any time limit.
 ENDLESS = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
@@ -67,3 +70,27 @@ def test_answer_under_the_cap_is_not_truncated(server):
     assert len(response.json()["results"]["bindings"]) == ROW_LIMIT
     assert response.headers["Result-Truncated"] == "false"
     assert response.headers["Result-Rows"] == str(ROW_LIMIT)
+
+
+# Sorting a cross product of the whole graph with itself: ~10^8 rows held in memory at once.
+MEMORY_HUNGRY = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f } ORDER BY ?c ?f"
+
+
+@pytest.fixture(scope="module")
+def small_memory_server(built_var, tmp_path_factory):
+    log = tmp_path_factory.mktemp("log") / "serve-memory.log"
+    running = start_server(built_var, log, "--evaluator-memory-mb", "1024")
+    yield running
+    stop_server(running)
+
+
+def test_memory_limit_stops_a_query_and_the_server_goes_on(small_memory_server):
+    started = time.monotonic()
+    response = small_memory_server.sparql(MEMORY_HUNGRY)
+    took = time.monotonic() - started
+    assert response.status_code == 503
+    assert "1024 MiB of memory" in response.text, response.text
+    assert took < QUERY_TIMEOUT  # stopped by the memory limit, not by the time limit
+    for _ in range(6):  # the evaluator was replaced: every worker thread still answers
+        response = small_memory_server.sparql(SMALL)
+        assert response.status_code == 200 and response.json()["boolean"] is True
