@@ -167,7 +167,7 @@ class FastPath:
                 return None
             info = self.service.live.info_for(store_name)
             fmt = m.require_format(choice, shape.is_graph)
-            job = Job(str(info.store_path), saved.text, choice.results.name if choice.results else None,
+            job = Job(m.store_path_of(info), saved.text, choice.results.name if choice.results else None,
                       choice.graph.rdf_name if choice.graph else None, settings.row_limit,
                       union_default_graph=not shape.has_dataset_clause, substitutions=substitutions)
             etag = m.etag_for(info, "saved", saved_name, m.job_key(job)[1:], fmt.name)
