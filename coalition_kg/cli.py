@@ -53,14 +53,16 @@ def _build(project: Project, args) -> int:
         if not args.quiet:
             print("the current store is up to date; nothing to build")
         return 0
+    timings: dict[str, float] = {}
     try:
-        info = build(project)
+        info = build(project, timings)
     except BuildError as error:
         print(f"ckg build: {error}", file=sys.stderr)
         print("ckg build: nothing was changed; the previous store keeps serving.", file=sys.stderr)
         return 1
     if not args.quiet:
         print(f"built {info.quads} quads in {len(info.graphs)} graphs (build {info.build_id}) -> {info.directory}")
+        print("  " + ", ".join(f"{phase} {seconds:.2f} s" for phase, seconds in timings.items()))
     return 0
 
 

@@ -1,8 +1,14 @@
 """`ckg build`: seeds -> checked annotations -> RDF -> OWL RL closure -> SHACL -> a new store, swapped in.
 
 The store is written to a new directory and only made current once every step has passed, so a failing
-build leaves the previous store serving (graph/store.py). Large graphs are validated in the new store
-itself (graph/validation.py); a violation then deletes it before it is ever current.
+build leaves the previous store serving (graph/store.py): a mistake in the inputs stops the build with
+its file, line and offset, and the half-written store is deleted.
+
+The build streams, so that its time and memory grow with the size of the data and no faster: the quads
+go to the store one named graph at a time (the ontology, the curation, then each article), and on their
+way they are counted into the build id (graph/build_id.py) and read by the reasoner
+(graph/reasoning.py); what the reasoner infers follows them. Large graphs are then validated in the new
+store itself (graph/validation.py); a violation deletes it before it is ever current.
 """
 
 from __future__ import annotations
@@ -10,11 +16,15 @@ from __future__ import annotations
 import contextlib
 import gc
 import hashlib
+import time
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 import pyoxigraph as ox
 
 from coalition_kg.graph import annotations, rdf, reasoning, registry, store, validation
+from coalition_kg.graph.build_id import BuildId
 from coalition_kg.graph.errors import BuildError
 from coalition_kg.project import GRAPH, Project
 
@@ -24,20 +34,40 @@ ONTOLOGY_FILES = ("ckg.ttl", "alignment.ttl")
 __all__ = ["BuildError", "build"]
 
 
-def asserted_quads(project: Project) -> list[ox.Quad]:
-    """The quads read from the ontology and the checked seeds, before reasoning, without duplicates."""
+@dataclass(frozen=True)
+class Sources:
+    """Everything a build reads, read and checked."""
+
+    ontology: Path
+    entities: registry.Registry
+    facts: list
+    articles: list[annotations.Annotations]
+
+
+def read_sources(project: Project) -> Sources:
     entities = registry.load_registry(project.seeds / "entities.toml")
     facts = registry.load_curation(project.seeds / "curation.toml", entities)
     articles = read_articles(project.seeds, entities)
     check_derivations(facts, articles, entities)
+    return Sources(project.ontology, entities, facts, articles)
 
-    quads: list[ox.Quad] = list(ontology_quads(project.ontology))
-    quads += rdf.registry_quads(entities)
-    quads += rdf.curated_fact_quads(facts, entities)
-    quads += rdf.job_titles_en(articles, entities)
-    for ann in articles:
-        quads += rdf.article_quads(ann, entities)
-    return list(set(quads))
+
+def asserted_graphs(sources: Sources) -> Iterator[tuple[ox.NamedNode, list[ox.Quad]]]:
+    """The asserted quads, one named graph at a time, each graph whole and once (duplicates possible).
+
+    The ontology comes first, so that the reasoner knows the schema before it reads instance data."""
+    yield ONTOLOGY_GRAPH, list(ontology_quads(sources.ontology))
+    curation = list(rdf.registry_quads(sources.entities))
+    curation += rdf.curated_fact_quads(sources.facts, sources.entities)
+    curation += rdf.job_titles_en(sources.articles, sources.entities)
+    yield rdf.CURATION, curation
+    for ann in sources.articles:
+        yield rdf.article_graph(ann.stem), list(rdf.article_quads(ann, sources.entities))
+
+
+def asserted_quads(project: Project) -> list[ox.Quad]:
+    """The quads read from the ontology and the checked seeds, before reasoning, without duplicates."""
+    return [quad for _, quads in asserted_graphs(read_sources(project)) for quad in dict.fromkeys(quads)]
 
 
 def inputs_digest(project: Project) -> str:
@@ -54,9 +84,15 @@ def is_up_to_date(project: Project) -> bool:
     return info is not None and info.inputs == inputs_digest(project)
 
 
-def build(project: Project) -> store.StoreInfo:
+def build(project: Project, timings: dict[str, float] | None = None) -> store.StoreInfo:
+    """Build the graph into a new store and make it current; timings, if given, gets the seconds each
+    phase took."""
+    phases = _Phases()
     with _gc_paused():
-        return _build(project)
+        info = _build(project, phases)
+    if timings is not None:
+        timings.update(phases.seconds)
+    return info
 
 
 @contextlib.contextmanager
@@ -72,39 +108,69 @@ def _gc_paused():
             gc.enable()
 
 
-def _build(project: Project) -> store.StoreInfo:
-    inputs = inputs_digest(project)
-    quads = asserted_quads(project)
-    quads += reasoning.closure(quads)
+class _Phases:
+    """The time each phase of a build took (`ckg build` prints them)."""
+
+    def __init__(self):
+        self.seconds: dict[str, float] = {}
+
+    @contextlib.contextmanager
+    def __call__(self, phase: str):
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.add(phase, time.perf_counter() - start)
+
+    def add(self, phase: str, seconds: float) -> None:
+        self.seconds[phase] = self.seconds.get(phase, 0.0) + seconds
+
+    def total(self) -> float:
+        return sum(self.seconds.values())
+
+
+def _build(project: Project, phases: _Phases) -> store.StoreInfo:
+    with phases("read and check"):
+        inputs = inputs_digest(project)
+        sources = read_sources(project)
     shapes = project.ontology / "shapes.ttl"
-    check = None
-    if validation.choose_engine(len(quads), shapes) == "pyshacl":
-        validation.validate(quads, shapes, engine="pyshacl")
-    else:  # the SPARQL translation runs on the new store itself, before it is made current
-        def check(new_store):
-            validation.validate_store(new_store, shapes)
-    digest = graph_digest(quads)
     project.var.mkdir(parents=True, exist_ok=True)
+    build_id = BuildId()
     try:
-        info = store.write_new_store(project.var, digest, quads, inputs=inputs, check=check)
+        with store.new_store(project.var) as new:
+            # The loader pulls the quads, so making them and reasoning happen inside it: count those apart.
+            before, start = phases.total(), time.perf_counter()
+            store.load(new.store, _stream(sources, build_id, phases))
+            phases.add("load", time.perf_counter() - start - (phases.total() - before))
+            with phases("compaction"):
+                store.compact(new.store)
+            with phases("validation"):
+                validation.validate_store(new.store, shapes, size=build_id.quads)
+            info = new.finish(build_id.hexdigest(), graphs=build_id.graphs, inputs=inputs)
     except OSError as error:
         raise BuildError(project.var, f"could not write the new store: {error}") from None
     store.make_current(project.var, info)
     return info
 
 
-def graph_digest(quads: list[ox.Quad]) -> str:
-    """The build id: a hash of the distinct quads' N-Quads forms, sorted, one a line.
-
-    Sorts the strings rather than the quads, and hashes them in slices rather than as one joined
-    string (a few hundred MB at 100x the seeds); the value is the same."""
-    lines = sorted(map(str, quads))
-    digest = hashlib.sha256()
-    for start in range(0, len(lines), 10_000):
-        if start:
-            digest.update(b"\n")
-        digest.update("\n".join(lines[start:start + 10_000]).encode("utf-8"))
-    return digest.hexdigest()[:16]
+def _stream(sources: Sources, build_id: BuildId, phases: _Phases) -> Iterator[ox.Quad]:
+    """The quads of the store: asserted, one graph at a time, then inferred; each counted into the build id."""
+    reasoner = reasoning.Reasoner()
+    graphs = asserted_graphs(sources)
+    while True:
+        with phases("RDF and build id"):
+            graph, quads = next(graphs, (None, None))
+            if graph is None:
+                break
+            quads = build_id.add_graph(graph, quads)
+        with phases("reasoning"):
+            reasoner.add(quads)
+        yield from quads
+    with phases("reasoning"):
+        inferred = reasoner.finish(lambda: (q for _, quads in asserted_graphs(sources) for q in quads))
+    with phases("RDF and build id"):
+        inferred = build_id.add_graph(reasoning.INFERRED, inferred)
+    yield from inferred
 
 
 def read_articles(seeds: Path, entities: registry.Registry) -> list[annotations.Annotations]:

@@ -1,14 +1,25 @@
 """`ckg dump`: the graph in a deterministic serialization, so that consumers can diff releases.
 
-Quads are sorted (graph, subject, predicate, object, by their N-Quads form) before serializing and the
-graph has no blank nodes, so the same input gives the same bytes. TriG and N-Quads keep the named
-graphs; Turtle and JSON-LD give the merged graph (the union of all named graphs).
+Statements are written in a fixed order and the graph has no blank nodes, so the same input gives the
+same bytes. TriG and N-Quads keep the named graphs; Turtle and JSON-LD give the merged graph (the union
+of all named graphs).
+
+The dump streams: it never holds the whole graph in Python. TriG and N-Quads go graph by graph (graphs
+ordered by their N-Quads form, each graph's quads sorted by subject, predicate, object); Turtle and
+JSON-LD go subject by subject (subjects in order, each subject's triples read from the store's subject
+index and sorted). Only one graph, or one subject, is sorted in memory at a time, and the order is the
+one of sorting every statement by its N-Quads terms at once, so the bytes are the same.
+
+N-Quads, the largest, is sorted as text: Oxigraph writes each graph as N-Triples lines, which are sorted
+as bytes and given the graph's name. That is the same order, because UTF-8 bytes sort as code points do
+and no term is followed, in a line, by anything that sorts before the space between terms (an IRI never
+starts another; a literal only continues with @ or ^^).
 """
 
 from __future__ import annotations
 
 import json
-from typing import BinaryIO
+from typing import BinaryIO, Iterator
 
 import pyoxigraph as ox
 
@@ -34,41 +45,95 @@ PREFIXES = {
 FORMATS = ("turtle", "trig", "nquads", "jsonld")
 
 
-def sorted_quads(store: ox.Store) -> list[ox.Quad]:
-    return sorted(store, key=lambda q: (str(q.graph_name), str(q.subject), str(q.predicate), str(q.object)))
+def _statement_key(statement) -> tuple[str, str, str]:
+    return str(statement.subject), str(statement.predicate), str(statement.object)
 
 
-def merged_triples(store: ox.Store) -> list[ox.Triple]:
-    return sorted({q.triple for q in store}, key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))
+def _graphs(store: ox.Store) -> list:
+    """The graphs that hold quads, in the order of their N-Quads forms (the default graph is "DEFAULT")."""
+    graphs: list = list(store.named_graphs())
+    if next(iter(store.quads_for_pattern(None, None, None, ox.DefaultGraph())), None) is not None:
+        graphs.append(ox.DefaultGraph())
+    return sorted(graphs, key=str)
+
+
+def sorted_quads(store: ox.Store) -> Iterator[ox.Quad]:
+    """Every quad, graph by graph in the order of the graphs' N-Quads forms, each graph sorted."""
+    for graph in _graphs(store):
+        yield from sorted(store.quads_for_pattern(None, None, None, graph), key=_statement_key)
+
+
+def write_nquads(store: ox.Store, out: BinaryIO) -> None:
+    """What serializing sorted_quads as N-Quads gives, without making a Python object per quad."""
+    for graph in _graphs(store):
+        lines = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=graph).splitlines()
+        lines.sort()
+        if isinstance(graph, ox.DefaultGraph):
+            out.writelines(line + b"\n" for line in lines)
+        else:  # "<s> <p> <o> ." -> "<s> <p> <o> <g> ."
+            end = b" " + str(graph).encode("utf-8") + b" .\n"
+            out.writelines(line[:-2] + end for line in lines)
+
+
+def merged_triples(store: ox.Store) -> Iterator[ox.Triple]:
+    """The distinct triples of all graphs, in the order of their N-Triples forms."""
+    for subject in sorted(_subjects(store), key=str):
+        yield from _triples_of(store, subject)
+
+
+def _subjects(store: ox.Store) -> list:
+    """Every subject of every graph, each once (Oxigraph finds the distinct ones)."""
+    query = "SELECT DISTINCT ?s WHERE { ?s ?p ?o }"
+    return [row["s"] for row in store.query(query, use_default_graph_as_union=True)]
+
+
+def _triples_of(store: ox.Store, subject) -> list[ox.Triple]:
+    triples = {quad.triple for quad in store.quads_for_pattern(subject, None, None, None)}
+    return sorted(triples, key=_statement_key)
 
 
 def dump(store: ox.Store, fmt: str, out: BinaryIO) -> None:
     if fmt == "trig":
         ox.serialize(sorted_quads(store), out, ox.RdfFormat.TRIG, prefixes=PREFIXES)
     elif fmt == "nquads":
-        ox.serialize(sorted_quads(store), out, ox.RdfFormat.N_QUADS)
+        write_nquads(store, out)
     elif fmt == "turtle":
         ox.serialize(merged_triples(store), out, ox.RdfFormat.TURTLE, prefixes=PREFIXES)
     elif fmt == "jsonld":
-        out.write(jsonld(merged_triples(store)).encode("utf-8"))
+        write_jsonld(store, out)
     else:
         raise ValueError(f"unknown dump format {fmt!r}; known: {', '.join(FORMATS)}")
 
 
-def jsonld(triples: list[ox.Triple]) -> str:
-    """Compact JSON-LD with the prefixes as its context, one node object per subject, in sorted order.
+def write_jsonld(store: ox.Store, out: BinaryIO) -> None:
+    """Compact JSON-LD with the prefixes as its context, one node object per subject, in the order of
+    the subjects' IRIs.
 
     Written here rather than with rdflib's serializer because that one orders nodes by Python's
-    per-process string hashing, which would make each dump differ."""
-    nodes: dict[str, dict] = {}
+    per-process string hashing, which would make each dump differ. The document is what
+    `json.dumps(document, ensure_ascii=False, indent=1, sort_keys=True)` gives, written one node at a
+    time: a node sits two levels deep in the document, hence its two extra spaces a line."""
+    subjects = sorted(_subjects(store), key=lambda term: term.value)
+    context = json.dumps({"@context": PREFIXES}, ensure_ascii=False, indent=1, sort_keys=True)
+    out.write(context[:-2].encode("utf-8"))  # without the closing "\n}"
+    if not subjects:
+        out.write(b',\n "@graph": []\n}\n')
+        return
+    out.write(b',\n "@graph": [\n')
+    for index, subject in enumerate(subjects):
+        node = json.dumps(_node(subject, _triples_of(store, subject)), ensure_ascii=False, indent=1, sort_keys=True)
+        out.write((("  " if index == 0 else ",\n  ") + node.replace("\n", "\n  ")).encode("utf-8"))
+    out.write(b"\n ]\n}\n")
+
+
+def _node(subject, triples: list[ox.Triple]) -> dict:
+    node: dict = {"@id": _compact(subject.value)}
     for triple in triples:
-        node = nodes.setdefault(triple.subject.value, {"@id": _compact(triple.subject.value)})
         if triple.predicate.value == PREFIXES["rdf"] + "type" and isinstance(triple.object, ox.NamedNode):
             node.setdefault("@type", []).append(_compact(triple.object.value))
             continue
         node.setdefault(_compact(triple.predicate.value), []).append(_value(triple.object))
-    document = {"@context": PREFIXES, "@graph": [nodes[key] for key in sorted(nodes)]}
-    return json.dumps(document, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+    return node
 
 
 def _compact(iri: str) -> str:

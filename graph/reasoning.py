@@ -9,16 +9,22 @@ Two engines compute it:
 
 - `owlrl_closure`: owlrl over rdflib, the reference. It applies every OWL 2 RL rule to every triple
   until nothing changes, which costs seconds for the seeds and grows faster than the graph.
-- `fast_closure`, used by the build: the same rules, evaluated in plain Python over sets. It works out
-  the schema first (subclass and subproperty hierarchies, equivalences, inverses, domains and ranges,
-  from whatever axioms the graph holds), then visits each triple once. It implements the rules that the
-  schema vocabulary calls for (cax-sco, cax-eqc, prp-spo1, prp-eqp, prp-inv, prp-dom, prp-rng, scm-cls,
-  scm-sco, scm-eqc, scm-spo, scm-eqp, scm-dom, scm-rng, cls-thing, cls-nothing); the others either need
-  vocabulary this project does not use (owl:sameAs, property chains, keys, restrictions, Boolean class
-  constructors, functional/transitive/symmetric properties) or only report inconsistencies as blank nodes,
-  which the closure drops. If the graph uses any of that vocabulary, `fast_closure` hands the work to
-  owlrl rather than give a different answer. tests/test_reasoning.py checks that both engines give the
-  same quads, on the seeds and on a synthetic corpus.
+- the fast engine (`Reasoner`, `fast_closure`), used by the build: the same rules, evaluated in plain
+  Python over sets. It works out the schema (subclass and subproperty hierarchies, equivalences,
+  inverses, domains and ranges, from whatever axioms the graph holds), then visits each triple once. It
+  implements the rules that the schema vocabulary calls for (cax-sco, cax-eqc, prp-spo1, prp-eqp,
+  prp-inv, prp-dom, prp-rng, scm-cls, scm-sco, scm-eqc, scm-spo, scm-eqp, scm-dom, scm-rng, cls-thing,
+  cls-nothing); the others either need vocabulary this project does not use (owl:sameAs, property
+  chains, keys, restrictions, Boolean class constructors, functional/transitive/symmetric properties)
+  or only report inconsistencies as blank nodes, which the closure drops. If the graph uses any of that
+  vocabulary, the work goes to owlrl rather than give a different answer. tests/test_reasoning.py
+  checks that both engines give the same quads, on the seeds and on a synthetic corpus.
+
+The build streams: `Reasoner.add` takes the quads one named graph at a time, as they go to the store,
+so the whole graph is never held in Python. Each batch is read twice while it is in memory, first for
+schema axioms, then through the instance rules. The build gives the ontology first; should a later
+batch add to the schema after instance triples were read under a smaller one, or should the closure
+call for another round (a derived `C a owl:Class`), `finish` reads every quad again from `replay`.
 
 Like owlrl (which reads the graph through rdflib), the fast engine compares typed literals in rdflib's
 normal form ("09"^^xsd:integer is "9"), so that both agree even on non-canonical input.
@@ -28,7 +34,7 @@ from __future__ import annotations
 
 import sys
 from collections import defaultdict
-from typing import Iterable, NamedTuple
+from typing import Callable, Iterable, NamedTuple
 
 import pyoxigraph as ox
 
@@ -73,11 +79,37 @@ class UnsupportedVocabulary(Exception):
 def closure(quads: Iterable[ox.Quad]) -> list[ox.Quad]:
     """The inferred quads (in <graph/inferred>) that the asserted quads, in all graphs, entail."""
     quads = quads if isinstance(quads, (list, tuple, set)) else list(quads)
-    try:
-        return fast_closure(quads)
-    except UnsupportedVocabulary as error:
-        print(f"ckg build: reasoning with owlrl, since the fast engine does not implement {error}", file=sys.stderr)
-        return owlrl_closure(quads)
+    reasoner = Reasoner()
+    reasoner.add(quads)
+    return reasoner.finish(lambda: quads)
+
+
+class Reasoner:
+    """The closure of quads given in batches: by the fast engine, or by owlrl when the quads use
+    vocabulary that the fast engine does not implement (then `replay` must give every quad again)."""
+
+    def __init__(self):
+        self._fast: _FastClosure | None = _FastClosure()
+        self._unsupported: UnsupportedVocabulary | None = None
+
+    def add(self, quads: Iterable[ox.Quad]) -> None:
+        if self._fast is None:
+            return
+        try:
+            self._fast.add(quads)
+        except UnsupportedVocabulary as error:
+            self._fast, self._unsupported = None, error
+
+    def finish(self, replay: Callable[[], Iterable[ox.Quad]]) -> list[ox.Quad]:
+        """The inferred quads; replay gives every quad added, again (read only if needed)."""
+        if self._fast is not None:
+            try:
+                return self._fast.finish(replay)
+            except UnsupportedVocabulary as error:
+                self._unsupported = error
+        print(f"ckg build: reasoning with owlrl, since the fast engine does not implement {self._unsupported}",
+              file=sys.stderr)
+        return owlrl_closure(replay())
 
 
 # --------------------------------------------------------------------------- the reference: owlrl
@@ -127,41 +159,76 @@ def fast_closure(triples: Iterable[ox.Triple | ox.Quad]) -> list[ox.Quad]:
 
     Raises UnsupportedVocabulary if the graph uses OWL vocabulary outside the rules implemented here."""
     triples = triples if isinstance(triples, (list, tuple)) else list(triples)
-    normal = _LiteralNormalizer()
-    # Pass 1: the schema (and a check that the graph stays within the rules implemented here).
-    schema_triples: set[tuple] = set()
-    for t in triples:
-        p = t.predicate
-        if p in _WATCHED:
-            o = t.object
-            if p == TYPE:
-                if o == OWL_CLASS:
-                    schema_triples.add((t.subject, p, o))
-                elif o in _UNSUPPORTED_TYPES:
-                    _check_supported(((t.subject, p, o),))
-            else:
-                triple = (t.subject, p, normal(o) if type(o) is ox.Literal else o)
-                _check_supported((triple,))
-                if p in _SCHEMA:
-                    schema_triples.add(triple)
-    # Pass 2: every triple once, through the rules its predicate takes part in.
-    schema = _Schema(schema_triples)
-    derived = schema.instance_triples(triples, normal)
-    derived |= schema.triples() - schema_triples
-    _check_supported(derived)
-    # Instance rules never derive schema axioms (_check_supported sees to that) except one: a derived
-    # `C a owl:Class` (through a domain, a range or a superclass) adds scm-cls axioms; then go round again.
-    while True:
-        classes = {(s, p, o) for s, p, o in derived if p == TYPE and o == OWL_CLASS} - schema_triples
-        if not classes:
-            break
-        schema_triples |= classes
-        schema = _Schema(schema_triples)
-        more = schema.instance_triples(triples + [_Triple(*t) for t in derived], normal)
-        more |= schema.triples() - schema_triples
-        _check_supported(more)
-        derived |= more
-    return [ox.Quad(s, p, o, INFERRED) for s, p, o in derived if _worth_keeping(s, o)]
+    engine = _FastClosure()
+    engine.add(triples)
+    return engine.finish(lambda: triples)
+
+
+class _FastClosure:
+    """The fast engine's state between batches: the schema so far and what the instance rules derived."""
+
+    def __init__(self):
+        self.normal = _LiteralNormalizer()
+        self.schema_triples: set[tuple] = set()
+        self.schema = _Schema(self.schema_triples)
+        self.instances = _Instances(self.schema, self.normal)
+        self.stale = False  # the schema grew after instance triples were read under a smaller one
+
+    def add(self, triples: Iterable[ox.Triple | ox.Quad]) -> None:
+        triples = triples if isinstance(triples, (list, tuple, set)) else list(triples)
+        new = self._schema_axioms(triples) - self.schema_triples
+        if new:
+            self.schema_triples |= new
+            self.schema = _Schema(self.schema_triples)
+            self.stale = self.stale or self.instances.read_any
+            self.instances = _Instances(self.schema, self.normal)
+        if not self.stale:  # once stale, finish() reads everything again under the final schema
+            self.instances.add(triples)
+
+    def _schema_axioms(self, triples) -> set[tuple]:
+        """Pass 1 over a batch: its schema axioms, and a check that it stays within the rules implemented here."""
+        found: set[tuple] = set()
+        normal = self.normal
+        for t in triples:
+            p = t.predicate
+            if p in _WATCHED:
+                o = t.object
+                if p == TYPE:
+                    if o == OWL_CLASS:
+                        found.add((t.subject, p, o))
+                    elif o in _UNSUPPORTED_TYPES:
+                        _check_supported(((t.subject, p, o),))
+                else:
+                    triple = (t.subject, p, normal(o) if type(o) is ox.Literal else o)
+                    _check_supported((triple,))
+                    if p in _SCHEMA:
+                        found.add(triple)
+        return found
+
+    def finish(self, replay: Callable[[], Iterable]) -> list[ox.Quad]:
+        schema_triples, schema, normal = self.schema_triples, self.schema, self.normal
+        instances = self.instances
+        if self.stale:
+            instances = _Instances(schema, normal)
+            instances.add(replay())
+        derived = instances.derived()
+        derived |= schema.triples() - schema_triples
+        _check_supported(derived)
+        # Instance rules never derive schema axioms (_check_supported sees to that) except one: a derived
+        # `C a owl:Class` (through a domain, a range or a superclass) adds scm-cls axioms; then go round again.
+        while True:
+            classes = {(s, p, o) for s, p, o in derived if p == TYPE and o == OWL_CLASS} - schema_triples
+            if not classes:
+                break
+            schema_triples = schema_triples | classes
+            schema = _Schema(schema_triples)
+            again = _Instances(schema, normal)
+            again.add(replay())
+            again.add([_Triple(*t) for t in derived])
+            more = again.derived() | (schema.triples() - schema_triples)
+            _check_supported(more)
+            derived |= more
+        return [ox.Quad(s, p, o, INFERRED) for s, p, o in derived if _worth_keeping(s, o)]
 
 
 class _Triple(NamedTuple):
@@ -283,7 +350,7 @@ class _Schema:
 
         self.domains = closed(domain0)
         self.ranges = closed(range0)
-        self._plans: dict = {}
+        self.plans: dict = {}  # predicate -> plan, worked out on first sight
 
     def triples(self) -> set[tuple]:
         out = set()
@@ -299,7 +366,7 @@ class _Schema:
                 out.update((prop, predicate, c) for c in targets)
         return out
 
-    def _plan(self, p) -> tuple:
+    def plan(self, p) -> tuple:
         """What one triple with predicate p entails: (predicate, flipped, domain classes, range classes)
         for p itself and every property reached from it through subproperties, equivalences and inverses."""
         seen = {(p, False)}
@@ -322,26 +389,40 @@ class _Schema:
                     plan.append((None, False, domains, ranges))
             else:
                 plan.append((q, flipped, domains, ranges))
-        return tuple(plan)
+        self.plans[p] = plan = tuple(plan)
+        return plan
 
-    def instance_triples(self, triples, normal) -> set[tuple]:
-        """prp-spo1, prp-eqp1/2, prp-inv1/2, prp-dom, prp-rng, then cax-sco and cax-eqc on every type,
-        less what the triples already state."""
-        out: set[tuple] = set()
-        types: set[tuple] = set()
-        stated: set[tuple] = set()  # the stated triples whose predicate the rules can derive
-        derivable = {TYPE} | {r for ups in self.superproperties.values() for r in ups} | set(self.inverse)
-        plans = self._plans
+
+class _Instances:
+    """prp-spo1, prp-eqp1/2, prp-inv1/2, prp-dom, prp-rng, then cax-sco and cax-eqc on every type, over
+    triples read in any number of batches, less what the triples already state."""
+
+    def __init__(self, schema: _Schema, normal: _LiteralNormalizer):
+        self.schema, self.normal = schema, normal
+        self.out: set[tuple] = set()
+        self.types: set[tuple] = set()
+        self.stated: set[tuple] = set()  # the stated triples whose predicate the rules can derive
+        self.derivable = {TYPE} | {r for ups in schema.superproperties.values() for r in ups} | set(schema.inverse)
+        self.read_any = False
+        # pyoxigraph makes a new object each time a term is read from a quad; the few classes are kept once
+        # rather than once per typed node (hundreds of MB at 1000x the seeds).
+        self.classes: dict = {}
+
+    def add(self, triples: Iterable) -> None:
+        out, types, stated, derivable = self.out, self.types, self.stated, self.derivable
+        plans, plan_of, normal, classes = self.schema.plans, self.schema.plan, self.normal, self.classes
         literal = ox.Literal
         for t in triples:
+            self.read_any = True
             p = t.predicate
             plan = plans.get(p)
             if plan is None:
-                plan = plans[p] = self._plan(p)
+                plan = plan_of(p)
             if p == TYPE:
                 s, o = t.subject, t.object
+                o = classes.setdefault(o, o)
                 types.add((s, o))
-                stated.add((s, p, o))
+                stated.add((s, TYPE, o))
                 continue
             if not plan and p not in derivable:
                 continue
@@ -358,9 +439,14 @@ class _Schema:
                     types.add((x, c))
                 for c in ranges:
                     types.add((y, c))
-        superclasses = self.superclasses
-        for x, c in types:
+
+    def derived(self) -> set[tuple]:
+        """What the triples read entail and do not state (call once: it works in place, sets being large)."""
+        out = self.out
+        superclasses = self.schema.superclasses
+        for x, c in self.types:
             out.add((x, TYPE, c))
             for d in superclasses.get(c, ()):
                 out.add((x, TYPE, d))
-        return out - stated
+        out -= self.stated
+        return out

@@ -79,9 +79,11 @@ def validate(quads: Iterable[ox.Quad], shapes_path: Path, engine: str | None = N
     raise_for(results, shapes_path)
 
 
-def validate_store(store: ox.Store, shapes_path: Path) -> None:
-    """Validate (the union of the graphs of) a store with the SPARQL translation; raise BuildError."""
-    raise_for(sparql_results(store, shapes_path), shapes_path)
+def validate_store(store: ox.Store, shapes_path: Path, size: int | None = None, engine: str | None = None) -> None:
+    """Validate the union of a store's graphs (size quads, if known); raise BuildError listing the violations."""
+    engine = choose_engine(len(store) if size is None else size, shapes_path, engine)
+    results = pyshacl_results(store, shapes_path) if engine == "pyshacl" else sparql_results(store, shapes_path)
+    raise_for(results, shapes_path)
 
 
 def choose_engine(size: int, shapes_path: Path, engine: str | None = None) -> str:

@@ -11,13 +11,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 import rdflib
 
-from coalition_kg.graph import store
+from coalition_kg.graph import build as build_module, reasoning, store
 from coalition_kg.graph.build import BuildError, build
+from coalition_kg.graph.build_id import BuildId, build_id
 from coalition_kg.graph.dump import dump
-from conftest import REPO, STEMS
+from conftest import GRAPH, ID, REPO, STEMS
 
 ANN = "seeds/003_922b375491f8e4de.ann"
 
@@ -210,4 +212,56 @@ def test_unknown_curated_relation(served):
     _edit(project, "seeds/curation.toml", 'relation = "containedIn"', 'relation = "locatedIn"')
     with pytest.raises(BuildError, match=r"curation\.toml:\d+: fact 4: unknown relation 'locatedIn'"):
         build(project)
+    _assert_untouched(project, info)
+
+
+# --------------------------------------------------------------------------- the build id, the streaming build
+
+def test_build_id_depends_on_the_content_only():
+    g1, g2 = ox.NamedNode(GRAPH + "one"), ox.NamedNode(GRAPH + "two")
+    quads = [ox.Quad(ox.NamedNode(ID + f"e{i}"), ox.NamedNode(ID + "p"), ox.Literal(str(i % 7)), g1 if i % 3 else g2)
+             for i in range(50)]
+    reference = build_id(quads)
+    assert build_id(list(reversed(quads))) == reference
+    assert build_id(quads + quads[:20] + quads[5:9]) == reference  # duplicates change nothing
+    assert build_id(quads[1:]) != reference
+    moved = [ox.Quad(q.subject, q.predicate, q.object, g2) if q == quads[1] else q for q in quads]
+    assert build_id(moved) != reference  # the same triple in another graph is another graph
+    assert len({reference, build_id(quads[:10]), build_id([]), build_id(quads[:1])}) == 4
+
+
+def test_a_graph_comes_in_one_piece():
+    digest = BuildId()
+    quad = ox.Quad(ox.NamedNode(ID + "a"), ox.NamedNode(ID + "p"), ox.Literal("x"), ox.NamedNode(GRAPH + "one"))
+    assert digest.add_graph(quad.graph_name, [quad, quad]) == [quad]
+    assert digest.graphs == {GRAPH + "one": 1}
+    with pytest.raises(ValueError, match="already added"):
+        digest.add_graph(quad.graph_name, [quad])
+
+
+def test_the_streamed_build_holds_the_asserted_quads_and_their_closure(built_project):
+    info = store.current(built_project.var)
+    graph = info.open_read_only()
+    asserted = build_module.asserted_quads(built_project)
+    inferred = set(graph.quads_for_pattern(None, None, None, reasoning.INFERRED))
+    assert inferred == set(reasoning.fast_closure(asserted))
+    assert set(graph) == set(asserted) | inferred
+    assert info.quads == len(asserted) + len(inferred) == len(graph)
+    assert info.build_id == build_id(graph)  # what the build worked out while streaming: the content's id
+    assert info.graphs[GRAPH + "inferred"] == len(inferred) > 700
+
+
+def test_build_reports_the_time_of_each_phase(project_copy):
+    timings: dict[str, float] = {}
+    build(project_copy, timings)
+    assert list(timings) == ["read and check", "RDF and build id", "reasoning", "load", "compaction", "validation"]
+    assert all(seconds >= 0 for seconds in timings.values())
+
+
+def test_a_failing_build_leaves_no_store_directory_behind(served):
+    project, info = served
+    _edit(project, "seeds/curation.toml", 'value = "2021-06-28"', 'value = "2021-06-31"')
+    with pytest.raises(BuildError):
+        build(project)  # the curated value fails while the quads stream into the new store
+    assert [p for p in (project.var / "stores").iterdir()] == [info.directory]
     _assert_untouched(project, info)

@@ -112,3 +112,58 @@ def test_vocabulary_beyond_the_fast_rules_goes_to_owlrl(axiom, capsys):
         reasoning.fast_closure(asserted)
     assert set(reasoning.closure(asserted)) == set(reasoning.owlrl_closure(asserted))
     assert "reasoning with owlrl" in capsys.readouterr().err
+
+
+def test_batches_give_the_same_closure_whatever_comes_first():
+    """The build gives the reasoner one graph at a time. Schema axioms after instance data (here the
+    ontology last), or a second round for a derived owl:Class, make it read everything again."""
+    ontology = list(build.ontology_quads(REPO / "ontology"))
+    data = quads(
+        (ID + "m1", CKG + "classifiedAs", CKG + "Special"),
+        (ID + "m3", RDF + "type", CKG + "Special"),
+        (ID + "m1", CKG + "heldIn", ID + "rome"),
+    )
+    extra = quads((CKG + "classifiedAs", RDFS + "range", OWL + "Class"))
+    everything = ontology + extra + data
+    expected = set(reasoning.owlrl_closure(everything))
+    replays = []
+
+    def replay():
+        replays.append(1)
+        return everything
+
+    for batches in ([ontology, extra, data], [data, extra, ontology], [data[:1], ontology, data[1:], extra]):
+        replays.clear()
+        reasoner = reasoning.Reasoner()
+        for batch in batches:
+            reasoner.add(batch)
+        assert set(reasoner.finish(replay)) == expected
+        assert replays  # the derived class calls for a second round, whatever the order
+    assert ox.Quad(n(ID + "m1"), n("http://schema.org/location"), n(ID + "rome"), reasoning.INFERRED) in expected
+
+
+def test_batches_read_once_when_the_schema_comes_first():
+    asserted = build.asserted_quads(Project.locate(REPO))
+    ontology = [q for q in asserted if q.graph_name.value.endswith("/graph/ontology")]
+    rest = [q for q in asserted if not q.graph_name.value.endswith("/graph/ontology")]
+    reasoner = reasoning.Reasoner()
+    reasoner.add(ontology)
+    for start in range(0, len(rest), 1000):
+        reasoner.add(rest[start:start + 1000])
+
+    def replay():
+        raise AssertionError("no need to read the quads again")
+
+    assert set(reasoner.finish(replay)) == set(reasoning.fast_closure(asserted))
+
+
+def test_unsupported_vocabulary_in_a_later_batch_goes_to_owlrl(capsys):
+    ontology = list(build.ontology_quads(REPO / "ontology"))
+    later = quads((CKG + "containedIn", RDF + "type", OWL + "TransitiveProperty"),
+                  (ID + "rome", CKG + "containedIn", ID + "italy"),
+                  (ID + "italy", CKG + "containedIn", ID + "europe"))
+    reasoner = reasoning.Reasoner()
+    reasoner.add(ontology)
+    reasoner.add(later)
+    assert set(reasoner.finish(lambda: ontology + later)) == set(reasoning.owlrl_closure(ontology + later))
+    assert "reasoning with owlrl" in capsys.readouterr().err

@@ -122,3 +122,16 @@ ckgsh:Closed a sh:NodeShape ; sh:targetClass schema:Person ; sh:closed true .
     assert validation.choose_engine(10**7, shapes, "auto") == "pyshacl"
     assert validation.choose_engine(10**7, SHAPES, "auto") == "sparql"
     assert validation.choose_engine(100, SHAPES, "auto") == "pyshacl"
+
+
+def test_a_store_is_validated_by_either_validator(seed_quads):
+    """The build validates the new store itself: pyshacl reads it back for small graphs."""
+    bad = ox.Store()
+    bad.extend(broken(seed_quads))
+    for engine in ("pyshacl", "sparql"):
+        with pytest.raises(BuildError, match=r"(?s)shape violation.*article/000_5ed4d548c76f9435"):
+            validation.validate_store(bad, SHAPES, engine=engine)
+    good = ox.Store()
+    good.extend(seed_quads)
+    validation.validate_store(good, SHAPES)
+    validation.validate_store(good, SHAPES, size=10**7)  # as if large: the SPARQL translation
