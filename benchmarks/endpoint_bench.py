@@ -87,22 +87,12 @@ def load_queries(anchors: dict[str, str]) -> list[Query]:
 
 def with_defaults(saved) -> str:
     """The saved query's text with its parameters' defaults written in, for servers that have no
-    substitution: what SEP-0007 substitution (ours) does, done on the text. In the projection a
-    parameter becomes `(TERM AS ?name)`, in the pattern the term itself, after the pattern (GROUP BY,
-    ORDER BY) `(TERM)`. The answers are compared before measuring, so a query this does not fit shows."""
+    substitution: the inline binding of graph/saved_queries.py. The answers are compared before
+    measuring, so a query this does not fit shows."""
+    from coalition_kg.graph import saved_queries
+
     bindings = saved.substitutions({})
-    text = saved.text
-    if not bindings:
-        return text
-    where = re.search(r"\bWHERE\s*\{", text).start()
-    end = text.rindex("}") + 1
-    head, body, tail = text[:where], text[where:end], text[end:]
-    for var, term in bindings.items():
-        name = re.compile(r"\?" + re.escape(var.value) + r"\b")
-        head = name.sub(lambda _: f"({term} AS ?{var.value})", head)
-        body = name.sub(lambda _: str(term), body)
-        tail = name.sub(lambda _: f"({term})", tail)
-    return head + body + tail
+    return saved_queries.inline(saved.text, bindings) if bindings else saved.text
 
 
 # --- data ---------------------------------------------------------------------------------------

@@ -95,12 +95,12 @@ def _query(project: Project, args) -> int:
         values[name] = value
     saved = queries[args.name]
     try:
-        substitutions = saved.substitutions(values)
+        text, substitutions = saved.bound(values)
     except saved_queries.SavedQueryError as error:
         print(f"ckg query: {error}", file=sys.stderr)
         return 2
     store = _open_current(project)
-    results = store.query(saved.text, use_default_graph_as_union=True, substitutions=substitutions)
+    results = store.query(text, use_default_graph_as_union=True, substitutions=substitutions)
     write_results(results, args.format, sys.stdout)
     return 0
 

@@ -382,18 +382,19 @@ def _register_routes(app: Flask, service: Service) -> None:
             if len(request.args.getlist(key)) > 1:
                 raise BadParameter(f"parameter {key} is given more than once")
         try:
-            substitutions = {var.value: term for var, term in saved.substitutions(values).items()}
+            text, bindings = saved.bound(values)
         except saved_query_files.SavedQueryError as error:
             raise BadParameter(str(error)) from None
+        substitutions = {var.value: term for var, term in bindings.items()}
         shape = guard.inspect(saved.text)
         choice = choose_formats(offer_html=True)
         info = service.live.snapshot()
         if choice.html:
-            job = Job(store_path_of(info), saved.text, "json", "TURTLE", settings.row_limit,
+            job = Job(store_path_of(info), text, "json", "TURTLE", settings.row_limit,
                       union_default_graph=not shape.has_dataset_clause, substitutions=substitutions)
         else:
             fmt = require_format(choice, shape.is_graph)
-            job = Job(store_path_of(info), saved.text, choice.results.name if choice.results else None,
+            job = Job(store_path_of(info), text, choice.results.name if choice.results else None,
                       choice.graph.rdf_name if choice.graph else None, settings.row_limit,
                       union_default_graph=not shape.has_dataset_clause, substitutions=substitutions)
         etag = etag_for(info, "saved", name, job_key(job)[1:], "html" if choice.html else fmt.name)

@@ -156,9 +156,11 @@ class FastPath:
                 if len(args.getlist(k)) > 1:
                     raise BadParameter(f"parameter {k} is given more than once")
             try:
-                substitutions = {var.value: term for var, term in saved.substitutions(values).items()}
+                text, bindings = saved.bound(values)
             except saved_query_files.SavedQueryError as error:
                 raise BadParameter(str(error)) from None
+            substitutions = {var.value: term for var, term in bindings.items()}
+            # The shape is the file's: an inline binding adds only IRIs and literals, never a keyword.
             shape = self._saved_shapes.get(saved_name)
             if shape is None:
                 shape = self._saved_shapes[saved_name] = guard.inspect(saved.text)
@@ -167,7 +169,7 @@ class FastPath:
                 return None
             info = self.service.live.info_for(store_name)
             fmt = m.require_format(choice, shape.is_graph)
-            job = Job(m.store_path_of(info), saved.text, choice.results.name if choice.results else None,
+            job = Job(m.store_path_of(info), text, choice.results.name if choice.results else None,
                       choice.graph.rdf_name if choice.graph else None, settings.row_limit,
                       union_default_graph=not shape.has_dataset_clause, substitutions=substitutions)
             etag = m.etag_for(info, "saved", saved_name, m.job_key(job)[1:], fmt.name)

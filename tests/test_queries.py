@@ -12,8 +12,8 @@ QUERIES = saved_queries.load_all(REPO / "queries")
 
 
 def run(graph_store, name: str, **params) -> list[dict[str, str]]:
-    saved = QUERIES[name]
-    results = graph_store.query(saved.text, use_default_graph_as_union=True, substitutions=saved.substitutions(params))
+    text, substitutions = QUERIES[name].bound(params)  # as the server and `ckg query` bind them
+    results = graph_store.query(text, use_default_graph_as_union=True, substitutions=substitutions)
     names = [v.value for v in results.variables]
     return [{n: (s[n].value if s[n] is not None else None) for n in names} for s in results]
 
@@ -180,3 +180,39 @@ def test_countries(graph_store):
     assert rows["uzbekistan"]["repatriations"] == "2" and rows["kazakhstan"]["repatriations"] == "1"
     assert rows["belgium"]["mentions"] == "0"  # curated only
     assert list(rows)[0] == "morocco" and len(rows) == 19  # 18 named in the seeds, and Belgium
+
+
+def _rows(graph_store, text: str, substitutions: dict) -> list[tuple]:
+    results = graph_store.query(text, use_default_graph_as_union=True, substitutions=substitutions)
+    names = [v.value for v in results.variables]
+    return sorted(tuple(str(s[n]) for n in names) for s in results)
+
+
+@pytest.mark.parametrize("name, values", [
+    ("entity-sentences", {}), ("entity-sentences", {"entity": "niamey"}), ("entity-sentences", {"entity": "skhirat"}),
+    ("entity-facts", {"entity": "morocco"}), ("skhirat-to-riyadh", {}),
+])
+def test_both_bindings_give_the_same_rows(graph_store, name, values):
+    """A query's `# binding:` changes how fast it runs, never what it answers."""
+    saved = QUERIES[name]
+    substitutions = saved.substitutions(values)
+    by_substitution = _rows(graph_store, saved.text, substitutions)
+    by_inlining = _rows(graph_store, saved_queries.inline(saved.text, substitutions), {})
+    assert by_substitution == by_inlining and by_substitution
+
+
+def test_inline_binding_writes_terms_that_cannot_change_the_query():
+    saved = QUERIES["entity-sentences"]
+    assert saved.binding == "inline"
+    text, substitutions = saved.bound({"entity": "niamey"})
+    assert substitutions == {}
+    assert f"(<{ID}niamey> AS ?entity)" in text and f"oa:hasBody <{ID}niamey>" in text
+    assert saved.text.split("SELECT", 1)[0] == text.split("SELECT", 1)[0]  # prologue and header untouched
+    # A string value is one N-Triples literal whatever it holds.
+    import pyoxigraph as ox
+
+    hostile = ox.Literal('x" } } ; DROP ALL # \\ ')
+    query = saved_queries.inline('SELECT ?v WHERE { ?s ?p ?v }', {ox.Variable("v"): hostile})
+    solutions = list(ox.Store().query(query))
+    assert query.count("DROP") == 1 and solutions == []
+    assert str(hostile) in query
