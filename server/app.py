@@ -27,7 +27,7 @@ from coalition_kg.graph import saved_queries as saved_query_files
 from coalition_kg.graph.store import StoreInfo
 from coalition_kg.project import BASE, GRAPH as GRAPH_NAMESPACE, ONTOLOGY, Project
 from coalition_kg.server import formats, guard, linked_data, protocol
-from coalition_kg.server.cache import AnswerCache
+from coalition_kg.server.cache import AnswerCache, Flights
 from coalition_kg.server.errors import BadParameter, HttpError, NotAcceptable, NotFound
 from coalition_kg.server.evaluator import Answer, EvaluatorPool, Job, evaluate_here
 from coalition_kg.server.formats import GRAPH_FORMATS, HTML, RESULT_FORMATS, Format
@@ -64,17 +64,27 @@ class Service:
     cache: AnswerCache
     live: LiveStore
     saved: dict = field(default_factory=dict)
+    flights: Flights = field(default_factory=Flights)
 
     def answer(self, job: Job) -> Answer:
-        """An evaluated answer, from the cache when the same job ran on the same build before."""
+        """An evaluated answer, from the cache when the same job ran on the same build before, or
+        shared with a concurrent request for it. With the cache off (--cache-mb 0) every request
+        evaluates: nothing is shared."""
         key = job_key(job)
         answer = self.cache.lookup(key)
         if answer is None:
-            if job.bounded and self.settings.inline_lookups:
-                answer = evaluate_here(self.live.open(job.store), job)
+            if self.settings.cache_bytes:
+                answer = self.flights.run(key, lambda: self._evaluate(job, key))
             else:
-                answer = self.pool.run(job, self.settings.query_timeout)
-            self.cache.put(key, answer, len(job.query) + len(answer.body) + 200)
+                answer = self._evaluate(job, key)
+        return answer
+
+    def _evaluate(self, job: Job, key: tuple) -> Answer:
+        if job.bounded and self.settings.inline_lookups:
+            answer = evaluate_here(self.live.open(job.store), job)
+        else:
+            answer = self.pool.run(job, self.settings.query_timeout)
+        self.cache.put(key, answer, len(job.query) + len(answer.body) + 200)
         return answer
 
     def select(self, info: StoreInfo, query: str, row_cap: int | None = None, **substitutions) -> list[dict]:

@@ -1,4 +1,5 @@
-"""A bounded in-memory cache of finished answers, per worker process.
+"""A bounded in-memory cache of finished answers, per worker process, and the sharing of one
+evaluation among concurrent identical requests while the cache is still cold.
 
 Keys begin with the build id, so a rebuild makes every older entry unreachable; they then age out
 of the least-recently-used order instead of being swept. The bound is on bytes, not entries, since
@@ -44,3 +45,49 @@ class AnswerCache:
 
     def __len__(self) -> int:
         return len(self._entries)
+
+
+class Flights:
+    """Concurrent requests for the same answer share one evaluation.
+
+    The cache helps only once an answer is in it: without this, eight clients asking the same slow
+    query at once would start eight evaluations. The first caller computes; the others wait for its
+    answer, or its error (a time limit hit by one would be hit by all)."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._flights: dict = {}
+
+    def run(self, key, compute):
+        with self._lock:
+            flight = self._flights.get(key)
+            leader = flight is None
+            if leader:
+                flight = self._flights[key] = _Flight()
+        if not leader:
+            return flight.result()
+        try:
+            value = compute()
+        except BaseException as error:
+            flight.error = error
+            raise
+        else:
+            flight.value = value
+            return value
+        finally:
+            flight.done.set()
+            with self._lock:
+                self._flights.pop(key, None)
+
+
+class _Flight:
+    def __init__(self):
+        self.done = threading.Event()
+        self.value = None
+        self.error: BaseException | None = None
+
+    def result(self):
+        self.done.wait()
+        if self.error is not None:
+            raise self.error
+        return self.value

@@ -88,3 +88,53 @@ def test_cors_preflight(server):
     assert response.headers["Access-Control-Allow-Origin"] == "*"
     assert "POST" in response.headers["Access-Control-Allow-Methods"]
     assert "Content-Type" in response.headers["Access-Control-Allow-Headers"]
+
+
+# Three hops from every subject: about a quarter of a second on the seeds, long enough to overlap.
+SLOW = """SELECT ?s (COUNT(*) AS ?n) WHERE { ?s ?p ?o . ?o ?q ?r . ?r ?x ?y } GROUP BY ?s ORDER BY DESC(?n) LIMIT 3"""
+
+
+def _concurrent_evaluations(built_var, cache_bytes: int) -> tuple[int, list]:
+    import threading
+
+    from coalition_kg.server.app import Settings, create_app
+    from coalition_kg.server.evaluator import Job
+
+    from .conftest import QUERIES
+
+    app = create_app(Settings(var=built_var, queries=QUERIES, evaluators=4, cache_bytes=cache_bytes))
+    service = app.extensions["ckg"]
+    service.pool.warm()
+    evaluated = []
+    run = service.pool.run
+    service.pool.run = lambda job, limit: evaluated.append(job.query) or run(job, limit)
+    info = service.live.snapshot()
+    job = Job(str(info.store_path), SLOW, "json", None, 100)
+    bodies = []
+    together = threading.Barrier(4)
+
+    def ask():
+        together.wait()
+        bodies.append(service.answer(job).body)
+
+    threads = [threading.Thread(target=ask) for _ in range(4)]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+    finally:
+        service.pool.close()
+    return len(evaluated), bodies
+
+
+def test_concurrent_identical_queries_share_one_evaluation(built_var):
+    # A cache of one byte is on but keeps nothing: only the sharing can spare the other evaluations.
+    evaluations, bodies = _concurrent_evaluations(built_var, 1)
+    assert evaluations == 1
+    assert len(bodies) == 4 and len(set(bodies)) == 1 and b'"n"' in bodies[0]
+
+
+def test_without_a_cache_every_request_evaluates(built_var):
+    evaluations, bodies = _concurrent_evaluations(built_var, 0)
+    assert evaluations == 4 and len(set(bodies)) == 1
