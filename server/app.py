@@ -122,6 +122,32 @@ def sparql_job(info: StoreInfo, query_request, shape, choice, row_cap: int) -> J
     )
 
 
+def saved_query_values(saved, args) -> tuple[dict, str, dict]:
+    """A saved query's parameters from the URL (`format` aside): the values as given, and the text to
+    evaluate with its substitutions, as the query's binding says (shared with fast.py)."""
+    for key in args:
+        if len(args.getlist(key)) > 1:
+            raise BadParameter(f"parameter {key} is given more than once")
+    values = {k: v for k, v in args.items() if k != "format"}
+    try:
+        text, bindings = saved.bound(values)
+    except saved_query_files.SavedQueryError as error:
+        raise BadParameter(str(error)) from None
+    return values, text, {var.value: term for var, term in bindings.items()}
+
+
+def saved_job(info: StoreInfo, text: str, shape, substitutions: dict, choice: Choice, row_cap: int) -> Job:
+    """The evaluation of a saved query; an HTML page is made from its JSON (or Turtle) answer."""
+    if choice.html:
+        result_format, graph_format = "json", "TURTLE"
+    else:
+        result_format = choice.results.name if choice.results else None
+        graph_format = choice.graph.rdf_name if choice.graph else None
+    # The shape is the file's: an inline binding adds only IRIs and literals, never a keyword.
+    return Job(store_path_of(info), text, result_format, graph_format, row_cap,
+               union_default_graph=not shape.has_dataset_clause, substitutions=substitutions)
+
+
 def job_key(job: Job) -> tuple:
     # The store directory names the build (its name ends in the build id), so it stands for it here.
     return (job.store, job.query, job.result_format, job.graph_format, job.row_cap, job.union_default_graph,
@@ -387,26 +413,12 @@ def _register_routes(app: Flask, service: Service) -> None:
     @app.get("/queries/<name>")
     def saved_query_run(name: str):
         saved = _saved(name)
-        values = {k: v for k, v in request.args.items() if k != "format"}
-        for key in request.args:
-            if len(request.args.getlist(key)) > 1:
-                raise BadParameter(f"parameter {key} is given more than once")
-        try:
-            text, bindings = saved.bound(values)
-        except saved_query_files.SavedQueryError as error:
-            raise BadParameter(str(error)) from None
-        substitutions = {var.value: term for var, term in bindings.items()}
+        values, text, substitutions = saved_query_values(saved, request.args)
         shape = guard.inspect(saved.text)
         choice = choose_formats(offer_html=True)
         info = service.live.snapshot()
-        if choice.html:
-            job = Job(store_path_of(info), text, "json", "TURTLE", settings.row_limit,
-                      union_default_graph=not shape.has_dataset_clause, substitutions=substitutions)
-        else:
-            fmt = require_format(choice, shape.is_graph)
-            job = Job(store_path_of(info), text, choice.results.name if choice.results else None,
-                      choice.graph.rdf_name if choice.graph else None, settings.row_limit,
-                      union_default_graph=not shape.has_dataset_clause, substitutions=substitutions)
+        fmt = None if choice.html else require_format(choice, shape.is_graph)
+        job = saved_job(info, text, shape, substitutions, choice, settings.row_limit)
         etag = etag_for(info, "saved", name, job_key(job)[1:], "html" if choice.html else fmt.name)
         cached = not_modified(info, etag)
         if cached:

@@ -27,10 +27,8 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.http import HTTP_STATUS_CODES
 import werkzeug.urls  # noqa: F401  (registers the "werkzeug.url_quote" codec error handler Flask's args use)
 
-from coalition_kg.graph import saved_queries as saved_query_files
 from coalition_kg.server import guard, protocol
-from coalition_kg.server.errors import BadParameter, HttpError, NotFound
-from coalition_kg.server.evaluator import Job
+from coalition_kg.server.errors import HttpError, NotFound
 
 _SAVED_NAME = re.compile(r"[A-Za-z0-9_-]+")
 _TEXT_PLAIN = "text/plain; charset=utf-8"
@@ -151,16 +149,7 @@ class FastPath:
             if saved is None:
                 known = ", ".join(self.service.saved) or "none"
                 raise NotFound(f"no saved query named {saved_name!r}; known: {known}")
-            values = {k: v for k, v in args.items() if k != "format"}
-            for k in args:
-                if len(args.getlist(k)) > 1:
-                    raise BadParameter(f"parameter {k} is given more than once")
-            try:
-                text, bindings = saved.bound(values)
-            except saved_query_files.SavedQueryError as error:
-                raise BadParameter(str(error)) from None
-            substitutions = {var.value: term for var, term in bindings.items()}
-            # The shape is the file's: an inline binding adds only IRIs and literals, never a keyword.
+            _, text, substitutions = m.saved_query_values(saved, args)
             shape = self._saved_shapes.get(saved_name)
             if shape is None:
                 shape = self._saved_shapes[saved_name] = guard.inspect(saved.text)
@@ -169,9 +158,7 @@ class FastPath:
                 return None
             info = self.service.live.info_for(store_name)
             fmt = m.require_format(choice, shape.is_graph)
-            job = Job(m.store_path_of(info), text, choice.results.name if choice.results else None,
-                      choice.graph.rdf_name if choice.graph else None, settings.row_limit,
-                      union_default_graph=not shape.has_dataset_clause, substitutions=substitutions)
+            job = m.saved_job(info, text, shape, substitutions, choice, settings.row_limit)
             etag = m.etag_for(info, "saved", saved_name, m.job_key(job)[1:], fmt.name)
         answer = self.service.answer(job)
         headers = m.answer_headers(info, answer, etag, settings.row_limit)
