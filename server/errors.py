@@ -25,6 +25,10 @@ class QuerySyntaxError(BadRequest):
     """The query does not parse; the message carries pyoxigraph's line and column."""
 
 
+class QueryNotEvaluable(BadRequest):
+    """The query parses but names what the engine cannot evaluate (an unknown function, say)."""
+
+
 class BadParameter(BadRequest):
     """A saved query's parameter is unknown, missing or has the wrong form."""
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import re
 import select
 import signal
 import struct
@@ -24,9 +25,11 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from coalition_kg.server.errors import EvaluationFailed, QuerySyntaxError, QueryTimeout, QueryTooLarge
+from coalition_kg.server.errors import (EvaluationFailed, QueryNotEvaluable, QuerySyntaxError, QueryTimeout,
+                                        QueryTooLarge, Refused)
 
 _LENGTH = struct.Struct(">Q")
+_NAMES_SERVICE = re.compile("service", re.IGNORECASE | re.ASCII)
 
 
 @dataclass(frozen=True)
@@ -125,7 +128,17 @@ def child_main(memory_limit: int | None = None) -> None:
 
     memory_limit caps the child's address space: a query that would take the machine's memory makes
     an allocation fail instead, which aborts this process (Rust aborts on a failed allocation) and the
-    parent reports it (Evaluator.run)."""
+    parent reports it (Evaluator.run).
+
+    Before anything else the child gives up the network for good (sandbox.py), so no query, whatever
+    the guard made of it, can make the server send a request."""
+    from coalition_kg.server import sandbox
+
+    try:
+        sandbox.install()
+    except sandbox.SandboxUnavailable as error:
+        print(f"ckg evaluator: {error}; refusing to evaluate queries without it", file=sys.stderr)
+        sys.exit(3)
     if memory_limit:
         import resource
 
@@ -145,11 +158,19 @@ def child_main(memory_limit: int | None = None) -> None:
                 store, store_path = None, None
                 store = ox.Store.read_only(job.store)
                 store_path = job.store
-            reply = ("ok", evaluate(store, job))
+            try:
+                reply = ("ok", evaluate(store, job))
+            except OSError as error:
+                if not _NAMES_SERVICE.search(job.query):
+                    raise
+                # A query the guard let through tried an endpoint, and the sandbox said no.
+                reply = ("network", str(error))
         except SyntaxError as error:
             reply = ("syntax", str(error))
         except MemoryError:
             reply = ("memory", "")
+        except RuntimeError as error:  # pyoxigraph's evaluation errors that are the query's own
+            reply = ("query", str(error))
         except Exception as error:  # reported to the parent as a message, never as a traceback
             reply = ("failed", f"{type(error).__name__}: {error}")
         _write_all(replies, _frame(reply))
@@ -161,6 +182,8 @@ def evaluate_here(store, job: Job) -> Answer:
         return evaluate(store, job)
     except SyntaxError as error:
         raise QuerySyntaxError(f"SPARQL syntax {error}") from None
+    except RuntimeError as error:
+        raise QueryNotEvaluable(f"the query cannot be evaluated: {error}") from None
     except Exception as error:
         raise EvaluationFailed(f"query evaluation failed: {type(error).__name__}: {error}") from None
 
@@ -206,6 +229,10 @@ class Evaluator:
             return value
         if status == "syntax":
             raise QuerySyntaxError(f"SPARQL syntax {value}")
+        if status == "query":
+            raise QueryNotEvaluable(f"the query cannot be evaluated: {value}")
+        if status == "network":
+            raise Refused(f"the query tried to reach another endpoint, and evaluators have no network ({value})")
         if status == "memory":
             self.kill()  # its heap may be in any state: start afresh
             raise self._too_large()

@@ -1,41 +1,86 @@
 """A lexical look at a query before it is evaluated: what form it has and whether it may run at all.
 
-pyoxigraph evaluates SERVICE by sending HTTP requests to whatever IRI the query names, which would
-let anyone make this server fetch arbitrary URLs; and a read-only endpoint must not even try an update.
-So keywords are checked here, on tokens, ignoring strings, IRIs and comments (a label may well say
-"SERVICE"). SPARQL resolves \\u escapes over the whole query text before parsing, so we do the same
-first: otherwise `SERVIC\\u0045` would slip through.
+pyoxigraph evaluates SERVICE by sending HTTP requests to whatever IRI the query names. The evaluator
+children cannot open a socket at all (sandbox.py: the kernel refuses), so this check is the first of
+two layers: it gives the client a clear 403 before any work is done, and it keeps SERVICE away from the
+one-subject lookups that the web process answers itself.
+
+It reads the query by SPARQL's lexical grammar as Oxigraph's parser (spargebra 0.5) applies it:
+strings with every escape form (ECHAR and \\u, \\U inside strings only: Oxigraph does not resolve
+\\u escapes over the whole text), IRIs (\\u escapes allowed inside), prefixed names with their
+backslash escapes (`ex:a\\#b` is one name, not a name and a comment), variables, language tags,
+comments. One pass over the text, each character read a bounded number of times: linear in the
+query's length, and an unterminated string stops the scan at once.
+
+A tokenizer cannot follow a PEG parser's every choice, so where they could differ the guard is
+conservative rather than exact:
+- The parser matches keywords case-insensitively with no word boundary (`SERVICESILENT<x>{}`,
+  `true SERVICE<x>{}` and `1SERVICE<x>{}` all parse), and falls back from a prefixed name whose IRI is
+  invalid to its bare prefix, resuming inside the name. So the word "service" anywhere in a name,
+  keyword or number run (not in strings, IRIs, variables or comments) is refused.
+- Inside parentheses `<` may be the less-than operator rather than the start of an IRI (`?a<?b)`).
+  An IRI-looking token after a value there is read both ways: if its inside could mean something
+  else as code (a quote, `#`, a parenthesis, the word "service"), the query is refused and told to
+  put a space after `<`.
+The differential tests (tests/server/test_guard_fuzz.py) run generated queries through Oxigraph with
+a listening endpoint: whatever Oxigraph would send out, this guard must refuse.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
-from coalition_kg.server.errors import Refused
+from .errors import QuerySyntaxError, Refused
 
-_CODEPOINT = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+QUERY_FORMS = frozenset({"SELECT", "ASK", "CONSTRUCT", "DESCRIBE"})
+UPDATE_KEYWORDS = frozenset({"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY"})
+# Deeper nesting than any real query; Oxigraph's recursive parser crashes its process on ~10,000
+# levels and needs exponential time on nested collections, so the limit is checked before evaluation.
+MAX_NESTING = 64
 
-# One alternative per token kind; the last catches any other single character, so every position of
-# the text belongs to exactly one match and finditer walks the whole query.
+_HEX = "[0-9A-Fa-f]"
+_UCHAR = rf"\\u{_HEX}{{4}}|\\U{_HEX}{{8}}"
+_ECHAR = r"""\\[tbnrf"'\\]"""
+_BASE = ("A-Za-z\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u02FF\u0370-\u037D\u037F-\u1FFF\u200C-\u200D"
+         "\u2070-\u218F\u2C00-\u2FEF\u3001-\uD7FF\uF900-\uFDCF\uFDF0-\uFFFD\U00010000-\U000EFFFF")
+_NAME_EXTRA = "0-9_\u00B7\u0300-\u036F\u203F-\u2040"
+_LOCAL_ESCAPE = r"""\\[_~.\-!$&'()*+,;=/?#@%]"""
+
+_NAME_CHAR = f"[{_BASE}{_NAME_EXTRA}.:%\\-]"
+# The alternatives most tokens take come first; none of them can start where an earlier one does.
+# Repeats are unrolled (`[...]+` runs) so that the regex engine does the character loops, and
+# possessive (`*+`, `++`), as a PEG parser's are: they never give back, so no input backtracks.
 _TOKENS = re.compile(
-    r"""
-    (?P<space>\s+)
-  | (?P<comment>\#[^\n\r]*)
-  | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
-               |'(?:[^'\\\n\r]|\\.)*'|"(?:[^"\\\n\r]|\\.)*")
-  | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
-  | (?P<variable>[?$]\w+)
-  | (?P<langtag>@[A-Za-z]+(?:-[A-Za-z0-9]+)*)
-  | (?P<pname>(?:[^\W\d][\w.-]*)?:[^\s<>(){}\[\],;"'\#]*)
-  | (?P<word>[^\W\d]\w*)
+    rf"""
+    (?P<space>[ \t\r\n]++)
+  | (?P<run>(?:{_NAME_CHAR}|{_LOCAL_ESCAPE})(?:{_NAME_CHAR}++|{_LOCAL_ESCAPE})*+)
+  | (?P<variable>[?$][{_BASE}{_NAME_EXTRA}]++)
+  | (?P<iri><(?:[^<>"{{}}|^`\\\x00-\x20]++|{_UCHAR})*+>)
+  | (?P<comment>\#[^\r\n]*+)
+  | (?P<string>'''(?:(?:''|')?(?:[^'\\]|{_ECHAR}|{_UCHAR}))*+'''
+             |\"\"\"(?:(?:\"\"|\")?(?:[^"\\]|{_ECHAR}|{_UCHAR}))*+\"\"\"
+             |'(?:[^'\\\n\r]++|{_ECHAR}|{_UCHAR})*+'
+             |"(?:[^"\\\n\r]++|{_ECHAR}|{_UCHAR})*+")
+  | (?P<unterminated>['"])
+  | (?P<langtag>@[A-Za-z]+(?:-[A-Za-z0-9]+)*(?:--[A-Za-z]+)?)
   | (?P<other>.)
     """,
     re.VERBOSE | re.DOTALL,
 )
+_SERVICE = re.compile("service", re.IGNORECASE | re.ASCII)  # Oxigraph compares keywords in ASCII case
+_CODEPOINT = re.compile(rf"\\u({_HEX}{{4}})|\\U({_HEX}{{8}})")
+# What an IRI-looking token may not hold where `<` could also be the less-than operator.
+_AMBIGUOUS_INSIDE = re.compile(r"['#()]|service", re.IGNORECASE | re.ASCII)
+# Tokens after which, inside parentheses, `<` is read as "less than" by the parser.
+_VALUE_KINDS = frozenset({"string", "iri", "variable", "langtag", "run"})
+_OPENING, _CLOSING = "([{", ")]}"
 
-QUERY_FORMS = frozenset({"SELECT", "ASK", "CONSTRUCT", "DESCRIBE"})
-UPDATE_KEYWORDS = frozenset({"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY"})
+REFUSED_SERVICE = ("SERVICE is refused: this endpoint does not send requests to other endpoints "
+                   "(federated queries would let anyone make the server fetch any URL). The word "
+                   "'service' is refused in any name, keyword or number; inside a string or a full "
+                   "<IRI> it is fine")
 
 
 @dataclass(frozen=True)
@@ -49,113 +94,128 @@ class QueryShape:
         return self.form in ("CONSTRUCT", "DESCRIBE")
 
 
-def _unescape_codepoints(text: str) -> str:
+def _position(text: str, offset: int) -> str:
+    line = text.count("\n", 0, offset) + 1
+    return f"{line}:{offset - (text.rfind(chr(10), 0, offset) + 1) + 1}"
+
+
+def tokens(text: str):
+    """(kind, text, offset) of every token but spaces and comments, in order, lazily.
+
+    Raises QuerySyntaxError at an unterminated string or a bad escape in one: no parser accepts it,
+    and going on would read the rest of the line again for every quote in it."""
+    for match in _TOKENS.finditer(text):
+        kind = match.lastgroup
+        if kind == "space" or kind == "comment":
+            continue
+        if kind == "unterminated":
+            raise QuerySyntaxError(f"SPARQL syntax error at {_position(text, match.start())}: a string "
+                                   "that does not end on its line, or with an escape SPARQL does not know")
+        yield kind, match.group(), match.start()
+
+
+def _word_kind(kind: str, token: str) -> str:
+    """The run's finer kind: a prefixed name (with a colon), a word (keyword, function), a number."""
+    if kind != "run":
+        return kind
+    if ":" in token:
+        return "pname"
+    return "word" if not (token[0].isdigit() or token[0] in ".-") else "number"
+
+
+# Every word inspect() acts on, and the \\u escapes: a query holding none of them (in any case, glued
+# to anything) can name no endpoint and make no update, so only its head needs reading.
+_ACTED_ON = re.compile(r"service|from|insert|delete|load|clear|drop|create|add|move|copy|\\u",
+                       re.IGNORECASE | re.ASCII)
+
+
+@lru_cache(maxsize=2048)  # the same few texts come again and again (saved queries, pages, clients)
+def inspect(query: str) -> QueryShape:
+    """The query's form and dataset clause; raises Refused for SERVICE and updates, QuerySyntaxError
+    for what cannot be a query (an unterminated string, nesting deeper than MAX_NESTING)."""
+    if _ACTED_ON.search(query) is None and query.count("(") + query.count("[") + query.count("{") <= MAX_NESTING:
+        return _inspect_head(query)
+    return inspect_all(query)
+
+
+def _inspect_head(query: str) -> QueryShape:
+    """The shape of a query with nothing to refuse: tokens are read only until the form is known and
+    the query is too long to be a lookup."""
+    form, head = None, []
+    for kind, token, _ in tokens(query):
+        if len(head) <= LOOKUP_TOKENS:
+            head.append((_word_kind(kind, token), token))
+        if form is None and kind == "run" and token.upper() in QUERY_FORMS:
+            form = token.upper()
+        if form is not None and len(head) > LOOKUP_TOKENS:
+            break
+    lookup = len(head) <= LOOKUP_TOKENS and is_subject_lookup(head) and _plain_for_lookup(query)
+    return QueryShape(form, False, lookup)
+
+
+def inspect_all(query: str) -> QueryShape:
+    """inspect() reading every token."""
+    form, has_from = None, False
+    depth, parentheses, previous = 0, 0, None
+    head = []
+    for kind, token, offset in tokens(query):
+        if kind == "run":
+            if _SERVICE.search(token):
+                raise Refused(REFUSED_SERVICE)
+            upper = token.upper()
+            if upper in UPDATE_KEYWORDS:
+                raise Refused(f"{upper} is refused: this endpoint is read-only and answers queries only, "
+                              "no SPARQL Update")
+            if form is None and upper in QUERY_FORMS:
+                form = upper
+            elif upper == "FROM":
+                has_from = True
+        elif kind == "iri" and parentheses and previous in _VALUE_KINDS and _AMBIGUOUS_INSIDE.search(token):
+            # Read as less-than, an inside without quotes, `#` or parentheses lexes the rest of the
+            # query the same way as the IRI reading does, and keeps the count of parentheses right.
+            raise Refused(f"at {_position(query, offset)}, '<' after a value inside parentheses may be the "
+                          "less-than operator or the start of an IRI, and the two readings differ here: "
+                          "put a space after '<' for less-than, or a comma or operator before the IRI")
+        elif kind == "other":
+            if token in _OPENING:
+                depth += 1
+                parentheses += token == "("
+                if depth > MAX_NESTING:
+                    raise QuerySyntaxError(f"the query nests brackets deeper than {MAX_NESTING} levels "
+                                           f"(at {_position(query, offset)})")
+            elif token in _CLOSING:
+                depth = max(0, depth - 1)
+                parentheses = max(0, parentheses - (token == ")"))
+        previous = kind if kind != "other" or token not in ")]" else "run"  # `)` and `]` end a value too
+        if len(head) <= LOOKUP_TOKENS:
+            head.append((_word_kind(kind, token), token))
+    if "\\u" in query or "\\U" in query:
+        _refuse_escaped_service(query)
+    lookup = len(head) <= LOOKUP_TOKENS and is_subject_lookup(head) and _plain_for_lookup(query)
+    return QueryShape(form, has_from, lookup)
+
+
+def _refuse_escaped_service(query: str) -> None:
+    """SPARQL 1.1 says \\u escapes are resolved over the whole text before parsing; Oxigraph resolves
+    them only in strings and IRIs. Refuse what either reading would call SERVICE."""
     def replace(match: re.Match) -> str:
         try:
             return chr(int(match.group(1) or match.group(2), 16))
         except (ValueError, OverflowError):
             return match.group(0)
 
-    return _CODEPOINT.sub(replace, text) if "\\u" in text or "\\U" in text else text
+    try:
+        for kind, token, _ in tokens(_CODEPOINT.sub(replace, query)):
+            if kind == "run" and _SERVICE.search(token):
+                raise Refused(REFUSED_SERVICE)
+    except QuerySyntaxError:
+        pass  # the resolved text is not a query at all; the text as sent was read above
 
 
-def _significant(text: str):
-    """(kind, text) of every token but spaces and comments, in order, lazily."""
-    for match in _TOKENS.finditer(text):
-        kind = match.lastgroup
-        if kind != "space" and kind != "comment":
-            yield kind, match.group()
-
-
-def bare_words(query: str):
-    """The keywords and function names of a query, upper-cased, in order."""
-    for kind, text in _significant(_unescape_codepoints(query)):
-        if kind == "word":
-            yield text.upper()
-
-
-# Every keyword inspect() acts on but the query forms.
-_KEYWORDS = tuple(sorted({*UPDATE_KEYWORDS, "SERVICE", "FROM"}))
-LOOKUP_TOKENS = 40  # longer than any one-subject lookup with a few PREFIX lines
-
-
-def _may_hold_keyword(text: str) -> bool:
-    """False only if no keyword of _KEYWORDS can be a word token of the text, in any case.
-
-    A keyword is a word token only where it is not preceded by a letter, underscore, ?, $ or : (then it
-    is inside a longer word, a variable, a prefixed name or a language tag) and not followed by a word
-    character. Upper-casing is character by character in Python, so a token the full scan reads as a
-    keyword is a substring of text.upper() at the same place (when no character changed length). Loose
-    the other way on purpose: an IRI or a string that holds "from" sends the query to the full check."""
-    upper = text.upper()
-    if len(upper) != len(text):
-        return True
-    for keyword in _KEYWORDS:
-        at = upper.find(keyword)
-        while at >= 0:
-            before = upper[at - 1] if at else " "
-            after_at = at + len(keyword)
-            after = upper[after_at] if after_at < len(upper) else " "
-            inside = before in "?$:_" or (before.isalnum() and not before.isdecimal())
-            if not inside and not (after.isalnum() or after == "_"):
-                return True
-            at = upper.find(keyword, at + 1)
-    return False
-
-
-_LOOKUP_WORDS = frozenset({"PREFIX", "ASK", "SELECT", "DESCRIBE", "WHERE", "LIMIT"})
-_LOOKUP_KINDS = frozenset({"iri", "pname", "variable", "string", "langtag"})
-
-
-def _may_be_in_lookup(kind: str, token: str) -> bool:
-    """Whether the token can occur in a one-subject lookup at all (a cheap early exit, not the grammar)."""
-    if kind in _LOOKUP_KINDS:
-        return True
-    if kind == "word":
-        return token == "a" or token.upper() in _LOOKUP_WORDS
-    return token in "{}.*^" or token.isdigit()
-
-
-def inspect(query: str) -> QueryShape:
-    """The query's form and dataset clause; raises Refused for SERVICE and any update keyword."""
-    text = _unescape_codepoints(query)
-    if _may_hold_keyword(text):
-        return _inspect_every_word(text)
-    # No keyword to act on: read tokens only until the form is known and the query cannot be a lookup.
-    form, head, maybe_lookup = None, [], True
-    for kind, token in _significant(text):
-        if maybe_lookup:
-            if len(head) < LOOKUP_TOKENS and _may_be_in_lookup(kind, token):
-                head.append((kind, token))
-            else:
-                maybe_lookup = False
-        if form is None and kind == "word" and token.upper() in QUERY_FORMS:
-            form = token.upper()
-        if form is not None and not maybe_lookup:
-            break
-    return QueryShape(form, False, maybe_lookup and is_subject_lookup(head))
-
-
-def _inspect_every_word(text: str) -> QueryShape:
-    tokens = list(_significant(text))
-    form = None
-    has_from = False
-    for kind, token in tokens:
-        if kind != "word":
-            continue
-        word = token.upper()
-        if word == "SERVICE":
-            raise Refused(
-                "SERVICE is refused: this endpoint does not send requests to other endpoints "
-                "(federated queries would let anyone make the server fetch any URL)"
-            )
-        if word in UPDATE_KEYWORDS:
-            raise Refused(f"{word} is refused: this endpoint is read-only and answers queries only, no SPARQL Update")
-        if word in QUERY_FORMS and form is None:
-            form = word
-        elif word == "FROM":
-            has_from = True
-    return QueryShape(form, has_from, len(tokens) <= LOOKUP_TOKENS and is_subject_lookup(tokens))
+def _plain_for_lookup(query: str) -> bool:
+    """A lookup is evaluated in the web process, which may use the network: beyond the grammar, its
+    text holds no backslash and no 'service' at all, so no reading of it can name an endpoint."""
+    return "\\" not in query and _SERVICE.search(query) is None
 
 
 # --- one-subject lookups ----------------------------------------------------------------------
@@ -168,7 +228,9 @@ def _inspect_every_word(text: str) -> QueryShape:
 # below is deliberately narrow: anything it does not recognise, including every property path,
 # FILTER, OPTIONAL, GRAPH and numeric literal, is simply not a lookup.
 
-# A prefixed name with no path operators in it (the tokenizer's pname is looser, to never split one).
+LOOKUP_TOKENS = 40  # longer than any one-subject lookup with a few PREFIX lines
+
+# A prefixed name with no path operators in it (the tokenizer's run is looser, to never split one).
 _PLAIN_PNAME = re.compile(r"(?:[^\W\d_][\w.-]*)?:(?:[\w-](?:[\w.-]*[\w-])?)?")
 
 
@@ -201,7 +263,7 @@ def is_subject_lookup(tokens: list[tuple[str, str]]) -> bool:
     """PREFIX declarations, then `ASK { s p o }`, `SELECT ?v… { s p o } [LIMIT n]` (or SELECT *, WHERE
     optional) or `DESCRIBE <iri>`, with a constant subject s."""
     i, n = 0, len(tokens)
-    while i + 2 < n and tokens[i] == ("word", tokens[i][1]) and tokens[i][1].upper() == "PREFIX":
+    while i + 2 < n and tokens[i][0] == "word" and tokens[i][1].upper() == "PREFIX":
         if tokens[i + 1][0] != "pname" or not tokens[i + 1][1].endswith(":") or tokens[i + 2][0] != "iri":
             return False
         i += 3
@@ -232,9 +294,8 @@ def is_subject_lookup(tokens: list[tuple[str, str]]) -> bool:
     i = end + 1
     if form == "SELECT" and i < n and tokens[i][0] == "word" and tokens[i][1].upper() == "LIMIT":
         i += 1
-        start = i
-        while i < n and tokens[i][0] == "other" and tokens[i][1].isdigit():
+        if i < n and tokens[i][0] == "number" and tokens[i][1].isdigit():
             i += 1
-        if i == start:
+        else:
             return False
     return i == n

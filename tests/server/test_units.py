@@ -17,7 +17,7 @@ from coalition_kg.server.errors import Refused
     ("# SELECT in a comment\nASK { ?s ?p 'DESCRIBE' }", "ASK", False),
     ("# a comment that mentions FROM\nSELECT ?from { ?s ?p ?from }", "SELECT", False),
     ("SELECT ?s\nfrom <http://example.org/g> { ?s ?p ?o }", "SELECT", True),
-    ("SELECT ?s FR\\u004fM <http://example.org/g> { ?s ?p ?o }", "SELECT", True),
+    ("SELECT ?s\n  FROM NAMED <http://example.org/g> { GRAPH ?g { ?s ?p ?o } }", "SELECT", True),
 ])
 def test_shape(query, form, has_from):
     shape = guard.inspect(query)
@@ -68,27 +68,40 @@ def test_not_lookups(query):
     assert not guard.inspect(query).lookup
 
 
-def test_keyword_precheck_never_skips_a_keyword_the_full_scan_sees():
-    """inspect() reads only a query's first tokens when no keyword it acts on can be a word token;
-    the pre-check must fire wherever the tokenizer finds such a keyword."""
+def test_quick_path_is_taken_only_when_nothing_can_be_refused():
+    """inspect() reads only a query's head when no word it acts on occurs anywhere in the text, in any
+    case and glued to anything; wherever a full scan finds such a word, the quick check must see it."""
     keywords = sorted({*guard.UPDATE_KEYWORDS, "SERVICE", "FROM"})
     contexts = ["{k} <http://x/>", "SELECT * {{ ?s ?p 1{k} <http://x/> {{}} }}", "SELECT * {{}}\n{k}",
                 "SELECT * {{ ?s ?p ?o }}.{k}", "SELECT * {{ <http://x/>{k} }}", 'SELECT * {{ "x"{k} }}',
                 "SELECT * {{ ?s ?p ?o }} #c\n{k}", "SELECT *({k})", "SELECT * {{ ?s ?p ?o }}-{k}",
-                "SELECT * {{ ?s ?p 'x'@en {k} }}"]
+                "SELECT * {{ ?s ?p 'x'@en {k} }}", "SELECT * {{ ?s ?p true{k}<http://x/>{{}} }}"]
     for keyword in keywords:
         for spelling in (keyword, keyword.lower(), keyword.title()):
             for context in contexts:
                 query = context.format(k=spelling)
-                assert keyword in set(guard.bare_words(query)), query
-                assert guard._may_hold_keyword(query), query
+                runs = [token.upper() for kind, token, _ in guard.tokens(query) if kind == "run"]
+                assert any(keyword in run for run in runs), query
+                assert guard._ACTED_ON.search(query), query
 
 
 @pytest.mark.parametrize("query", [
     "SELECT * { SERVICE <http://x/> { ?s ?p ?o } }",
     "SELECT * { sErViCe ?endpoint { ?s ?p ?o } }",
-    "SELECT * { SERVIC\\u0045 <http://x/> {} }",
+    "SELECT * { SERVIC\\u0045 <http://x/> {} }",  # Oxigraph would not parse it; SPARQL 1.1 would
     "SELECT * { \\u0053ERVICE <http://x/> {} }",
+    # The three shapes the red-team pass found past the old token scanner:
+    "PREFIX : <http://127.0.0.1:8119/a> SELECT * { SERVICE:{ ?s ?p ?o } }",
+    "PREFIX ex: <http://e/> SELECT * { VALUES ?v { ex:a\\#b } SERVICE <http://x/> { ?x ?y ?z } }",
+    'SELECT * { BIND("x\\u0022" AS ?a) SERVICE <http://x/> { } BIND("\\u0022y" AS ?b) }',
+    # Keywords glued to what precedes or follows them, as Oxigraph's parser accepts them:
+    "SELECT * { SERVICESILENT<http://x/>{} }",
+    "SELECT * { ?s ?p true SERVICE<http://x/>{} }",
+    "SELECT * { ?s ?p 1SERVICE<http://x/>{} }",
+    # `<` read as less-than, hiding the rest of the line as a comment from a naive IRI reading:
+    "BASE <http://x/> SELECT * { FILTER(1<2)SERVICE<http://x/>#>\n{} }",
+    "SELECT * { FILTER((?a)<?b)SERVICE?x#>\n{} }",
+    "PREFIX sd: <http://www.w3.org/ns/sparql-service-description#> SELECT * { ?s a sd:Service }",
     "LOAD <http://x/>",
     "INSERT DATA { <a:b> <a:b> <a:b> }",
     "ADD DEFAULT TO <http://x/>",
@@ -105,6 +118,9 @@ def test_refused(query):
     "PREFIX insert: <http://example.org/> SELECT * { ?s insert:delete ?o }",
     "SELECT ?load WHERE { ?load ?p ?o }",
     'SELECT * { ?s ?p "x"@en-drop }',
+    "SELECT * { ?s a <http://www.w3.org/ns/sparql-service-description#Service> }",
+    "SELECT ?service { ?service ?p ?o FILTER(?p = <http://www.w3.org/ns/sparql-service-description#endpoint>) }",
+    "SELECT * { ?s ?p ?o FILTER(?o < 3 && ?o > <http://x/a#b>) }",
 ])
 def test_not_refused(query):
     guard.inspect(query)
@@ -170,4 +186,4 @@ def test_quick_inspection_agrees_with_the_full_scan():
     texts += LOOKUPS + NOT_LOOKUPS
     assert len(texts) > 40
     for text in texts:
-        assert guard.inspect(text) == guard._inspect_every_word(guard._unescape_codepoints(text)), text
+        assert guard.inspect(text) == guard.inspect_all(text), text
