@@ -16,19 +16,20 @@ import logging
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import pyoxigraph as ox
 from flask import Flask, Response, render_template, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import http_date, parse_date
+from werkzeug.routing import RequestRedirect
 
 from coalition_kg.graph import saved_queries as saved_query_files
 from coalition_kg.graph.store import StoreInfo
 from coalition_kg.project import BASE, GRAPH as GRAPH_NAMESPACE, ONTOLOGY, Project
 from coalition_kg.server import formats, guard, linked_data, protocol
 from coalition_kg.server.cache import AnswerCache, Flights
-from coalition_kg.server.errors import BadParameter, HttpError, NotAcceptable, NotFound
+from coalition_kg.server.errors import BadParameter, HttpError, NotAcceptable, NotFound, shown
 from coalition_kg.server.evaluator import Answer, EvaluatorPool, Job, evaluate_here
 from coalition_kg.server.formats import GRAPH_FORMATS, HTML, RESULT_FORMATS, Format
 from coalition_kg.server.live_store import LiveStore
@@ -237,7 +238,7 @@ def answer_headers(info: StoreInfo, answer: Answer, etag: str, row_limit: int) -
         fmt = next(f for f in GRAPH_FORMATS if f.rdf_name == answer.format_name)
     else:
         fmt = formats.BY_NAME[answer.format_name]
-    return [("Content-Type", fmt.content_type), *validators(info, etag).items(), ("Vary", "Accept"),
+    return [("Content-Type", fmt.content_type), NOSNIFF, *validators(info, etag).items(), ("Vary", "Accept"),
             ("Result-Rows", str(answer.rows)), ("Result-Row-Limit", str(row_limit)),
             ("Result-Truncated", "true" if answer.truncated else "false")]
 
@@ -261,6 +262,19 @@ def cors_headers(settings: Settings, method: str) -> list[tuple[str, str]]:
                     ("Access-Control-Allow-Headers", "Accept, Content-Type, If-None-Match, If-Modified-Since"),
                     ("Access-Control-Max-Age", "86400")]
     return headers
+
+
+# A browser must take every answer for what its Content-Type says (a CSV of hostile literals is not
+# HTML), on the fast path too (fast.py sends this with its answers and its errors).
+NOSNIFF = ("X-Content-Type-Options", "nosniff")
+
+# What the pages need and nothing more: their own script (static/app.js, no inline script or handler),
+# their own stylesheet, fetch() to this server, forms that submit here. No plugins, no <base>, and no
+# framing by another site (frame-ancestors; X-Frame-Options for browsers that predate it).
+CONTENT_SECURITY_POLICY = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+                           "connect-src 'self'; form-action 'self'; base-uri 'none'; object-src 'none'; "
+                           "frame-ancestors 'none'")
+PAGE_HEADERS = (NOSNIFF, ("Content-Security-Policy", CONTENT_SECURITY_POLICY), ("X-Frame-Options", "DENY"))
 
 
 def error_body(error: HttpError) -> bytes:
@@ -288,6 +302,8 @@ def create_app(config: Settings | dict | None = None) -> Flask:
 
     _register_errors(app, settings)
     _register_cors(app, settings)
+    _register_page_headers(app)
+    _register_relative_redirects(app)
     _register_routes(app, service)
     from coalition_kg.server.fast import FastPath
 
@@ -317,7 +333,7 @@ def _register_errors(app: Flask, settings: Settings) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):
-        log.exception("unexpected error on %s %s", request.method, request.path)
+        log.exception("unexpected error on %s %s", shown(request.method), shown(request.path))
         return plain(500, "Internal Server Error", "the server failed to answer; the error is in its log")
 
 
@@ -327,6 +343,31 @@ def _register_cors(app: Flask, settings: Settings) -> None:
         for name, value in cors_headers(settings, request.method):
             response.headers[name] = value
         return response
+
+
+def _register_page_headers(app: Flask) -> None:
+    @app.after_request
+    def _page_headers(response: Response) -> Response:
+        # On every answer Flask makes (pages, errors, static files): a policy costs nothing where it has
+        # nothing to govern, and an error page or a static file is then never the one left without.
+        for name, value in PAGE_HEADERS:
+            response.headers[name] = value
+        return response
+
+
+def _register_relative_redirects(app: Flask) -> None:
+    @app.before_request
+    def _relative_redirect():
+        """werkzeug answers a path with doubled slashes (/id//x) with a 308 to the merged path, and
+        builds that Location from the Host header, which the client chose. The same redirect, with the
+        path alone: it can only lead to this server, whatever Host said."""
+        redirect = request.routing_exception
+        if not isinstance(redirect, RequestRedirect):
+            return None
+        target = urlsplit(redirect.new_url)
+        # One leading slash, always: "//host/…" would be a relative URL that names another host.
+        location = "/" + target.path.lstrip("/") + ("?" + target.query if target.query else "")
+        return Response(status=redirect.code, headers={"Location": location})
 
 
 def _register_routes(app: Flask, service: Service) -> None:
@@ -465,6 +506,8 @@ def _register_routes(app: Flask, service: Service) -> None:
     def ontology(version: str | None = None):
         # The ontology IRI, its version IRI and every term's hash IRI all land here.
         info = service.live.snapshot()
+        if version is not None:
+            _known_version(info, linked_data.resource_iri("ontology/" + version))
         choice = choose_formats(offer_html=True)
         if not choice.html:
             # The vocabulary is served whole, whatever the row limit: it is as big as the schema, no more.
@@ -479,6 +522,11 @@ def _register_routes(app: Flask, service: Service) -> None:
         terms = linked_data.ontology_terms(service.select(info, linked_data.ONTOLOGY_TERMS, row_cap=100_000))
         links = {f.name: f"/ontology?format={f.name}" for f in GRAPH_FORMATS}
         return _html(render_template("ontology.html", info=info, page=head, terms=terms, links=links), info, etag)
+
+    def _known_version(info: StoreInfo, iri: str) -> None:
+        versions = [row["version"]["value"] for row in service.select(info, linked_data.ONTOLOGY_VERSIONS)]
+        if iri not in versions:
+            raise NotFound(f"the ontology has no version <{shown(iri)}>; it has: {', '.join(versions) or 'none'}")
 
     def _graph(info: StoreInfo, iri: str, row_cap: int | None = None):
         """A named graph: its triples for RDF clients (up to the row cap), a summary page for people."""

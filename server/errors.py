@@ -88,3 +88,17 @@ class QueryTooLarge(HttpError):
     for the time limit: the endpoint will not finish this query)."""
 
     status, title = 503, "Service Unavailable"
+
+
+class NotAnIri(BadRequest):
+    """A path under /id/, /article/, /graph/ or /ontology/ that no IRI can have (a space, a quote, a
+    control character, a stray '%' or bytes that are not UTF-8 once decoded): 400, where a path that is
+    an IRI the graph does not know is 404."""
+
+
+def shown(text: str, limit: int = 200) -> str:
+    """A client's text as an error message may quote it: what is not printable escaped (a newline must
+    not start a line of its own wherever the message goes), and cut to `limit` characters."""
+    cut = text[:limit]
+    visible = "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in cut)
+    return visible + ("…" if len(text) > limit else "")

@@ -111,7 +111,7 @@ class FastPath:
                 answer = self._answer(environ, store_name, name)
             except HttpError as error:
                 payload = self.m.error_body(error)
-                headers = [("Content-Type", _TEXT_PLAIN), ("Content-Length", str(len(payload))),
+                headers = [("Content-Type", _TEXT_PLAIN), self.m.NOSNIFF, ("Content-Length", str(len(payload))),
                            *error.headers.items(), *self.cors]
                 start_response(_status(error.status), headers)
                 return [payload]

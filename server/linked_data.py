@@ -8,9 +8,13 @@ into them (pyoxigraph only substitutes projected variables, hence ?resource in e
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
+import pyoxigraph as ox
+
 from coalition_kg.project import BASE, ONTOLOGY
+from coalition_kg.server.errors import NotAnIri, shown
 
 # The paths that dereference: the IRI's path under BASE is the URL's path here. The ontology's terms are
 # hash IRIs (…/ontology#Meeting): they dereference to /ontology, where each term has its anchor.
@@ -91,6 +95,11 @@ GRAPH_PREVIEW = _PROLOGUE + f"""SELECT ?graph ?s ?p ?o (SAMPLE(?sen) AS ?s_en) (
   OPTIONAL {{ ?p rdfs:label ?pl FILTER(langMatches(lang(?pl), "en")) }}
 }} GROUP BY ?graph ?s ?p ?o ORDER BY ?s ?p ?o"""
 
+# The versions the ontology names (owl:versionIRI): each one dereferences to /ontology as well.
+ONTOLOGY_VERSIONS = _PROLOGUE + """SELECT DISTINCT ?version WHERE {
+  GRAPH graph:ontology { ?ontology a owl:Ontology ; owl:versionIRI ?version }
+}"""
+
 # The ontology's own terms, each with its labels, comment, parents and standard equivalents.
 ONTOLOGY_TERMS = _PROLOGUE + """SELECT ?term ?kind (SAMPLE(?en) AS ?label_en) (SAMPLE(?ar) AS ?label_ar)
        (SAMPLE(?note) AS ?comment) (SAMPLE(?dom) AS ?domain) (SAMPLE(?ran) AS ?range)
@@ -111,16 +120,35 @@ ONTOLOGY_TERMS = _PROLOGUE + """SELECT ?term ?kind (SAMPLE(?en) AS ?label_en) (S
 
 
 def resource_iri(path: str) -> str:
-    return BASE + path
+    """The graph's IRI for a local path (id/…, article/…, graph/…, ontology/…), as the router decoded it.
+
+    NotAnIri when no IRI has that path, judged by Oxigraph's own IRI parser (the one the store uses):
+    such a path could only fail later, inside a query, as a 500."""
+    iri = BASE + path
+    try:
+        ox.NamedNode(iri)
+    except (ValueError, UnicodeError) as error:  # UnicodeError: a lone surrogate cannot even be encoded
+        # The router decodes bytes that are not UTF-8 to U+FFFD, which no IRI may hold either.
+        reason = "its percent-escapes are not UTF-8" if "\ufffd" in path else shown(str(error))
+        raise NotAnIri(f"/{shown(path)} cannot be the path of an IRI: {reason}") from None
+    return iri
 
 
-def local_href(iri: str) -> str:
-    """Where a page for this IRI is: here for the graph's own resources, the IRI itself otherwise."""
+# The only schemes a page links to: a link made from the data (any IRI a query can produce, such as
+# IRI("javascript:…")) must never run script or open a local file when followed. Anything else is text.
+_LINKABLE = re.compile(r"https?://[^\x00-\x20\x7f]*", re.IGNORECASE)
+
+
+def local_href(iri: str) -> str | None:
+    """Where a page for this IRI is: here for the graph's own resources, the IRI itself for other
+    http(s) IRIs, and None (no link) for any other scheme."""
     if iri.startswith(BASE):
         rest = iri[len(BASE):]
         if rest.startswith(LOCAL_ROOTS):
             return "/" + rest
-    return iri
+    # Browsers drop tabs and newlines inside a URL and spaces around it; refusing every control
+    # character and space keeps "java\tscript:" from reading as http here and as script there.
+    return iri if _LINKABLE.fullmatch(iri) else None
 
 
 def compact(iri: str) -> str:

@@ -3,7 +3,8 @@
 Three ways to send a query (GET, urlencoded POST, direct POST), each with its own place for the query
 and the dataset parameters; everything else is a 4xx with a message that says what was wrong.
 Updates are refused here by their shape (an `update` parameter, a sparql-update body) before anything
-looks at the text; guard.py refuses them by their keywords.
+looks at the text; guard.py refuses them by their keywords. A request that carries both a query and
+an update is neither operation: it is malformed (400), whatever this server would do with either.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ FORM = "application/x-www-form-urlencoded"
 SPARQL_QUERY = "application/sparql-query"
 SPARQL_UPDATE = "application/sparql-update"
 _READ_ONLY = "this endpoint is read-only: SPARQL Update and Graph Store writes are not accepted"
+_UPDATE_PARAMETERS = ("update", "using-graph-uri", "using-named-graph-uri")
 
 
 @dataclass(frozen=True)
@@ -93,6 +95,15 @@ def _dataset(params: dict[str, list[str]]) -> tuple[tuple[str, ...], tuple[str, 
     return graphs[0], graphs[1]
 
 
+def _one_operation(params: dict[str, list[str]], has_query: bool, has_update: bool = False) -> None:
+    """400 for a query and an update in one request, then 403 for an update alone."""
+    has_update = has_update or "update" in params
+    if has_query and has_update:
+        raise BadRequest("the request has both a query and an update: the protocol allows one operation a request")
+    if has_update or any(name in params for name in _UPDATE_PARAMETERS):
+        raise Refused(_READ_ONLY)
+
+
 def read_query_request(environ, max_body: int) -> QueryRequest | None:
     """The query and dataset of a protocol request, or None for a GET without a query.
 
@@ -100,9 +111,8 @@ def read_query_request(environ, max_body: int) -> QueryRequest | None:
     once, here, and the body is read at most once and never beyond the size limit."""
     method = environ["REQUEST_METHOD"]
     url_params = _parse_pairs(environ.get("QUERY_STRING", "").encode("latin-1"), "URL query string")
-    if "update" in url_params or "using-graph-uri" in url_params or "using-named-graph-uri" in url_params:
-        raise Refused(_READ_ONLY)
     if method in ("GET", "HEAD"):
+        _one_operation(url_params, "query" in url_params)
         query = _single(url_params, "query")
         if query is None:
             if url_params.get("default-graph-uri") or url_params.get("named-graph-uri"):
@@ -117,11 +127,12 @@ def read_query_request(environ, max_body: int) -> QueryRequest | None:
     if charset and charset not in ("utf-8", "utf8"):
         raise UnsupportedMediaType(f"charset {charset} is not supported: send the request in UTF-8")
     if media == SPARQL_UPDATE:
-        raise Refused(_READ_ONLY)
+        _one_operation(url_params, "query" in url_params, has_update=True)
     if media == FORM:
+        # The body is read (within the limit) before an `update` in the URL is refused: a query in the
+        # body would make the request malformed rather than an update.
         body_params = _parse_pairs(_read_body(environ, max_body), "request body")
-        if "update" in body_params:
-            raise Refused(_READ_ONLY)
+        _one_operation({**url_params, **body_params}, "query" in url_params or "query" in body_params)
         if "query" in url_params:
             raise BadRequest("a urlencoded POST carries the query in its body; this one also has one in the URL")
         query = _single(body_params, "query")
@@ -131,12 +142,14 @@ def read_query_request(environ, max_body: int) -> QueryRequest | None:
                   for name in ("default-graph-uri", "named-graph-uri")}
         return QueryRequest(query, *_dataset(merged))
     if media == SPARQL_QUERY:
+        _one_operation(url_params, has_query=True)  # the body is the query
         if "query" in url_params:
             raise BadRequest("a direct POST carries the query as its body; this one also has a 'query' parameter")
         query = _decode(_read_body(environ, max_body), "request body")
         if not query.strip():
             raise BadRequest("the request body is empty: it should be the SPARQL query")
         return QueryRequest(query, *_dataset(url_params))
+    _one_operation(url_params, "query" in url_params)
     if not media:
         raise UnsupportedMediaType(
             f"a POST needs a Content-Type: {SPARQL_QUERY} (the query as body) or {FORM} (query=…)")

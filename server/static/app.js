@@ -5,7 +5,7 @@
 (function () {
   const data = JSON.parse(document.getElementById("page-data").textContent);
   const BASE = data.base;
-  const LOCAL_ROOTS = ["id/", "article/"];
+  const LOCAL_ROOTS = ["id/", "article/", "graph/", "ontology"]; // as linked_data.LOCAL_ROOTS
   const XSD = "http://www.w3.org/2001/XMLSchema#";
   const PREFIXES = {
     "ckg:": BASE + "ontology#", "id:": BASE + "id/", "article:": BASE + "article/", "graph:": BASE + "graph/",
@@ -33,13 +33,18 @@
     return node;
   };
 
-  // Graph IRIs live under w3id.org; the pages for them are served here.
+  // A link made from the data may only be http(s): a query can make any IRI, IRI("javascript:…")
+  // included. Browsers drop tabs and newlines inside a URL, so no control character or space either.
+  const LINKABLE = /^https?:\/\/[^\u0000-\u0020\u007f]*$/i;
+
+  // Where a page for this IRI is: here for the graph's own resources (they live under w3id.org), the
+  // IRI itself for other http(s) IRIs, and null (shown as text, not linked) for anything else.
   function localHref(iri) {
     if (iri.startsWith(BASE)) {
       const rest = iri.slice(BASE.length);
       if (LOCAL_ROOTS.some((root) => rest.startsWith(root))) return "/" + rest;
     }
-    return iri;
+    return LINKABLE.test(iri) ? iri : null;
   }
   function compact(iri) {
     let best = null;
@@ -51,7 +56,11 @@
 
   function termNode(term) {
     if (!term) return "";
-    if (term.type === "uri") return el("a", { href: localHref(term.value), title: term.value }, compact(term.value));
+    if (term.type === "uri") {
+      const href = localHref(term.value);
+      return href ? el("a", { href, title: term.value }, compact(term.value))
+        : el("span", { class: "iri", dir: "auto", title: term.value }, compact(term.value));
+    }
     if (term.type === "bnode") return "_:" + term.value;
     if (term.type === "triple") {
       return el("span", {}, "<< ", termNode(term.value.subject), " ", termNode(term.value.predicate), " ",
