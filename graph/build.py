@@ -24,9 +24,9 @@ from typing import Iterator
 
 import pyoxigraph as ox
 
-from coalition_kg.graph import annotations, rdf, reasoning, registry, store, validation
+from coalition_kg.graph import annotations, rdf, reasoning, registry, store, store_manifest, validation
 from coalition_kg.graph.build_id import BuildId
-from coalition_kg.graph.errors import BuildError
+from coalition_kg.graph.errors import BuildError, CorruptStore
 from coalition_kg.graph.input_files import read_bytes, read_text
 from coalition_kg.project import GRAPH, Project
 
@@ -83,8 +83,16 @@ def inputs_digest(project: Project) -> str:
 
 
 def is_up_to_date(project: Project) -> bool:
+    """Whether the current store was built from these inputs and is still intact (a corrupted store is
+    rebuilt, not kept)."""
     info = store.current(project.var)
-    return info is not None and info.inputs == inputs_digest(project)
+    if info is None or info.inputs != inputs_digest(project):
+        return False
+    try:
+        store_manifest.verify(info.directory, digests=True)
+    except CorruptStore:
+        return False
+    return True
 
 
 def build(project: Project, timings: dict[str, float] | None = None) -> store.StoreInfo:
@@ -137,23 +145,38 @@ def _build(project: Project, phases: _Phases) -> store.StoreInfo:
         inputs = inputs_digest(project)
         sources = read_sources(project)
     shapes = project.ontology / "shapes.ttl"
-    project.var.mkdir(parents=True, exist_ok=True)
     build_id = BuildId()
     try:
-        with store.new_store(project.var) as new:
-            # The loader pulls the quads, so making them and reasoning happen inside it: count those apart.
-            before, start = phases.total(), time.perf_counter()
-            store.load(new.store, _stream(sources, build_id, phases))
-            phases.add("load", time.perf_counter() - start - (phases.total() - before))
-            with phases("compaction"):
-                store.compact(new.store)
-            with phases("validation"):
-                validation.validate_store(new.store, shapes, size=build_id.quads)
-            info = new.finish(build_id.hexdigest(), graphs=build_id.graphs, inputs=inputs)
+        with store.build_lock(project.var):
+            with store.new_store(project.var) as new:
+                # The loader pulls the quads, so making them and reasoning happen inside it: count those apart.
+                before, start = phases.total(), time.perf_counter()
+                store.load(new.store, _stream(sources, build_id, phases))
+                phases.add("load", time.perf_counter() - start - (phases.total() - before))
+                store.fault_point("loaded")
+                with phases("compaction"):
+                    store.compact(new.store)
+                with phases("validation"):
+                    validation.validate_store(new.store, shapes, size=build_id.quads)
+                store.fault_point("validated")
+                with phases("manifest and check"):
+                    info = new.finish(build_id.hexdigest(), graphs=build_id.graphs, inputs=inputs)
+                    check_store(info)
+            store.fault_point("finished")
+            store.make_current(project.var, info)
     except OSError as error:
         raise BuildError(project.var, f"could not write the new store: {error}") from None
-    store.make_current(project.var, info)
     return info
+
+
+def check_store(info: store.StoreInfo) -> None:
+    """The finished store before the swap: its files as the manifest records them, read back in full, and
+    it opens read-only and answers, as the server will open it."""
+    try:
+        store_manifest.verify(info.directory, digests=True)
+    except CorruptStore as error:
+        raise BuildError(error.path, f"the new store fails its check: {error.message}") from None
+    info.open_read_only().query("ASK { GRAPH ?g { ?s ?p ?o } }")
 
 
 def _stream(sources: Sources, build_id: BuildId, phases: _Phases) -> Iterator[ox.Quad]:
