@@ -101,7 +101,11 @@ class NewStore:
         self.stamp = stamp + f"{self.started % 1:.6f}"[1:].replace(".", "_")
         self.directory = var / "stores" / f"{self.stamp}{UNFINISHED}"
         self.directory.mkdir(parents=True)
-        self.store: ox.Store | None = ox.Store(str(self.directory / "store"))
+        try:
+            self.store: ox.Store | None = ox.Store(str(self.directory / "store"))
+        except BaseException:  # RocksDB writes files as it opens (a full disk fails here)
+            shutil.rmtree(self.directory, ignore_errors=True)
+            raise
 
     def finish(self, build_id: str, graphs: dict[str, int] | None = None, inputs: str = "") -> StoreInfo:
         """Close the store, describe it in build.json and manifest.json, and give its directory its final name.

@@ -36,15 +36,16 @@ def verify(directory: Path, digests: bool = True) -> None:
     """Raise CorruptStore naming the first file that is missing, has another size or (if digests) another
     SHA-256 than the manifest records. Files that are not listed are not looked at: the store reads only
     the files its own RocksDB MANIFEST names, which are listed."""
+    manifest = directory / MANIFEST
     try:
-        files = json.loads((directory / MANIFEST).read_text(encoding="utf-8"))["files"]
+        files = json.loads(manifest.read_text(encoding="utf-8"))["files"]
         entries = [(name, int(entry["size"]), str(entry["sha256"])) for name, entry in files.items()]
     except FileNotFoundError:
-        raise CorruptStore(directory, f"has no {MANIFEST}: not a finished store (rebuild with `ckg build`)") from None
+        raise CorruptStore(manifest, "is missing: not a finished store (rebuild with `ckg build`)") from None
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
-        raise CorruptStore(directory, f"its {MANIFEST} cannot be read: {error}") from None
+        raise CorruptStore(manifest, f"cannot be read: {error}") from None
     if not any(name.startswith("store/") for name, _, _ in entries):
-        raise CorruptStore(directory, f"its {MANIFEST} lists no store files")
+        raise CorruptStore(manifest, "lists no store files")
     for name, size, digest in entries:
         path = directory / name
         try:

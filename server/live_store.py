@@ -80,7 +80,6 @@ class LiveStore:
         except CorruptStore as error:
             log.error("refusing to serve the store %s: %s", directory, error)
             damaged = os.path.relpath(error.path, directory)
-            damaged = "the store" if damaged == "." else damaged
             message = f"the current graph store ({name}) is damaged and is not served: {damaged} {error.message}"
             self._refused = (name, message)
             raise NoGraph(message) from None
