@@ -20,6 +20,7 @@ import pytest
 
 from coalition_kg.graph import store, store_manifest
 from coalition_kg.graph.build import BuildError, build
+from coalition_kg import cli
 from coalition_kg.project import Project
 from coalition_kg.server.errors import NoGraph
 from coalition_kg.server.live_store import LiveStore
@@ -363,24 +364,22 @@ def test_a_store_damaged_after_the_swap_is_never_served_and_the_next_build_repla
     for _ in range(2):  # the refusal is remembered, not worked out again for each request
         with pytest.raises(NoGraph, match=rf"\(stores/{re.escape(info.directory.name)}\) is damaged and is not served: " + expected):
             live.snapshot()
-    assert "the current store is damaged" in _ckg(project, "dump", "--format", "nquads").stderr
-    rebuilt = _ckg_build(project, env={})  # a normal build, whatever state the damaged store is in
-    assert rebuilt.returncode == 0, rebuilt.stderr
-    fresh = store.current(project.var)
-    assert fresh.directory != info.directory
+    fresh = build(project)  # a normal build, whatever state the damaged store is in
+    assert store.current(project.var).directory == fresh.directory != info.directory
     assert live.snapshot().build_id == info.build_id == fresh.build_id
     assert _count(fresh) == info.quads
 
 
-def test_if_changed_rebuilds_a_damaged_store(served):
+def test_the_cli_neither_reads_nor_keeps_a_damaged_store(served, monkeypatch, capsys):
     project, info = served
     _garble(_largest_table(info.directory))
-    done = _ckg(project, "build", "--if-changed")
-    assert done.returncode == 0 and "built" in done.stdout and "up to date" not in done.stdout
+    monkeypatch.setenv("CKG_VAR", str(project.var))
+    with pytest.raises(SystemExit):
+        cli.main(["--root", str(project.root), "dump", "--format", "nquads"])
+    assert re.search(r"ckg: the current store is damaged, so it is not read: .*\.sst: does not have the SHA-256",
+                     capsys.readouterr().err)
+    assert cli.main(["--root", str(project.root), "build", "--if-changed"]) == 0
+    assert "built" in capsys.readouterr().out  # rebuilt, not "up to date"
     assert store.current(project.var).directory != info.directory
-    assert "up to date" in _ckg(project, "build", "--if-changed").stdout
-
-
-def _ckg(project: Project, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "coalition_kg.cli", "--root", str(project.root), *args],
-                          env={**os.environ, "CKG_VAR": str(project.var)}, capture_output=True, text=True, timeout=120)
+    assert cli.main(["--root", str(project.root), "build", "--if-changed"]) == 0
+    assert "up to date" in capsys.readouterr().out
