@@ -166,16 +166,15 @@ def _build(project: Project, phases: _Phases) -> store.StoreInfo:
             store.make_current(project.var, info)
     except OSError as error:
         raise BuildError(project.var, f"could not write the new store: {error}") from None
+    except CorruptStore as error:
+        raise BuildError(error.path, f"the new store fails its check: {error.message}") from None
     return info
 
 
 def check_store(info: store.StoreInfo) -> None:
     """The finished store before the swap: its files as the manifest records them, read back in full, and
     it opens read-only and answers, as the server will open it."""
-    try:
-        store_manifest.verify(info.directory, digests=True)
-    except CorruptStore as error:
-        raise BuildError(error.path, f"the new store fails its check: {error.message}") from None
+    store_manifest.verify(info.directory, digests=True)
     info.open_read_only().query("ASK { GRAPH ?g { ?s ?p ?o } }")
 
 

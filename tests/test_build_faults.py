@@ -246,10 +246,11 @@ def test_a_build_killed_at_random_moments_leaves_the_previous_store_serving(serv
     project, info = served
     kills = 0
     for delay in (0.0, 0.05, 0.2, 0.5):
+        before = set(_unfinished(project))  # what the last kill left, until this build deletes it
         running = _ckg_build(project, wait=False)
         deadline = time.monotonic() + 60
         # Start the clock once the build has begun writing, so that the kills land among its writes.
-        while not _unfinished(project) and running.poll() is None and time.monotonic() < deadline:
+        while not set(_unfinished(project)) - before and running.poll() is None and time.monotonic() < deadline:
             time.sleep(0.005)
         time.sleep(delay)
         running.kill()
