@@ -8,7 +8,9 @@ The build streams, so that its time and memory grow with the size of the data an
 go to the store one named graph at a time (the ontology, the curation, then each article), and on their
 way they are counted into the build id (graph/build_id.py) and read by the reasoner
 (graph/reasoning.py); what the reasoner infers follows them. Large graphs are then validated in the new
-store itself (graph/validation.py); a violation deletes it before it is ever current.
+store itself (graph/validation.py); a violation deletes it before it is ever current. Builds take turns
+under a lock (graph/store.py), and the finished store is checked against its manifest
+(graph/store_manifest.py) before the swap.
 """
 
 from __future__ import annotations

@@ -13,9 +13,11 @@ A build writes a new directory and only then moves `current`; any failure before
 previous store serving. The rename of `-building` to its final name is the commit: a directory with a
 final name is complete (its build.json and manifest were written and synced first), and one still named
 `-building` is only ever a build under way or the remains of a killed one. Builds take turns (build_lock),
-so the next build deletes such remains before it starts, and they never count among the stores kept. Readers resolve `current` once per request and open the store read-only, so a
-rebuild never changes a store under a reader's feet. The build id is a hash of the graph's content
-(graph/build_id.py): same graph, same id, so it can serve as an HTTP validator.
+so the next build deletes such remains before it starts, and they never count among the stores kept.
+Readers resolve `current` once per request and open the store read-only, so a rebuild never changes a
+store under a reader's feet; they check a store against its manifest before they first use it. The
+build id is a hash of the graph's content (graph/build_id.py): same graph, same id, so it can serve as an
+HTTP validator.
 """
 
 from __future__ import annotations
@@ -209,9 +211,9 @@ def _drop_old_stores(var: Path, keep: Path, previous: Path | None) -> None:
                   if p.is_dir() and not p.name.endswith(UNFINISHED) and p != keep), reverse=True)
     kept = [previous] if previous in old else []
     kept += [p for p in old if p != previous][: KEEP_OLD_STORES - len(kept)]
-    for store in old:
-        if store not in kept:
-            shutil.rmtree(store, ignore_errors=True)
+    for directory in old:
+        if directory not in kept:
+            shutil.rmtree(directory, ignore_errors=True)
 
 
 @contextlib.contextmanager

@@ -23,6 +23,7 @@ from coalition_kg.graph.build import BuildError, build
 from coalition_kg import cli
 from coalition_kg.project import Project
 from coalition_kg.server.errors import NoGraph
+from coalition_kg.server import live_store
 from coalition_kg.server.live_store import LiveStore
 from conftest import REPO
 
@@ -369,6 +370,23 @@ def test_a_store_damaged_after_the_swap_is_never_served_and_the_next_build_repla
     assert store.current(project.var).directory == fresh.directory != info.directory
     assert live.snapshot().build_id == info.build_id == fresh.build_id
     assert _count(fresh) == info.quads
+
+
+def test_above_the_full_check_size_the_live_store_checks_names_and_sizes(served, monkeypatch):
+    """The trade-off of FULL_CHECK_BYTES: a store up to that size is hashed in full before it is served;
+    a larger one after one stat per file, so a change of content that keeps the size is left to RocksDB's
+    block checksums, while a truncation is still caught."""
+    project, info = served
+    table = _largest_table(info.directory)
+    _garble(table)
+    monkeypatch.setattr(live_store, "FULL_CHECK_BYTES", store_manifest.size(info.directory))
+    with pytest.raises(NoGraph, match=rf"store/{table.name} does not have the SHA-256"):
+        LiveStore(project.var).snapshot()
+    monkeypatch.setattr(live_store, "FULL_CHECK_BYTES", store_manifest.size(info.directory) - 1)
+    assert LiveStore(project.var).snapshot().build_id == info.build_id
+    _truncate(table)
+    with pytest.raises(NoGraph, match=rf"store/{table.name} is \d+ bytes; the manifest records \d+"):
+        LiveStore(project.var).snapshot()
 
 
 def test_the_cli_neither_reads_nor_keeps_a_damaged_store(served, monkeypatch, capsys):
