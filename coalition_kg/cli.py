@@ -49,12 +49,12 @@ def main(argv: list[str] | None = None) -> int:
 def _build(project: Project, args) -> int:
     from coalition_kg.graph.build import BuildError, build, is_up_to_date
 
-    if args.if_changed and is_up_to_date(project):
-        if not args.quiet:
-            print("the current store is up to date; nothing to build")
-        return 0
     timings: dict[str, float] = {}
     try:
+        if args.if_changed and is_up_to_date(project):
+            if not args.quiet:
+                print("the current store is up to date; nothing to build")
+            return 0
         info = build(project, timings)
     except BuildError as error:
         print(f"ckg build: {error}", file=sys.stderr)
@@ -118,12 +118,18 @@ def _list_queries(project: Project, args) -> int:
 
 
 def _open_current(project: Project):
-    from coalition_kg.graph import store
+    from coalition_kg.graph import store, store_manifest
+    from coalition_kg.graph.errors import CorruptStore
 
     info = store.current(project.var)
     if info is None:
         print("ckg: no graph has been built yet; run `ckg build` first", file=sys.stderr)
         raise SystemExit(1)
+    try:
+        store_manifest.verify(info.directory, digests=True)
+    except CorruptStore as error:
+        print(f"ckg: the current store is damaged, so it is not read: {error}; run `ckg build`", file=sys.stderr)
+        raise SystemExit(1) from None
     return info.open_read_only()
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from coalition_kg.graph.errors import BuildError
+from coalition_kg.graph.input_files import read_text
 from coalition_kg.graph.registry import Registry
 from coalition_kg.graph.vocabulary import (
     ENTITY_MENTIONS,
@@ -92,9 +93,9 @@ _NOTE = re.compile(r"^(#\d+)\tAnnotatorNotes ([TERN]\d+)\t(.+)$")
 
 
 def read(ann_path: Path, text_path: Path, registry: Registry) -> Annotations:
-    text = text_path.read_text(encoding="utf-8")
+    text = read_text(text_path)
     ann = Annotations(text_path.stem, ann_path, text)
-    lines = ann_path.read_text(encoding="utf-8").split("\n")
+    lines = read_text(ann_path).split("\n")
     if lines and lines[-1] == "":
         lines.pop()
     seen_ids: dict[str, int] = {}

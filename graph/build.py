@@ -8,7 +8,9 @@ The build streams, so that its time and memory grow with the size of the data an
 go to the store one named graph at a time (the ontology, the curation, then each article), and on their
 way they are counted into the build id (graph/build_id.py) and read by the reasoner
 (graph/reasoning.py); what the reasoner infers follows them. Large graphs are then validated in the new
-store itself (graph/validation.py); a violation deletes it before it is ever current.
+store itself (graph/validation.py); a violation deletes it before it is ever current. Builds take turns
+under a lock (graph/store.py), and the finished store is checked against its manifest
+(graph/store_manifest.py) before the swap.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import hashlib
+import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,9 +26,10 @@ from typing import Iterator
 
 import pyoxigraph as ox
 
-from coalition_kg.graph import annotations, rdf, reasoning, registry, store, validation
+from coalition_kg.graph import annotations, rdf, reasoning, registry, store, store_manifest, validation
 from coalition_kg.graph.build_id import BuildId
-from coalition_kg.graph.errors import BuildError
+from coalition_kg.graph.errors import BuildError, CorruptStore
+from coalition_kg.graph.input_files import read_bytes, read_text
 from coalition_kg.project import GRAPH, Project
 
 ONTOLOGY_GRAPH = ox.NamedNode(GRAPH + "ontology")
@@ -49,6 +53,7 @@ def read_sources(project: Project) -> Sources:
     facts = registry.load_curation(project.seeds / "curation.toml", entities)
     articles = read_articles(project.seeds, entities)
     check_derivations(facts, articles, entities)
+    validation.check_shapes(project.ontology / "shapes.ttl")
     return Sources(project.ontology, entities, facts, articles)
 
 
@@ -75,13 +80,21 @@ def inputs_digest(project: Project) -> str:
     digest = hashlib.sha256()
     for folder in (project.seeds, project.ontology):
         for path in sorted(p for p in folder.iterdir() if p.is_file()):
-            digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+            digest.update(path.name.encode() + b"\0" + read_bytes(path) + b"\0")
     return digest.hexdigest()[:16]
 
 
 def is_up_to_date(project: Project) -> bool:
+    """Whether the current store was built from these inputs and is still intact (a corrupted store is
+    rebuilt, not kept)."""
     info = store.current(project.var)
-    return info is not None and info.inputs == inputs_digest(project)
+    if info is None or info.inputs != inputs_digest(project):
+        return False
+    try:
+        store_manifest.verify(info.directory, digests=True)
+    except CorruptStore:
+        return False
+    return True
 
 
 def build(project: Project, timings: dict[str, float] | None = None) -> store.StoreInfo:
@@ -134,23 +147,37 @@ def _build(project: Project, phases: _Phases) -> store.StoreInfo:
         inputs = inputs_digest(project)
         sources = read_sources(project)
     shapes = project.ontology / "shapes.ttl"
-    project.var.mkdir(parents=True, exist_ok=True)
     build_id = BuildId()
     try:
-        with store.new_store(project.var) as new:
-            # The loader pulls the quads, so making them and reasoning happen inside it: count those apart.
-            before, start = phases.total(), time.perf_counter()
-            store.load(new.store, _stream(sources, build_id, phases))
-            phases.add("load", time.perf_counter() - start - (phases.total() - before))
-            with phases("compaction"):
-                store.compact(new.store)
-            with phases("validation"):
-                validation.validate_store(new.store, shapes, size=build_id.quads)
-            info = new.finish(build_id.hexdigest(), graphs=build_id.graphs, inputs=inputs)
+        with store.build_lock(project.var):
+            with store.new_store(project.var) as new:
+                # The loader pulls the quads, so making them and reasoning happen inside it: count those apart.
+                before, start = phases.total(), time.perf_counter()
+                store.load(new.store, _stream(sources, build_id, phases))
+                phases.add("load", time.perf_counter() - start - (phases.total() - before))
+                store.fault_point("loaded")
+                with phases("compaction"):
+                    store.compact(new.store)
+                with phases("validation"):
+                    validation.validate_store(new.store, shapes, size=build_id.quads)
+                store.fault_point("validated")
+                with phases("manifest and check"):
+                    info = new.finish(build_id.hexdigest(), graphs=build_id.graphs, inputs=inputs)
+                    check_store(info)
+            store.fault_point("finished")
+            store.make_current(project.var, info)
     except OSError as error:
         raise BuildError(project.var, f"could not write the new store: {error}") from None
-    store.make_current(project.var, info)
+    except CorruptStore as error:
+        raise BuildError(error.path, f"the new store fails its check: {error.message}") from None
     return info
+
+
+def check_store(info: store.StoreInfo) -> None:
+    """The finished store before the swap: its files as the manifest records them, read back in full, and
+    it opens read-only and answers, as the server will open it."""
+    store_manifest.verify(info.directory, digests=True)
+    info.open_read_only().query("ASK { GRAPH ?g { ?s ?p ?o } }")
 
 
 def _stream(sources: Sources, build_id: BuildId, phases: _Phases) -> Iterator[ox.Quad]:
@@ -175,6 +202,9 @@ def _stream(sources: Sources, build_id: BuildId, phases: _Phases) -> Iterator[ox
 
 def read_articles(seeds: Path, entities: registry.Registry) -> list[annotations.Annotations]:
     verify_checksums(seeds)
+    for ann_path in sorted(seeds.glob("*.ann")):
+        if not ann_path.with_suffix(".txt").exists():
+            raise BuildError(ann_path, f"annotations of no article: {ann_path.with_suffix('.txt').name} is missing")
     articles = []
     for text_path in sorted(seeds.glob("*.txt")):
         ann_path = text_path.with_suffix(".ann")
@@ -199,21 +229,39 @@ def check_derivations(facts, articles, entities: registry.Registry) -> None:
                 raise BuildError(entities.path.with_name("curation.toml"), f"fact {fact.index}: derived_from {ref!r} names no article mention", fact.line)
 
 
+# A line as `sha256sum` writes it: the hex digest, a space, a space (text mode) or * (binary), the name.
+_CHECKSUM_LINE = re.compile(r"([0-9a-fA-F]{64}) [ *](.+)")
+
+
 def verify_checksums(seeds: Path) -> None:
-    """The articles are verbatim: each one listed in SHA256SUMS must still have its recorded hash."""
+    """The articles are verbatim: every article (seeds/*.txt) has one line in SHA256SUMS and still has the
+    hash recorded there, and every line names an article, so that an edit cannot hide by dropping a line."""
     sums = seeds / "SHA256SUMS"
     if not sums.exists():
-        return
-    for number, line in enumerate(sums.read_text(encoding="utf-8").splitlines(), start=1):
+        raise BuildError(sums, "missing: every article needs its SHA-256 here (`sha256sum *.txt > SHA256SUMS`)")
+    articles = {path.name for path in seeds.glob("*.txt")}
+    listed: dict[str, int] = {}
+    for number, line in enumerate(read_text(sums).split("\n"), start=1):
         if not line.strip():
             continue
-        expected, _, name = line.partition("  ")
-        path = seeds / name.strip()
-        if not path.exists():
-            raise BuildError(sums, f"{name.strip()} is listed but missing", number)
-        actual = hashlib.sha256(path.read_bytes()).hexdigest()
+        match = _CHECKSUM_LINE.fullmatch(line)
+        if match is None:
+            raise BuildError(sums, f"not a checksum line: expected '<64 hex digits>  <article>.txt', found {line[:80]!r}", number)
+        expected, name = match.group(1).lower(), match.group(2)
+        if name in listed:
+            raise BuildError(sums, f"{name} is already listed on line {listed[name]}", number)
+        listed[name] = number
+        if name not in articles:
+            if "/" in name or not name.endswith(".txt"):
+                raise BuildError(sums, f"{name!r} is not an article: list the NAME.txt files beside SHA256SUMS", number)
+            raise BuildError(sums, f"{name} is listed but missing", number)
+        path = seeds / name
+        actual = hashlib.sha256(read_bytes(path)).hexdigest()
         if actual != expected:
             raise BuildError(path, f"the article is not verbatim: its SHA-256 is {actual}, SHA256SUMS line {number} records {expected}")
+    unlisted = sorted(articles - listed.keys())
+    if unlisted:
+        raise BuildError(sums, f"no line for {', '.join(unlisted)}: every article must be listed with its SHA-256")
 
 
 def ontology_quads(directory: Path):

@@ -1,4 +1,5 @@
-"""The one error type a build stops with: it names the file, the line and, where there is one, the offset."""
+"""The errors of the graph library: BuildError, the one error a build stops with (it names the file, the line
+and, where there is one, the offset), and CorruptStore, a built store that fails its check."""
 
 from __future__ import annotations
 
@@ -25,3 +26,13 @@ def _shown(path: Path) -> str:
         return str(path.resolve().relative_to(Path.cwd()))
     except ValueError:
         return str(path)
+
+
+class CorruptStore(Exception):
+    """A built store whose files are not those its manifest records (graph/store_manifest.py): it is
+    never made current, and never served."""
+
+    def __init__(self, path: Path | str, message: str):
+        self.path = Path(path)
+        self.message = message
+        super().__init__(f"{path}: {message}")

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from coalition_kg.graph.errors import BuildError
+from coalition_kg.graph.input_files import read_text
 from coalition_kg.graph.vocabulary import REGISTRY_TYPES, RELATIONS
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -76,7 +77,7 @@ def _lines_of_tables(text: str, prefix: str) -> dict[str, int]:
 
 
 def _load_toml(path: Path) -> tuple[dict, str]:
-    text = path.read_text(encoding="utf-8")
+    text = read_text(path)
     try:
         return tomllib.loads(text), text
     except tomllib.TOMLDecodeError as error:

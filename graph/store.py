@@ -2,23 +2,33 @@
 
 Layout under the var directory:
 
-    var/stores/<stamp>-<build_id>/store/       an Oxigraph store, written once, then only read
-    var/stores/<stamp>-<build_id>/build.json   what was built: build id, time, quad counts per graph
-    var/current -> stores/<stamp>-<build_id>   a symlink, replaced atomically by each build
-    var/stores/<stamp>-building/               a store being written (renamed when finished)
+    var/stores/<stamp>-<build_id>/store/          an Oxigraph store, written once, then only read
+    var/stores/<stamp>-<build_id>/build.json      what was built: build id, time, quad counts per graph
+    var/stores/<stamp>-<build_id>/manifest.json   name, size and SHA-256 of each file (graph/store_manifest.py)
+    var/current -> stores/<stamp>-<build_id>      a symlink, replaced atomically by each build
+    var/stores/<stamp>-building/                  a store being written (renamed when finished)
+    var/build.lock                                held (flock) by the build under way, if any
 
 A build writes a new directory and only then moves `current`; any failure before that leaves the
-previous store serving. Readers resolve `current` once per request and open the store read-only, so a
-rebuild never changes a store under a reader's feet. The build id is a hash of the graph's content
-(graph/build_id.py): same graph, same id, so it can serve as an HTTP validator.
+previous store serving. The rename of `-building` to its final name is the commit: a directory with a
+final name is complete (its build.json and manifest were written and synced first), and one still named
+`-building` is only ever a build under way or the remains of a killed one. Builds take turns (build_lock),
+so the next build deletes such remains before it starts, and they never count among the stores kept.
+Readers resolve `current` once per request and open the store read-only, so a rebuild never changes a
+store under a reader's feet; they check a store against its manifest before they first use it. The
+build id is a hash of the graph's content (graph/build_id.py): same graph, same id, so it can serve as an
+HTTP validator.
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import os
 import shutil
+import signal
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +36,10 @@ from typing import Callable, Iterable, Iterator
 
 import pyoxigraph as ox
 
+from coalition_kg.graph import store_manifest
+
 KEEP_OLD_STORES = 2  # a server may still be answering from the previous store during a swap
+UNFINISHED = "-building"  # the suffix of a store directory being written
 
 
 @dataclass(frozen=True)
@@ -88,21 +101,22 @@ class NewStore:
         self.started = time.time()
         stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime(self.started))
         self.stamp = stamp + f"{self.started % 1:.6f}"[1:].replace(".", "_")
-        self.directory = var / "stores" / f"{self.stamp}-building"
+        self.directory = var / "stores" / f"{self.stamp}{UNFINISHED}"
         self.directory.mkdir(parents=True)
-        self.store: ox.Store | None = ox.Store(str(self.directory / "store"))
+        try:
+            self.store: ox.Store | None = ox.Store(str(self.directory / "store"))
+        except BaseException:  # RocksDB writes files as it opens (a full disk fails here)
+            shutil.rmtree(self.directory, ignore_errors=True)
+            raise
 
     def finish(self, build_id: str, graphs: dict[str, int] | None = None, inputs: str = "") -> StoreInfo:
-        """Close the store, give its directory its final name and describe it in build.json.
+        """Close the store, describe it in build.json and manifest.json, and give its directory its final name.
 
         graphs: quads per graph, if the caller counted them while loading; otherwise Oxigraph counts."""
         self.store.flush()
         if graphs is None:
             graphs = _count_by_graph(self.store)
-        self.store = None  # close before anything opens it read-only
-        final = self.directory.with_name(f"{self.stamp}-{build_id}")
-        self.directory.rename(final)
-        self.directory = final
+        self.store = None  # close before anything opens it read-only, and before its files are listed
         meta = {
             "build_id": build_id,
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.started)),
@@ -111,7 +125,14 @@ class NewStore:
             "graphs": dict(sorted(graphs.items())),
             "inputs": inputs,
         }
-        (final / "build.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+        store_manifest.write_durably(self.directory / "build.json", json.dumps(meta, indent=2) + "\n")
+        store_manifest.write(self.directory)
+        fault_point("manifest")
+        _sync_directory(self.directory)
+        final = self.directory.with_name(f"{self.stamp}-{build_id}")
+        self.directory.rename(final)
+        self.directory = final
+        _sync_directory(final.parent)
         return read_info(final)
 
     def discard(self) -> None:
@@ -173,15 +194,69 @@ def _count_by_graph(store: ox.Store) -> dict[str, int]:
 def make_current(var: Path, info: StoreInfo) -> None:
     """Point `current` at a new store in one rename, then drop stores nobody should need."""
     link = var / "current"
+    previous = current_name(var)
     tmp = var / f".current-{os.getpid()}"
     if tmp.is_symlink():
         tmp.unlink()
     os.symlink(os.path.relpath(info.directory, var), tmp)
     os.replace(tmp, link)
-    _drop_old_stores(var, keep=info.directory)
+    _sync_directory(var)
+    _drop_old_stores(var, keep=info.directory, previous=var / previous if previous else None)
 
 
-def _drop_old_stores(var: Path, keep: Path) -> None:
-    stores = sorted(p for p in (var / "stores").iterdir() if p.is_dir() and p != keep)
-    for old in stores[: max(0, len(stores) - KEEP_OLD_STORES)]:
-        shutil.rmtree(old, ignore_errors=True)
+def _drop_old_stores(var: Path, keep: Path, previous: Path | None) -> None:
+    """Keep the new store and the KEEP_OLD_STORES newest finished ones before it, the one that was current
+    among them whatever its age; unfinished directories are not stores and are never counted."""
+    old = sorted((p for p in (var / "stores").iterdir()
+                  if p.is_dir() and not p.name.endswith(UNFINISHED) and p != keep), reverse=True)
+    kept = [previous] if previous in old else []
+    kept += [p for p in old if p != previous][: KEEP_OLD_STORES - len(kept)]
+    for directory in old:
+        if directory not in kept:
+            shutil.rmtree(directory, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def build_lock(var: Path) -> Iterator[None]:
+    """One build at a time under var, and the remains of killed ones deleted before this one writes.
+
+    The lock is an flock on var/build.lock, which the kernel releases when its holder exits however it
+    exits, so a killed build never leaves it held; whoever holds it knows that no other build is writing,
+    so every `-building` directory it finds is the remains of a dead build."""
+    var.mkdir(parents=True, exist_ok=True)
+    with open(var / "build.lock", "a") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            print(f"ckg build: waiting for the build under way in {var} to finish", file=sys.stderr)
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        remove_unfinished(var)
+        yield
+
+
+def remove_unfinished(var: Path) -> None:
+    """Delete what killed builds left: `-building` store directories and temporary `current` links.
+    Only call it holding build_lock."""
+    stores = var / "stores"
+    for path in stores.iterdir() if stores.is_dir() else ():
+        if path.name.endswith(UNFINISHED):
+            shutil.rmtree(path, ignore_errors=True)
+    for link in var.glob(".current-*"):
+        if link.is_symlink():
+            link.unlink()
+
+
+def fault_point(name: str) -> None:
+    """Where the fault tests kill a build: CKG_BUILD_KILL_AT=name makes the build SIGKILL itself here, so
+    that each point between its first write and the swap is tested deterministically (tests/test_build_faults.py)."""
+    if os.environ.get("CKG_BUILD_KILL_AT") == name:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _sync_directory(directory: Path) -> None:
+    """fsync a directory, so that a rename or new entry in it survives a crash of the machine."""
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

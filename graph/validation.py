@@ -30,6 +30,7 @@ from typing import Iterable
 import pyoxigraph as ox
 
 from coalition_kg.graph.errors import BuildError
+from coalition_kg.graph.input_files import decode, read_bytes
 
 PYSHACL_LIMIT = 50_000  # triples; above it pyshacl takes more than a few seconds
 
@@ -84,6 +85,18 @@ def validate_store(store: ox.Store, shapes_path: Path, size: int | None = None, 
     engine = choose_engine(len(store) if size is None else size, shapes_path, engine)
     results = pyshacl_results(store, shapes_path) if engine == "pyshacl" else sparql_results(store, shapes_path)
     raise_for(results, shapes_path)
+
+
+def check_shapes(shapes_path: Path) -> None:
+    """Read the shapes before anything is written: a file that is not UTF-8 Turtle stops the build in its
+    first phase with the line, instead of failing inside pyshacl or the SPARQL translation."""
+    data = read_bytes(shapes_path)
+    decode(shapes_path, data)
+    try:
+        for _ in ox.parse(data, format=ox.RdfFormat.TURTLE):
+            pass
+    except SyntaxError as error:
+        raise BuildError(shapes_path, f"not valid Turtle: {error.msg}", error.lineno) from None
 
 
 def choose_engine(size: int, shapes_path: Path, engine: str | None = None) -> str:

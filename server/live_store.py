@@ -3,19 +3,32 @@
 A rebuild moves the `var/current` symlink. Each request asks `snapshot()` once and uses the StoreInfo
 it gets for everything it does (every query, its ETag, its Last-Modified), so a request never sees two
 stores even if the link moves while it runs; the next request sees the new one.
+
+A store is checked against its manifest (graph/store_manifest.py) the first time this process meets it,
+before any request uses it; one that fails is never served: every request gets a 503 naming the damaged
+file until a build makes another store current.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from pathlib import Path
 
 import pyoxigraph as ox
 
-from coalition_kg.graph import store as stores
+from coalition_kg.graph import store as stores, store_manifest
+from coalition_kg.graph.errors import CorruptStore
 from coalition_kg.graph.store import StoreInfo
 from coalition_kg.server.errors import NoGraph
+
+log = logging.getLogger("coalition_kg.server")
+
+# Up to this size a new store's files are hashed in full before it is served (about 0.3 s at the limit);
+# larger stores are checked by name and size (one stat per file), their contents left to RocksDB's own
+# block checksums, so that a swap does not stall requests for seconds.
+FULL_CHECK_BYTES = 512 * 2**20
 
 
 class LiveStore:
@@ -24,6 +37,7 @@ class LiveStore:
         self._link = str(self.var / "current")
         self._name: str | None = None
         self._info: StoreInfo | None = None
+        self._refused: tuple[str, str] | None = None  # a store that failed its check, and why
         self._lock = threading.Lock()
         self._opened: tuple[str, ox.Store] | None = None  # the store bounded lookups read in this process
 
@@ -45,12 +59,30 @@ class LiveStore:
         if name is None:
             raise NoGraph("no graph has been built yet: run `ckg build`")
         with self._lock:
+            if name == self._name and self._info is not None:
+                return self._info  # checked by the thread that held the lock before us
+            refused = self._refused
+            if refused is not None and refused[0] == name:
+                raise NoGraph(refused[1])
             try:
                 info = stores.read_info(self.var / name)
+                self._check(name)
             except (OSError, ValueError, KeyError):
                 raise NoGraph("the current graph store cannot be read; a rebuild may be under way") from None
             self._name, self._info = name, info
         return info
+
+    def _check(self, name: str) -> None:
+        """Refuse the store `name`, now and for every later request, if its files are not its manifest's."""
+        directory = self.var / name
+        try:
+            store_manifest.verify(directory, digests=store_manifest.size(directory) <= FULL_CHECK_BYTES)
+        except CorruptStore as error:
+            log.error("refusing to serve the store %s: %s", directory, error)
+            damaged = os.path.relpath(error.path, directory)
+            message = f"the current graph store ({name}) is damaged and is not served: {damaged} {error.message}"
+            self._refused = (name, message)
+            raise NoGraph(message) from None
 
     def open(self, store_path: str) -> ox.Store:
         """A read-only handle on the store at store_path, opened once per build and shared by threads.

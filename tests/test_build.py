@@ -254,7 +254,8 @@ def test_the_streamed_build_holds_the_asserted_quads_and_their_closure(built_pro
 def test_build_reports_the_time_of_each_phase(project_copy):
     timings: dict[str, float] = {}
     build(project_copy, timings)
-    assert list(timings) == ["read and check", "RDF and build id", "reasoning", "load", "compaction", "validation"]
+    assert list(timings) == ["read and check", "RDF and build id", "reasoning", "load", "compaction", "validation",
+                            "manifest and check"]
     assert all(seconds >= 0 for seconds in timings.values())
 
 
