@@ -15,7 +15,7 @@ import subprocess
 import sys
 import threading
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -164,13 +164,22 @@ def swap_to_marker(var: Path, reference: list[ox.Quad], number: int) -> Swap:
     return Swap(info.build_id, "marker", swapping, time.monotonic(), len(quads), seconds=time.monotonic() - started)
 
 
-def prepare_var(var: Path, reference: store.StoreInfo) -> tuple[list[ox.Quad], Swap]:
-    """The server's var directory, holding a marker store made current (the first rebuild then changes
-    the build); returns the reference's quads and that first swap."""
+@dataclass
+class Reference:
+    """The store built from the seeds, which every answer is judged against, and the marker store made
+    from it that the server starts on (so that the first rebuild changes the build)."""
+
+    info: store.StoreInfo
+    quads: list[ox.Quad]
+    first: Swap
+
+
+def prepare_var(var: Path, reference: store.StoreInfo) -> Reference:
+    """Set up the server's var directory (before the server starts): a marker store made current."""
     quads = list(reference.open_read_only())
     first = swap_to_marker(var, quads, 1)
     first.how, first.started, first.finished = "initial", float("-inf"), float("-inf")
-    return quads, first
+    return Reference(reference, quads, first)
 
 
 def ckg_build(var: Path, expected_build: str) -> Swap:
@@ -190,12 +199,11 @@ def ckg_build(var: Path, expected_build: str) -> Swap:
 class Rebuilder(threading.Thread):
     """`count` rebuilds spread evenly over the run, alternately `ckg build` and a marker swap."""
 
-    def __init__(self, var: Path, reference: list[ox.Quad], reference_build: str, count: int, duration: float,
-                 stop: threading.Event, first: Swap):
+    def __init__(self, var: Path, reference: Reference, count: int, duration: float, stop: threading.Event):
         super().__init__(daemon=True, name="rebuilder")
-        self.var, self.reference, self.reference_build = var, reference, reference_build
+        self.var, self.reference = var, reference
         self.count, self.duration, self.stop = count, duration, stop
-        self.swaps = [first]
+        self.swaps = [reference.first]
 
     def run(self) -> None:
         begin = time.monotonic()
@@ -203,9 +211,9 @@ class Rebuilder(threading.Thread):
             if self.stop.wait(max(0.0, begin + self.duration * (i + 1) / (self.count + 1) - time.monotonic())):
                 return
             if i % 2 == 0:
-                self.swaps.append(ckg_build(self.var, self.reference_build))
+                self.swaps.append(ckg_build(self.var, self.reference.info.build_id))
             else:
-                self.swaps.append(swap_to_marker(self.var, self.reference, len(self.swaps) + 1))
+                self.swaps.append(swap_to_marker(self.var, self.reference.quads, len(self.swaps) + 1))
 
 
 def possible_builds(swaps: list[Swap], started: float, ended: float) -> set[str]:
@@ -229,9 +237,6 @@ class IdleBody:
     held: float = 0.0
     ended_by: str = ""  # "server" (answered or closed) or "load test" (still open at the end)
     status: int | None = None  # the server's answer, if it gave one
-
-    def as_dict(self) -> dict:
-        return asdict(self)
 
 
 class IdleBodies(threading.Thread):
