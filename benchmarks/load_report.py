@@ -27,6 +27,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from benchmarks import load_server
 from benchmarks.load_server import Sample, Swap, possible_builds
 from benchmarks.load_workload import CHEAP_CLASSES, VALID_CLASSES, Outcome, status_counts
 
@@ -105,6 +106,7 @@ def summary(*, plan, outcomes: list[Outcome], warmup: list[Outcome], final: list
             problems.append(f"no {cls} request was made: the run proves nothing about them")
 
     growth = (end.rss_kb - start.rss_kb) / start.rss_kb
+    step = max(1, len(samples) // 10)
     if growth >= bounds.rss_growth:
         problems.append(f"resident memory grew by {growth:.0%} ({start.rss_kb} -> {end.rss_kb} kB), "
                         f"not under {bounds.rss_growth:.0%}")
@@ -145,7 +147,10 @@ def summary(*, plan, outcomes: list[Outcome], warmup: list[Outcome], final: list
         "process_tree": {"start": asdict(start), "end": asdict(end),
                          "peak_rss_kb": max([s.rss_kb for s in samples] + [start.rss_kb, end.rss_kb]),
                          "peak_fds": max([s.fds for s in samples] + [start.fds, end.fds]),
-                         "rss_growth": round(growth, 3), "other_fd_change": end.other_fds - start.other_fds},
+                         "rss_growth": round(growth, 3), "other_fd_change": end.other_fds - start.other_fds,
+                         # about ten points, to tell a cache filling up (it levels off) from a leak (it does not)
+                         "rss_mib_during": [round(s.rss_kb / 1024, 1) for s in samples[::step]],
+                         "rss_mib_during_every_s": step * load_server.SAMPLE_EVERY_S},
         "rebuilds": [{"how": s.how, "build": s.build, "quads": s.quads, "seconds": round(s.seconds, 2),
                       "problem": s.problem} for s in swaps[1:]],
         "builds_existed": sorted(quads_of), "builds_seen": dict(sorted(seen.items())),
@@ -195,7 +200,7 @@ def markdown(r: dict) -> str:
     lines += [
         "", f"Cheap requests ({' and '.join(cheap['classes'])}): {cheap['requests']:,}, p99 {cheap['p99_s']} s "
         f"(bound {cheap['bound_s']} s). Before the warm-up, {r['not_ready']['failed']} queries failed while the "
-        f"server's evaluators were starting{': ' + r['not_ready']['examples'][0] if r['not_ready']['examples'] else ''}. "
+        f"server's evaluators were starting{''.join(': ' + e for e in r['not_ready']['examples'][:1])}. "
         f"Warm-up: {r['warmup']['requests']} requests, {r['warmup']['failed']} failed; "
         f"after the load: {r['final']['requests']} requests, {r['final']['failed']} failed.", "",
         "| server's process tree | after warm-up | end | peak |", "|---|--:|--:|--:|",
@@ -203,8 +208,11 @@ def markdown(r: dict) -> str:
         f"| {tree['peak_rss_kb'] / 1024:.1f} |",
         f"| open files | {tree['start']['fds']} | {tree['end']['fds']} | {tree['peak_fds']} |",
         f"| of them, the stores' files | {tree['start']['store_fds']} | {tree['end']['store_fds']} | |",
-        f"| most stores one process holds | {tree['start']['most_stores_open']} | {tree['end']['most_stores_open']} | |",
+        f"| most stores one process holds | {tree['start']['most_stores_open']} "
+        f"| {tree['end']['most_stores_open']} | |",
         f"| processes | {tree['start']['processes']} | {tree['end']['processes']} | |", "",
+        f"Resident memory during the load (MiB, every {tree['rss_mib_during_every_s']:g} s): "
+        + ", ".join(f"{v:.0f}" for v in tree["rss_mib_during"]) + ".", "",
         f"Memory grew by {tree['rss_growth']:.1%} (bound {r['bounds']['rss_growth']:.0%}); open files other than "
         f"the stores' changed by {tree['other_fd_change']:+d} (margin {r['bounds']['fd_margin']}). A process "
         "holds the files of the store it last read, so the stores' share depends on which evaluator children "

@@ -112,15 +112,18 @@ def settled_sample(root: int, seconds: float = 5.0) -> Sample:
     return last
 
 
+SAMPLE_EVERY_S = 1.0
+
+
 class Sampler(threading.Thread):
-    """Samples the tree once a second while the load runs, for the report's peaks."""
+    """Samples the tree every SAMPLE_EVERY_S while the load runs, for the report's peaks and course."""
 
     def __init__(self, root: int, stop: threading.Event):
         super().__init__(daemon=True, name="sampler")
         self.root, self.stop, self.samples = root, stop, []
 
     def run(self) -> None:
-        while not self.stop.wait(1.0):
+        while not self.stop.wait(SAMPLE_EVERY_S):
             self.samples.append(sample(self.root))
 
 

@@ -143,12 +143,14 @@ class Oracle:
         def select(text: str) -> Rows:
             return answer(text)[0]
 
-        labelled = select(PREFIXES + f'SELECT ?e ?l WHERE {{ ?e rdfs:label ?l FILTER(STRSTARTS(STR(?e), "{ENTITY}")) }}')
+        labelled = select(PREFIXES + "SELECT ?e ?l WHERE { ?e rdfs:label ?l "
+                                     f'FILTER(STRSTARTS(STR(?e), "{ENTITY}")) }}')
         entities = sorted({dict(row)["e"] for row in labelled})
         labels = {e: answer(f"CONSTRUCT {{ <{e}> <{RDFS_LABEL}> ?l }} WHERE {{ <{e}> <{RDFS_LABEL}> ?l }}")[1]
                   for e in entities}
         # What an RDF client gets at /id/NAME, where it fits under the row limit.
-        descriptions = {e: answer(linked_data.DESCRIPTION, {ox.Variable("resource"): ox.NamedNode(e)}) for e in entities}
+        descriptions = {e: answer(linked_data.DESCRIPTION, {ox.Variable("resource"): ox.NamedNode(e)})
+                        for e in entities}
         pages = {e: triples for e, (_, triples, size) in descriptions.items() if size <= row_limit}
         groups = [dict(row)["g"] for row in select(PREFIXES + "SELECT DISTINCT ?g WHERE { ?x ckg:coChairOf ?g }")]
 
@@ -220,7 +222,7 @@ class Judged(Exception):
 
 
 def timed(cls: str, kind: str, send: Callable[[], requests.Response],
-          judge: Callable[[requests.Response, Outcome], None], timeout_ok: bool = False) -> Outcome:
+          judge: Callable[[requests.Response, Outcome], None]) -> Outcome:
     """Send one request, time it until its whole body is read, and judge the answer."""
     started = time.monotonic()
     try:

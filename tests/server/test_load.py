@@ -4,6 +4,7 @@ longer). Figures: tests/artifacts/load-report.md and load-report.json."""
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import sys
 from pathlib import Path
@@ -36,8 +37,8 @@ RUNAWAY_CLIENTS = 1
 # Why these bounds hold on a busy 2-CPU machine (the load, `ckg build` and other work on the same CPUs):
 # cheap requests take about 0.1 s at the 99th percentile at a load average of 12, so 2 s is 15 times
 # that; what it rules out is more than 1 in 100 of them waiting for a worker thread held by runaways or
-# idle bodies until the time limit frees one, or for a rebuild. Memory: the answer cache of each worker (bounded)
-# and the evaluators' store caches fill during the load (about +10% of ~400 MiB); 30% (~120 MiB) is
+# idle bodies until the time limit frees one, or for a rebuild. Memory: the answer cache of each worker
+# (bounded) and the evaluators' store caches fill during the load (about +10% of ~400 MiB); 30% (~120 MiB) is
 # crossed by a store or an evaluator kept per rebuild or per runaway (tens of MiB each), or by more than
 # ~10 KB kept per request (~12,000 requests). Open files other than the stores' come back to where they
 # were, give or take a connection being closed.
@@ -46,7 +47,9 @@ RSS_GROWTH = 0.30
 FD_MARGIN = 4
 
 
+@functools.cache
 def harness():
+    """benchmarks/load.py, which is no installed package (tests/test_reasoning.py loads corpus.py alike)."""
     spec = importlib.util.spec_from_file_location("benchmarks.load", REPO / "benchmarks" / "load.py")
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # dataclasses look their module up
@@ -67,8 +70,9 @@ def loaded_server(built_var, tmp_path):
 
 def test_mixed_load_with_rebuilds(loaded_server, artifacts):
     load, server, reference = loaded_server
-    plan = load.Plan(duration=40, clients=12, runaway_clients=RUNAWAY_CLIENTS, runaway_pause=1.0, idle_bodies=IDLE_BODIES, rebuilds=4,
-                     query_timeout=QUERY_TIMEOUT, row_limit=ROW_LIMIT, max_body=MAX_BODY)
+    plan = load.Plan(duration=40, clients=12, runaway_clients=RUNAWAY_CLIENTS, runaway_pause=1.0,
+                     idle_bodies=IDLE_BODIES, rebuilds=4, query_timeout=QUERY_TIMEOUT, row_limit=ROW_LIMIT,
+                     max_body=MAX_BODY)
     bounds = load.load_report.Bounds(cheap_p99_s=CHEAP_P99_S, rss_growth=RSS_GROWTH, fd_margin=FD_MARGIN)
     target = load.Target(server.url, server.process.pid, server.var, WORKERS, THREADS)
     result = load.run_load(target, reference, plan, bounds)
@@ -152,7 +156,8 @@ def test_each_fault_is_reported(verdicts):
     # After the load, an answer from b, which was current until 20.5 but is not the last build.
     assert "not the last build" in problems(final=[Outcome("saved", "k", 15.0, 0.01, 200, build="b" * 16)])
     slow = [Outcome("lookup", "k", 2.0 + i, 3.0, 200, build="a" * 16) for i in range(5)]
-    assert "p99 latency 3.00 s is over 2.0 s" in problems(outcomes=slow, bounds=load.load_report.Bounds(cheap_p99_s=2.0))
+    assert "p99 latency 3.00 s is over 2.0 s" in problems(outcomes=slow,
+                                                          bounds=load.load_report.Bounds(cheap_p99_s=2.0))
     assert "malformed requests got the wrong answer" in problems(
         outcomes=[Outcome("malformed", "service", 2.0, 0.01, 200, problem="status 200, expected [400, 403]")])
     assert "memory grew by 40%" in problems(end=Sample(50.0, 1400, 50, 20, 1, 9))
@@ -198,7 +203,8 @@ def test_answers_are_judged(verdicts):
     # A runaway: 503 from the time limit (after it), or refused at once by admission control with Retry-After.
     stopped = work.expect_runaway_stopped(2.0)
     stopped(fake_response(503, b"time limit"), work.Outcome("runaway", "k", 0.0, 2.05, 503))
-    stopped(fake_response(503, b"busy", **{"Retry-After": "2"}), work.Outcome("runaway", "k", 0.0, 0.01, 503, retry_after="2"))
+    stopped(fake_response(503, b"busy", **{"Retry-After": "2"}),
+            work.Outcome("runaway", "k", 0.0, 0.01, 503, retry_after="2"))
     with pytest.raises(work.Judged, match="before the time limit, without Retry-After"):
         stopped(fake_response(503, b"busy"), work.Outcome("runaway", "k", 0.0, 0.01, 503))
     with pytest.raises(work.Judged, match="status 200"):
