@@ -2,11 +2,13 @@
 rebuilds under it. tests/server/test_load.py runs it for ~40 s in the suite; as a script it runs longer:
 
     .venv/bin/python benchmarks/load.py                              # 60 s, 16 clients
-    .venv/bin/python benchmarks/load.py --duration 600 --clients 32 --idle-bodies 4
+    .venv/bin/python benchmarks/load.py --duration 600 --clients 32
+    .venv/bin/python benchmarks/load.py --idle-bodies 8    # all of today's 6 worker threads: finding 2
 
 The script builds the seeds into a temporary var directory, starts `ckg serve` on a loopback port with
 the limits of the load test in the suite (2 workers x 3 threads, a 5 s query time limit, 50 rows, 8 KiB
-bodies) unless told otherwise, runs the load and writes benchmarks/results/load.md and load.json.
+bodies, a 4 MiB answer cache per worker: tests/server/test_load.py says why) unless told otherwise,
+runs the load and writes benchmarks/results/load.md and load.json.
 
 What runs at once, for `duration` seconds:
 
@@ -18,7 +20,8 @@ What runs at once, for `duration` seconds:
 
 Before it, a wait until the evaluators answer and a warm-up (every evaluator child has run queries);
 after it, one more request of each valid kind, which must come from the last build. The memory and open
-files of the server's process tree are sampled after the warm-up, during the load and at the end. load_report.py turns the outcomes into figures and verdicts.
+files of the server's process tree are sampled after the warm-up, during the load and at the end.
+load_report.py turns the outcomes into figures and verdicts.
 """
 
 from __future__ import annotations
@@ -193,12 +196,13 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_server(var: Path, log: Path, workers: int, threads: int, plan: Plan) -> subprocess.Popen:
+def start_server(var: Path, log: Path, workers: int, threads: int, cache_mb: int, plan: Plan) -> subprocess.Popen:
     port = free_port()
     process = subprocess.Popen(
         [*load_server.CKG, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
          "--threads", str(threads), "--queries", str(SAVED_QUERIES), "--query-timeout", str(plan.query_timeout),
-         "--row-limit", str(plan.row_limit), "--max-body", str(plan.max_body), "--access-log", "off", "--no-build"],
+         "--row-limit", str(plan.row_limit), "--max-body", str(plan.max_body), "--cache-mb", str(cache_mb),
+         "--access-log", "off", "--no-build"],
         env={**os.environ, "CKG_VAR": str(var)}, stdout=open(log, "wb"), stderr=subprocess.STDOUT,
         start_new_session=True)
     process.url = f"http://127.0.0.1:{port}"
@@ -238,6 +242,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=defaults.seed)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=3)
+    parser.add_argument("--cache-mb", type=int, default=4, help="answer cache per worker (default 4, full early)")
     parser.add_argument("--query-timeout", type=float, default=defaults.query_timeout)
     parser.add_argument("--out", type=Path, default=RESULTS / "load", help="report path without suffix")
     args = parser.parse_args(argv)
@@ -250,7 +255,7 @@ def main(argv: list[str] | None = None) -> int:
         subprocess.run([*load_server.CKG, "build"], env={**os.environ, "CKG_VAR": str(work / "reference")},
                        check=True, capture_output=True)
         reference = load_server.prepare_var(work / "var", store.current(work / "reference"))
-        server = start_server(work / "var", work / "serve.log", args.workers, args.threads, plan)
+        server = start_server(work / "var", work / "serve.log", args.workers, args.threads, args.cache_mb, plan)
         try:
             target = Target(server.url, server.pid, work / "var", args.workers, args.threads)
             result = run_load(target, reference, plan)

@@ -34,11 +34,16 @@ QUERY_TIMEOUT = 5.0
 IDLE_BODIES = 1
 RUNAWAY_CLIENTS = 1
 
+# A small answer cache per worker: the ad-hoc queries are unique, so a cache of the default 64 MiB would
+# still be filling at the end of the run (~1 MiB/s), and its growth would hide a leak's; 4 MiB is full
+# within ~20 s, after which the tree's memory levels off.
+CACHE_MB = 4
+
 # Why these bounds hold on a busy 2-CPU machine (the load, `ckg build` and other work on the same CPUs):
 # cheap requests take about 0.1 s at the 99th percentile at a load average of 12, so 2 s is 15 times
 # that; what it rules out is more than 1 in 100 of them waiting for a worker thread held by runaways or
 # idle bodies until the time limit frees one, or for a rebuild. Memory: the answer cache of each worker
-# (bounded) and the evaluators' store caches fill during the load (about +10% of ~400 MiB); 30% (~120 MiB) is
+# (bounded) and the evaluators' store caches fill during the load (+6-13% of ~400 MiB); 30% (~120 MiB) is
 # crossed by a store or an evaluator kept per rebuild or per runaway (tens of MiB each), or by more than
 # ~10 KB kept per request (~12,000 requests). Open files other than the stores' come back to where they
 # were, give or take a connection being closed.
@@ -63,7 +68,8 @@ def loaded_server(built_var, tmp_path):
     other test and the first one changes the build."""
     load = harness()
     reference = load.load_server.prepare_var(tmp_path / "var", store.current(built_var))
-    running = start_server(tmp_path / "var", tmp_path / "serve.log", "--query-timeout", str(QUERY_TIMEOUT))
+    running = start_server(tmp_path / "var", tmp_path / "serve.log", "--query-timeout", str(QUERY_TIMEOUT),
+                           "--cache-mb", str(CACHE_MB))
     yield load, running, reference
     stop_server(running)
 
