@@ -89,8 +89,9 @@ def settings_from(project: Project, args):
 
 
 # An evaluator child maps about 450 MiB of address space (interpreter, pyoxigraph, the store's
-# caches) before its first query; a smaller limit would stop every query.
-MIN_EVALUATOR_MEMORY_MB = 512
+# caches, thread stacks and malloc arenas) once its store is open, and more for the first scans: at
+# 512 MiB a full-graph COUNT already failed on the seeds; 768 leaves room for real queries.
+MIN_EVALUATOR_MEMORY_MB = 768
 
 
 def check_settings(settings) -> str | None:
