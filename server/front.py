@@ -32,10 +32,12 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 
+from granian.rsgi import ProtocolClosed
+
 from coalition_kg.server.access_log import AccessLog
 from coalition_kg.server.admission import Admission, evaluates_adhoc
 from coalition_kg.server.app import cors_headers, error_body
-from coalition_kg.server.errors import HttpError, PayloadTooLarge, RequestTimeout
+from coalition_kg.server.errors import BadRequest, HttpError, PayloadTooLarge, RequestTimeout
 
 log = logging.getLogger("coalition_kg.server")
 
@@ -97,7 +99,7 @@ class Front:
         environ = self.environ(scope)
         try:
             body = await self.read_body(proto, environ, scope.http_version)
-        except HttpError as error:  # 408, 413: the rest of the body may still be on its way
+        except HttpError as error:  # 400, 408, 413: the rest of the body may still be on its way
             status, headers, payload = self._refusal(error)
             headers.append(("Connection", "close"))
         else:
@@ -141,25 +143,38 @@ class Front:
     async def read_body(self, proto, environ, http_version: str) -> bytes:
         """The whole body, or RequestTimeout past the deadline, or PayloadTooLarge past the limit."""
         length = environ.get("CONTENT_LENGTH")
-        if length is not None:
-            if length.isdigit() and int(length) > self.max_body:
+        declared = length is not None and length.isdigit()
+        if declared:
+            if int(length) > self.max_body:
                 raise PayloadTooLarge(f"the request body is {int(length)} bytes; the limit is {self.max_body}")
             if length == "0":
                 return b""
         elif "HTTP_TRANSFER_ENCODING" not in environ and http_version in ("1", "1.1"):
             return b""  # HTTP/1 without either header has no body: nothing to wait for
-        parts, size = [], 0
         try:
             async with asyncio.timeout(self.body_timeout):
-                async for chunk in proto:
-                    size += len(chunk)
-                    if size > self.max_body:
-                        raise PayloadTooLarge(f"the request body is over the limit of {self.max_body} bytes")
-                    parts.append(chunk)
+                if declared:
+                    # granian delivers no more than Content-Length says, so the body may come in one
+                    # piece (one wake-up of the loop, where a chunk at a time costs one each).
+                    body = await proto()
+                else:
+                    body = await self._counted(proto)
         except TimeoutError:
             raise RequestTimeout(f"the request body did not arrive within {self.body_timeout:g} s") from None
-        environ["CONTENT_LENGTH"] = str(size)  # what was declared, or what a chunked body came to
-        return parts[0] if len(parts) == 1 else b"".join(parts)
+        except ProtocolClosed:  # the client ended its side of the connection mid-body
+            raise BadRequest("the request body ended before the length it declared") from None
+        environ["CONTENT_LENGTH"] = str(len(body))  # what was declared, or what a chunked body came to
+        return body
+
+    async def _counted(self, proto) -> bytes:
+        """A body of undeclared length (chunked), refused as soon as it passes the limit."""
+        parts, size = [], 0
+        async for chunk in proto:
+            size += len(chunk)
+            if size > self.max_body:
+                raise PayloadTooLarge(f"the request body is over the limit of {self.max_body} bytes")
+            parts.append(chunk)
+        return b"".join(parts)
 
     async def _answer(self, environ, body: bytes) -> tuple[int, list, bytes]:
         hit = self.wsgi.cached(environ, body)

@@ -262,3 +262,14 @@ def test_a_budget_too_small_for_the_evaluators_is_refused(built_var):
                             timeout=60)
     assert result.returncode == 2
     assert "each evaluator child would get 256 MiB" in result.stderr and "at least 768" in result.stderr
+
+
+def test_a_body_cut_short_gets_400(guarded):
+    sock = _open_idle_post(guarded)
+    try:
+        sock.sendall(b"ASK {}")
+        sock.shutdown(socket.SHUT_WR)  # 6 bytes of the 100 declared, and no more will come
+        answer = _read_until_closed(sock)
+        assert answer.startswith(b"HTTP/1.1 400 ") and b"ended before the length it declared" in answer, answer
+    finally:
+        sock.close()
