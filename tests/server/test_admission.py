@@ -112,6 +112,12 @@ def test_idle_bodies_hold_no_thread_and_get_408(guarded):
     finally:
         for sock in idle:
             sock.close()
+    # The front logs what it answers itself, like every other answer (in batches: at most ¼ s late).
+    deadline = time.monotonic() + 5
+    while (guarded.log.read_text(errors="replace").count('"POST /sparql HTTP/1.1" 408 ') < len(idle)
+           and time.monotonic() < deadline):
+        time.sleep(0.1)
+    assert guarded.log.read_text(errors="replace").count('"POST /sparql HTTP/1.1" 408 ') >= len(idle)
 
 
 def test_a_slow_drip_body_gets_408_at_the_deadline(guarded):
