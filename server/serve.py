@@ -110,6 +110,11 @@ def check_settings(settings) -> str | None:
 def run(project: Project, args) -> int:
     from coalition_kg.graph import store
 
+    settings = settings_from(project, args)
+    problem = check_settings(settings)
+    if problem:  # said before a build, which would be wasted
+        print(f"ckg serve: {problem}", file=sys.stderr)
+        return 2
     if store.current(project.var) is None and not args.no_build:
         from coalition_kg.graph.build import BuildError, build
 
@@ -119,11 +124,6 @@ def run(project: Project, args) -> int:
         except BuildError as error:
             print(f"ckg serve: the build failed: {error}", file=sys.stderr)
             return 1
-    settings = settings_from(project, args)
-    problem = check_settings(settings)
-    if problem:
-        print(f"ckg serve: {problem}", file=sys.stderr)
-        return 2
     if args.server == "granian":
         return _run_granian(settings, args)
     from gunicorn.app.base import BaseApplication
