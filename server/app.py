@@ -49,13 +49,33 @@ class Settings:
     cache_bytes: int = 64 << 20  # answers kept per worker process
     evaluators: int = 4  # evaluator children per worker process: its concurrent queries
     inline_lookups: bool = True  # answer one-subject lookups in the web process (guard.is_subject_lookup)
-    evaluator_memory_mb: int = 2048  # address space per evaluator child; 0 for no limit
+    evaluator_memory_mb: int = 2048  # address space per evaluator child, at most; 0 for no limit
+    # Address space of all evaluator children of all workers together; each child gets its share
+    # (evaluator_memory_limit). 0 for no budget.
+    memory_budget_mb: int = 8192
+    workers: int = 1  # worker processes sharing the memory budget
+    body_timeout: float = 10.0  # seconds for a request's whole body to arrive (granian); then 408
+    # Ad-hoc SPARQL evaluations (admission.py): how long one may wait for an evaluator before a 503, and
+    # how many one client address may have running or waiting at once, per worker (0: no cap; then 429).
+    queue_timeout: float = 5.0
+    per_client_queries: int = 2
     cors: bool = True
     access_log: str | None = None  # "-" (stdout) or a file: the app logs requests itself (granian)
 
     @classmethod
     def for_project(cls, project: Project, **overrides) -> "Settings":
         return cls(var=project.var, queries=project.queries, **overrides)
+
+    @property
+    def evaluator_memory_limit(self) -> int | None:
+        """Bytes of address space per evaluator child, or None for no limit: the smaller of
+        evaluator_memory_mb and the child's share of the budget, memory_budget_mb / (workers x
+        evaluators), so that all children of all workers together stay within the budget."""
+        limits = [self.evaluator_memory_mb]
+        if self.memory_budget_mb:
+            limits.append(self.memory_budget_mb // (max(1, self.workers) * max(1, self.evaluators)))
+        limits = [mb for mb in limits if mb]
+        return min(limits) << 20 if limits else None
 
 
 @dataclass
@@ -294,7 +314,7 @@ def create_app(config: Settings | dict | None = None) -> Flask:
 
     app = Flask(__name__, static_folder="static", template_folder="templates")
     app.config.update(PROPAGATE_EXCEPTIONS=False, MAX_CONTENT_LENGTH=None, JSON_AS_ASCII=False)
-    pool = EvaluatorPool(settings.evaluators, (settings.evaluator_memory_mb << 20) or None)
+    pool = EvaluatorPool(settings.evaluators, settings.evaluator_memory_limit)
     service = Service(settings, pool, AnswerCache(settings.cache_bytes),
                       LiveStore(settings.var), saved_query_files.load_all(settings.queries))
     app.extensions["ckg"] = service

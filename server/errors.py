@@ -54,12 +54,31 @@ class NotAcceptable(HttpError):
     status, title = 406, "Not Acceptable"
 
 
+class RequestTimeout(HttpError):
+    """The request's body did not arrive within the body deadline; the connection is closed after the
+    answer, since the rest of the body may still come."""
+
+    status, title = 408, "Request Timeout"
+
+
 class PayloadTooLarge(HttpError):
     status, title = 413, "Payload Too Large"
 
 
 class UnsupportedMediaType(HttpError):
     status, title = 415, "Unsupported Media Type"
+
+
+class TooManyRequests(HttpError):
+    """The client already has as many SPARQL evaluations running as one client may (per worker)."""
+
+    status, title = 429, "Too Many Requests"
+
+
+class ServerBusy(HttpError):
+    """Every evaluator that ad-hoc SPARQL may use stayed busy for the whole admission wait."""
+
+    status, title = 503, "Service Unavailable"
 
 
 class EvaluationFailed(HttpError):

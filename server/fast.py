@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import io
 import re
-import time
 from urllib.parse import parse_qsl
 
 from werkzeug.datastructures import MultiDict
@@ -57,38 +56,12 @@ class FastPath:
         self.cors = app_module.cors_headers(service.settings, "GET")
         self.max_body = service.settings.max_body_bytes
         self._saved_shapes: dict = {}  # the guard's verdict on each saved query's fixed text
-        self.access = None
-        if service.settings.access_log:
-            from coalition_kg.server.access_log import AccessLog
-
-            self.access = AccessLog(service.settings.access_log)
 
     def __call__(self, environ, start_response):
-        if self.access is None:
-            return self._dispatch(environ, start_response)
-        started = time.perf_counter()
-        seen = []
-
-        def recording_start_response(status, headers, exc_info=None):
-            seen.append(status)
-            return start_response(status, headers, exc_info)
-
-        body = self._dispatch(environ, recording_start_response)
-        self.access.line(environ, seen[0] if seen else "500", started)
-        return body
-
-    def _dispatch(self, environ, start_response):
         method = environ.get("REQUEST_METHOD")
         path = environ.get("PATH_INFO", "")
-        if ((method == "POST" or method == "GET")
-                and (path == "/sparql" or path.startswith("/queries/"))
-                and "HTTP_IF_NONE_MATCH" not in environ and "HTTP_IF_MODIFIED_SINCE" not in environ):
-            if path != "/sparql":
-                name = path[9:]
-                if method != "GET" or not _SAVED_NAME.fullmatch(name):
-                    return self.flask(environ, start_response)
-            else:
-                name = None
+        if self._ours(method, path, environ):
+            name = None if path == "/sparql" else path[9:]
             body = b""
             if method == "POST":
                 length = environ.get("CONTENT_LENGTH")
@@ -98,11 +71,10 @@ class FastPath:
                 body = environ["wsgi.input"].read(size) if size else b""
                 environ["wsgi.input"] = io.BytesIO(body)  # whoever reads next reads it all again
                 environ["CONTENT_LENGTH"] = str(len(body))
-            store_name = self.service.live.current_name()
-            if store_name is None:
+            key = self._key(method, path, environ, body)
+            if key is None:
                 return self.flask(environ, start_response)
-            key = ("http", store_name, method, path, environ.get("QUERY_STRING", ""),
-                   environ.get("CONTENT_TYPE", ""), environ.get("HTTP_ACCEPT"), body)
+            store_name = key[1]
             hit = self.service.cache.lookup(key)
             if hit is not None:
                 start_response(hit[0], hit[1])
@@ -123,6 +95,31 @@ class FastPath:
             start_response(status, headers)
             return [payload]
         return self.flask(environ, start_response)
+
+    @staticmethod
+    def _ours(method: str, path: str, environ) -> bool:
+        """Whether this path may answer the request (before its body is looked at)."""
+        if ((method != "POST" and method != "GET")
+                or "HTTP_IF_NONE_MATCH" in environ or "HTTP_IF_MODIFIED_SINCE" in environ):
+            return False
+        if path == "/sparql":
+            return True
+        return path.startswith("/queries/") and method == "GET" and _SAVED_NAME.fullmatch(path, 9) is not None
+
+    def _key(self, method: str, path: str, environ, body: bytes) -> tuple | None:
+        """The key of the whole answer (see the module's docstring); None when no graph is built."""
+        store_name = self.service.live.current_name()
+        if store_name is None:
+            return None
+        return ("http", store_name, method, path, environ.get("QUERY_STRING", ""),
+                environ.get("CONTENT_TYPE", ""), environ.get("HTTP_ACCEPT"), body)
+
+    def cached(self, environ, body: bytes):
+        """The kept answer (status, headers, body) to this very request with this complete body, or None;
+        cheap enough to ask before the request takes a thread (front.py)."""
+        method, path = environ.get("REQUEST_METHOD"), environ.get("PATH_INFO", "")
+        key = self._key(method, path, environ, body) if self._ours(method, path, environ) else None
+        return None if key is None else self.service.cache.lookup(key)
 
     # --- the two routes, as app.py's views answer them ---------------------------------------
 

@@ -1,9 +1,15 @@
-"""`ckg serve`: the application under a production WSGI server, granian (the default) or gunicorn.
+"""`ckg serve`: the application under a production server, granian (the default) or gunicorn.
 
-granian was picked by measurement (benchmarks/endpoint_bench.py, `--servers`): its HTTP layer is Rust
-and hands requests to the WSGI app from a pool of blocking threads; on this project's hot path it
-answers several times the requests per second of gunicorn's gthread workers at every concurrency.
-gunicorn stays available (`--server gunicorn`).
+granian was picked by measurement (benchmarks/endpoint_bench.py, `--servers`): its HTTP layer is Rust;
+on this project's hot path it answers several times the requests per second of gunicorn's gthread
+workers at every concurrency. It runs front.py through its RSGI interface: bodies are read whole in
+the event loop within `--body-timeout` before a request takes one of the worker's `--threads`
+threads, where the WSGI app (fast.py, Flask) answers it, and ad-hoc SPARQL is admitted to at most all
+but one of those threads (admission.py).
+
+gunicorn stays available (`--server gunicorn`) without these defences: its gthread workers read a
+request's body in the thread that serves it, with no deadline, and have no lanes. Put it behind a
+proxy that buffers whole requests, or use granian, for a public endpoint.
 
 Either way each worker process serves `--threads` requests at once and owns as many evaluator
 children (see evaluator.py), so a slow query holds one thread and one child, never the worker. The
@@ -38,6 +44,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--evaluator-memory-mb", type=int, default=2048,
                         help="memory (address space) per evaluator child in MiB; a query needing more gets 503 "
                              "(default 2048; 0: no limit)")
+    parser.add_argument("--memory-budget-mb", type=int, default=8192,
+                        help="memory (address space) of all evaluator children of all workers together in MiB; "
+                             "each child may use budget / (workers x threads), or --evaluator-memory-mb if that "
+                             "is less (default 8192; 0: no budget)")
+    parser.add_argument("--body-timeout", type=float, default=10.0,
+                        help="seconds for a request body to arrive in full; then 408 (default 10; granian only)")
+    parser.add_argument("--queue-timeout", type=float, default=5.0,
+                        help="seconds an ad-hoc query may wait for a free evaluator; then 503 (default 5; "
+                             "granian only)")
+    parser.add_argument("--per-client-queries", type=int, default=2,
+                        help="ad-hoc queries one client address may have running or waiting, per worker; more "
+                             "get 429 (default 2; 0: no cap; granian only)")
     parser.add_argument("--no-inline-lookups", action="store_true",
                         help="evaluate one-subject lookups in evaluator children too, like every other query")
     parser.add_argument("--queries", help="folder of saved queries (default: the project's queries/)")
@@ -62,12 +80,41 @@ def settings_from(project: Project, args):
         cors=not args.no_cors,
         inline_lookups=not args.no_inline_lookups,
         evaluator_memory_mb=args.evaluator_memory_mb,
+        memory_budget_mb=args.memory_budget_mb,
+        workers=args.workers,
+        body_timeout=args.body_timeout,
+        queue_timeout=args.queue_timeout,
+        per_client_queries=args.per_client_queries,
     )
+
+
+# An evaluator child maps about 450 MiB of address space (interpreter, pyoxigraph, the store's
+# caches, thread stacks and malloc arenas) once its store is open, and more for the first scans: at
+# 512 MiB a full-graph COUNT already failed on the seeds; 768 leaves room for real queries.
+MIN_EVALUATOR_MEMORY_MB = 768
+
+
+def check_settings(settings) -> str | None:
+    """What is wrong with the operator's choice of limits, in words, or None."""
+    limit = settings.evaluator_memory_limit
+    if limit is not None and limit >> 20 < MIN_EVALUATOR_MEMORY_MB:
+        return (f"each evaluator child would get {limit >> 20} MiB of memory "
+                f"(--memory-budget-mb {settings.memory_budget_mb} / ({settings.workers} workers x "
+                f"{settings.evaluators} threads), --evaluator-memory-mb {settings.evaluator_memory_mb}); it needs "
+                f"at least {MIN_EVALUATOR_MEMORY_MB}: raise the budget or lower --workers or --threads")
+    if settings.body_timeout <= 0 or settings.queue_timeout < 0 or settings.per_client_queries < 0:
+        return "--body-timeout must be above 0, --queue-timeout and --per-client-queries 0 or more"
+    return None
 
 
 def run(project: Project, args) -> int:
     from coalition_kg.graph import store
 
+    settings = settings_from(project, args)
+    problem = check_settings(settings)
+    if problem:  # said before a build, which would be wasted
+        print(f"ckg serve: {problem}", file=sys.stderr)
+        return 2
     if store.current(project.var) is None and not args.no_build:
         from coalition_kg.graph.build import BuildError, build
 
@@ -77,7 +124,6 @@ def run(project: Project, args) -> int:
         except BuildError as error:
             print(f"ckg serve: the build failed: {error}", file=sys.stderr)
             return 1
-    settings = settings_from(project, args)
     if args.server == "granian":
         return _run_granian(settings, args)
     from gunicorn.app.base import BaseApplication
@@ -134,24 +180,25 @@ def _run_granian(settings, args) -> int:
         factory=True,
         address=args.host,
         port=args.port,
-        interface=Interfaces.WSGI,
+        interface=Interfaces.RSGI,  # front.py; its own pool of --threads threads runs the WSGI app
         workers=args.workers,
-        blocking_threads=args.threads,
-        log_access=False,  # the app writes the access log itself, in batches (access_log.py)
+        websockets=False,
+        log_access=False,  # the front writes the access log itself, in batches (access_log.py)
         respawn_failed_workers=True,
     ).serve()
     return 0
 
 
 def granian_app():
-    """The app of one granian worker, from the settings `ckg serve` put in the environment."""
+    """The RSGI app of one granian worker (front.py), from the settings `ckg serve` put in the environment."""
     from coalition_kg.server.app import Settings, create_app
+    from coalition_kg.server.front import Front
 
     values = json.loads(os.environ[_SETTINGS_ENV])
     values["var"], values["queries"] = Path(values["var"]), Path(values["queries"])
     app = create_app(Settings(**values))
     app.extensions["ckg"].pool.warm()
-    return app
+    return Front(app)
 
 
 def _warm_evaluators(worker) -> None:
