@@ -30,6 +30,8 @@ from coalition_kg.server.errors import (EvaluationFailed, QueryNotEvaluable, Que
 
 _LENGTH = struct.Struct(">Q")
 _NAMES_SERVICE = re.compile("service", re.IGNORECASE | re.ASCII)
+_READY = ("ready", None)  # the child's first frame
+STARTUP_LIMIT = 60  # seconds for a child to start, on a machine as busy as it may get
 
 
 @dataclass(frozen=True)
@@ -145,9 +147,12 @@ def child_main(memory_limit: int | None = None) -> None:
         resource.setrlimit(resource.RLIMIT_AS, (memory_limit, memory_limit))
     import pyoxigraph as ox
 
+    from coalition_kg.server import writers  # noqa: F401  (imported before "ready": evaluate() uses it)
+
     requests = sys.stdin.fileno()
     replies = os.dup(1)
     os.dup2(2, 1)  # a stray print must never corrupt the reply channel
+    _write_all(replies, _frame(_READY))
     store, store_path = None, None
     while True:
         job = _read_frame(requests)
@@ -205,12 +210,15 @@ class Evaluator:
         self._out = self.process.stdout.fileno()
         self._poll = select.poll()
         self._poll.register(self._out, select.POLLIN | select.POLLHUP | select.POLLERR)
+        self._ready = False  # until the child's first frame (see _wait_until_ready)
 
     @property
     def alive(self) -> bool:
         return self.process.poll() is None
 
     def run(self, job: Job, time_limit: float) -> Answer:
+        if not self._ready:
+            self._wait_until_ready()
         deadline = time.monotonic() + time_limit
         try:
             _write_all(self._in, _frame(job))
@@ -237,6 +245,23 @@ class Evaluator:
             self.kill()  # its heap may be in any state: start afresh
             raise self._too_large()
         raise EvaluationFailed(f"query evaluation failed: {value}")
+
+    def _wait_until_ready(self) -> None:
+        """The child's first frame says it has started (sandboxed, pyoxigraph imported). A query's time
+        limit counts from then: on a busy machine starting an interpreter can take a second, and a
+        query handed a fresh child (the replacement of a killed one) must not pay for it."""
+        try:
+            ready = pickle.loads(self._read_reply(time.monotonic() + STARTUP_LIMIT))
+        except _Overrun:
+            self.kill()
+            raise EvaluationFailed(f"the query evaluator did not start within {STARTUP_LIMIT} s") from None
+        except (OSError, EOFError, pickle.UnpicklingError):
+            self.kill()
+            raise EvaluationFailed("the query evaluator could not start; the server log says why") from None
+        if ready != _READY:
+            self.kill()
+            raise EvaluationFailed("the query evaluator started out of step with the server")
+        self._ready = True
 
     def _too_large(self) -> QueryTooLarge:
         return QueryTooLarge(f"the query needed more than the {self.memory_limit >> 20} MiB of memory an evaluator "
