@@ -100,3 +100,13 @@ def test_a_name_to_look_up_is_not_looked_up(small_store):
         assert "no network" in caught.value.message
     finally:
         child.close()
+
+
+def test_the_red_team_shapes_against_the_running_server(server, listener):
+    """The three shapes that got past the old scanner, sent to `ckg serve` as a client would: 403
+    before evaluation, and the endpoint they name hears nothing."""
+    for shape in SHAPES[:3]:
+        response = server.sparql(shape.format(url=listener.url))
+        assert response.status_code == 403, response.text
+        assert "SERVICE is refused" in response.text
+    assert listener.connections == 0
