@@ -505,6 +505,38 @@ def _register_routes(app: Flask, service: Service) -> None:
             raise NotFound(f"no saved query named {name!r}; known: {known}")
         return saved
 
+    @app.get("/id/")
+    def entity_index():
+        return _index("entities", linked_data.ENTITY_INDEX, linked_data.ENTITY_INDEX_GRAPH)
+
+    @app.get("/article/")
+    def article_index():
+        return _index("articles", linked_data.ARTICLE_INDEX, linked_data.ARTICLE_INDEX_GRAPH)
+
+    def _index(kind: str, select: str, construct: str):
+        """Every entity (grouped by kind) or every article, for people; the same as RDF for programs."""
+        info = service.live.snapshot()
+        # Whole, whatever the row limit: an index is as long as the registry or the list of articles,
+        # which the curation graph and the article graphs bound.
+        cap = max(settings.row_limit, info.quads)
+        choice = choose_formats(offer_html=True)
+        if not choice.html:
+            fmt = require_format(choice, graph=True)
+            job = Job(store_path_of(info), construct, None, fmt.rdf_name, cap, prefixes=linked_data.PREFIXES)
+            etag = etag_for(info, "index", kind, fmt.name)
+            return not_modified(info, etag) or answer_response(info, service.answer(job), etag, cap)
+        etag = etag_for(info, "index", kind, "html")
+        cached = not_modified(info, etag)
+        if cached:
+            return cached
+        rows = service.select(info, select, row_cap=cap)
+        links = {f.name: f"{request.path}?format={f.name}" for f in GRAPH_FORMATS}
+        if kind == "entities":
+            html = render_template("entities.html", info=info, groups=linked_data.entity_index(rows), links=links)
+        else:
+            html = render_template("articles.html", info=info, articles=linked_data.article_index(rows), links=links)
+        return _html(html, info, etag)
+
     @app.get("/id/<path:rest>")
     def entity(rest: str):
         return _resource("id/" + rest)
@@ -596,7 +628,12 @@ def _register_routes(app: Flask, service: Service) -> None:
         article_mentions = service.select(info, linked_data.ARTICLE_MENTIONS, resource=node) if has_text else None
         page = linked_data.build_page(iri, facts, incoming, mentions, article_mentions)
         if not page.found:
-            html = render_template("not_found.html", info=info, iri=iri)
+            nearest = []
+            if path.startswith("id/"):
+                rows = service.select(info, linked_data.ENTITY_INDEX, row_cap=max(settings.row_limit, info.quads))
+                groups = linked_data.entity_index(rows)
+                nearest = linked_data.nearest_entities(path[3:], groups)
+            html = render_template("not_found.html", info=info, iri=iri, nearest=nearest)
             return Response(html, status=404, content_type="text/html; charset=utf-8")
         links = {f.name: f"{request.path}?format={f.name}" for f in GRAPH_FORMATS}
         return _html(render_template("resource.html", info=info, page=page, links=links), info, etag)

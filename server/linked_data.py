@@ -8,6 +8,7 @@ into them (pyoxigraph only substitutes projected variables, hence ?resource in e
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass, field
 
@@ -94,6 +95,46 @@ GRAPH_PREVIEW = _PROLOGUE + f"""SELECT ?graph ?s ?p ?o (SAMPLE(?sen) AS ?s_en) (
   OPTIONAL {{ ?o rdfs:label ?oen FILTER(langMatches(lang(?oen), "en")) }}
   OPTIONAL {{ ?p rdfs:label ?pl FILTER(langMatches(lang(?pl), "en")) }}
 }} GROUP BY ?graph ?s ?p ?o ORDER BY ?s ?p ?o"""
+
+# The entity index (/id/): every entity of the registry with its kind (the ontology class the curators
+# gave it) and both labels. Membership records are plumbing (their labels are their members'), left out.
+ENTITY_INDEX = _PROLOGUE + """SELECT ?entity ?kind (SAMPLE(?kl) AS ?kind_label) (SAMPLE(?en) AS ?label_en)
+       (SAMPLE(?ar) AS ?label_ar) WHERE {
+  GRAPH graph:curation { ?entity a ?kind }
+  FILTER(STRSTARTS(STR(?entity), STR(id:)) && !STRSTARTS(STR(?entity), STR(id:membership)))
+  FILTER(STRSTARTS(STR(?kind), STR(ckg:)))
+  OPTIONAL { ?kind rdfs:label ?kl FILTER(langMatches(lang(?kl), "en")) }
+  OPTIONAL { ?entity rdfs:label ?en FILTER(langMatches(lang(?en), "en")) }
+  OPTIONAL { ?entity rdfs:label ?ar FILTER(langMatches(lang(?ar), "ar")) }
+} GROUP BY ?entity ?kind ORDER BY ?kind_label ?label_en ?entity"""
+
+# The same, for RDF clients: each entity's kind and labels.
+ENTITY_INDEX_GRAPH = _PROLOGUE + """CONSTRUCT { ?entity a ?kind ; rdfs:label ?label } WHERE {
+  GRAPH graph:curation { ?entity a ?kind }
+  FILTER(STRSTARTS(STR(?entity), STR(id:)) && !STRSTARTS(STR(?entity), STR(id:membership)))
+  FILTER(STRSTARTS(STR(?kind), STR(ckg:)))
+  OPTIONAL { ?entity rdfs:label ?label }
+}"""
+
+# The article index (/article/): every article with its labels, and how many sentences and mentions of
+# the graph's entities it holds.
+ARTICLE_INDEX = _PROLOGUE + """SELECT ?article (SAMPLE(?en) AS ?label_en) (SAMPLE(?ar) AS ?label_ar)
+       (SAMPLE(?file) AS ?identifier) (COUNT(DISTINCT ?sentence) AS ?sentences) (COUNT(DISTINCT ?mention) AS ?mentions)
+WHERE {
+  ?article a schema:NewsArticle .
+  OPTIONAL { ?article dcterms:identifier ?file }
+  OPTIONAL { ?article rdfs:label ?en FILTER(langMatches(lang(?en), "en")) }
+  OPTIONAL { ?article rdfs:label ?ar FILTER(langMatches(lang(?ar), "ar")) }
+  OPTIONAL { ?sentence schema:isPartOf ?article ; rdf:value ?text }
+  OPTIONAL { ?mention oa:hasTarget/oa:hasSource ?article }
+} GROUP BY ?article ORDER BY ?article"""
+
+ARTICLE_INDEX_GRAPH = _PROLOGUE + """CONSTRUCT { ?article a schema:NewsArticle ; rdfs:label ?label ; dcterms:identifier ?file }
+WHERE {
+  ?article a schema:NewsArticle .
+  OPTIONAL { ?article rdfs:label ?label }
+  OPTIONAL { ?article dcterms:identifier ?file }
+}"""
 
 # The versions the ontology names (owl:versionIRI): each one dereferences to /ontology as well.
 ONTOLOGY_VERSIONS = _PROLOGUE + """SELECT DISTINCT ?version WHERE {
@@ -385,3 +426,57 @@ def ontology_terms(rows: list[dict]) -> list[OntologyTerm]:
             Term.of(r["domain"]) if r.get("domain") else None, Term.of(r["range"]) if r.get("range") else None,
             _iri_terms(r.get("parents")), _iri_terms(r.get("equivalents"))))
     return terms
+
+
+# --- the indexes ------------------------------------------------------------------------------
+
+@dataclass
+class IndexEntry:
+    term: Term  # with both labels
+    key: str = ""  # the entity's key in the registry, or the article's stem
+    sentences: int | None = None
+    mentions: int | None = None
+
+
+@dataclass
+class IndexGroup:
+    kind: Term
+    entries: list[IndexEntry]
+
+
+def entity_index(rows: list[dict]) -> list[IndexGroup]:
+    """The entities grouped by kind, the kinds in the order of their English labels."""
+    groups: dict[str, IndexGroup] = {}
+    for row in rows:
+        kind = row["kind"]["value"]
+        group = groups.get(kind)
+        if group is None:
+            group = groups[kind] = IndexGroup(Term.of(row["kind"], row.get("kind_label")), [])
+        iri = row["entity"]["value"]
+        group.entries.append(IndexEntry(Term.of(row["entity"], row.get("label_en"), row.get("label_ar")),
+                                        iri[len(BASE + "id/"):]))
+    return list(groups.values())
+
+
+def article_index(rows: list[dict]) -> list[IndexEntry]:
+    return [IndexEntry(Term.of(row["article"], row.get("label_en"), row.get("label_ar")),
+                       row["article"]["value"][len(BASE + "article/"):], _int(row.get("sentences")),
+                       _int(row.get("mentions")))
+            for row in rows]
+
+
+def nearest_entities(wanted: str, groups: list[IndexGroup], most: int = 5) -> list[IndexEntry]:
+    """The entities whose key or English or Arabic label is closest to a key that names none (a guessed
+    /id/bourita finds Nasser Bourita), for the 404 page; difflib's ratio, case and separators aside."""
+    def folded(text: str | None) -> str:
+        return re.sub(r"[\s_-]+", " ", (text or "").casefold()).strip()
+
+    target = folded(wanted)
+    scored = []
+    for entry in (e for g in groups for e in g.entries):
+        names = [folded(n) for n in (entry.key, entry.term.text, entry.term.label_ar) if n]
+        words = [w for n in names for w in n.split()]
+        score = max([difflib.SequenceMatcher(None, target, n).ratio() for n in names + words] or [0])
+        scored.append((score, entry.key, entry))
+    scored.sort(key=lambda item: (-item[0], item[1]))
+    return [entry for score, _, entry in scored[:most] if score >= 0.5]

@@ -119,6 +119,12 @@ def test_bytes_that_are_not_utf8_are_400(server):
     assert status == 400 and b"not UTF-8" in body
 
 
+def _names_an_index(path: bytes) -> bool:
+    """/id/%2F is /id// once decoded, and doubled slashes merge: the entity index, rightly a 200."""
+    decoded = re.sub(rb"(?i)%2f", b"/", path)
+    return re.fullmatch(rb"/(id|article)/+", decoded) is not None
+
+
 def test_hostile_paths_are_client_errors(server):
     watch = LogWatch(server)
     paths = hostile_paths()
@@ -132,7 +138,7 @@ def test_hostile_paths_are_client_errors(server):
             location = headers["location"]
             assert location.startswith("/") and not location.startswith("//"), location
             status, _, body = raw_request(server, b"GET", location.encode("latin-1"), {b"Accept": accept.encode()})
-        if not 400 <= status < 500:
+        if not 400 <= status < 500 and not (status == 200 and _names_an_index(path)):
             wrong[path[:80]] = (status, body[:120])
     assert wrong == {}
     log = watch.new_text()
