@@ -155,7 +155,7 @@ def article_quads(ann: Annotations, registry: Registry) -> Iterator[ox.Quad]:
             known = registry.entities[mention.entity]
             yield q(ent, TYPE, ckg(known.type))
             form = mention.form
-            if not mention.is_anaphor and form != known.ar:
+            if mention.names_entity and form != known.ar:
                 yield q(ent, iri(SKOS, "altLabel"), text(form, "ar"))
         elif mention.value is not None:
             yield q(node, iri(RDF, "value"), typed(mention.value))
@@ -182,6 +182,9 @@ def article_quads(ann: Annotations, registry: Registry) -> Iterator[ox.Quad]:
             yield q(statement, iri(PROV, "wasDerivedFrom"), annotation(mid))
         if relation.note:
             yield q(statement, iri(RDFS, "comment"), text(relation.note, "en"))
+        if kind.literal and "WorkedOut" in arg2.attributes:
+            yield q(statement, ckg("workedOut"), ox.Literal("true", datatype=iri(XSD, "boolean")))
+            yield q(statement, iri(RDFS, "comment"), text(arg2.note, "en"))
         yield q(statement, ckg("inSentence"), sentence_of(arg1))
         if sentence_of(arg2) != sentence_of(arg1):
             yield q(statement, ckg("inSentence"), sentence_of(arg2))
@@ -201,13 +204,22 @@ def article_quads(ann: Annotations, registry: Registry) -> Iterator[ox.Quad]:
             yield q(node, iri(RDFS, "comment"), text(event.note, "en"))
         if event.type == "Count":
             yield q(node, ckg("count"), typed(trigger.value))
+        if event.type == "Claim":  # schema:Claim as CONTRACT.md section 7 asks
+            yield q(node, iri(SCHEMA, "text"), text(trigger.text, "ar"))
+            yield q(node, iri(SCHEMA, "appearance"), art)
+            if event.note:
+                yield q(node, iri(SCHEMA, "description"), text(event.note, "en"))
         for name, value in sorted(event.attributes.items()):
             yield q(node, ckg(_EVENT_ATTRIBUTES[name]), text(value))
         for role, mid in event.arguments:
+            predicate = ckg(_EVENT_ROLES[(event.type, role)])
+            if mid in ann.events:  # an event the claim states
+                yield q(node, predicate, ox.NamedNode(base + mid))
+                continue
             argument = ann.mentions[mid]
             yield q(node, iri(PROV, "wasDerivedFrom"), annotation(mid))
             value = typed(argument.value) if argument.value is not None else entity(argument.entity)
-            yield q(node, ckg(_EVENT_ROLES[(event.type, role)]), value)
+            yield q(node, predicate, value)
 
 
 _EVENT_ATTRIBUTES = {"Measure": "measure", "Bound": "bound", "Returnees": "returnees"}
@@ -226,6 +238,11 @@ _EVENT_ROLES = {
     ("Commitment", "Region"): "region",
     ("Proposal", "Agent"): "agent",
     ("Proposal", "Meeting"): "atMeeting",
+    ("Claim", "Author"): "claimedBy",
+    ("Claim", "Meeting"): "saidAt",
+    ("Claim", "Source"): "inDocument",
+    ("Claim", "About"): "about",
+    ("Claim", "Content"): "states",
 }
 
 

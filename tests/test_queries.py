@@ -96,16 +96,16 @@ def test_coalition_size(graph_store):
 
 def test_who_spoke_for_whom(graph_store):
     rows = {short(r["person"]): r for r in run(graph_store, "who-spoke-for-whom")}
-    assert rows["hassane-idi"]["post_ar"] == "سفير النيجر في بروكسيل"
-    assert rows["hassane-idi"]["serves_en"] == "Niger"
-    assert "launch of the Africa Focus Group" in rows["hassane-idi"]["meetings"]
+    assert rows["alhassane-idi"]["post_ar"] == "سفير النيجر في بروكسيل"
+    assert rows["alhassane-idi"]["serves_en"] == "Niger"
+    assert "launch of the Africa Focus Group" in rows["alhassane-idi"]["meetings"]
     assert rows["mounia-boucetta"]["serves_en"] == "Morocco"
     assert "Brussels, July 2018" in rows["mounia-boucetta"]["meetings"]
     assert rows["antony-blinken"]["post_en"] == "United States Secretary of State"
     assert set(rows["antony-blinken"]["post_ar"].split(" | ")) == {"وزير الخارجية الأمريكي", "وزير الخارجية الأمريكية"}
     assert "Rome, June 2021" in rows["antony-blinken"]["meetings"]
     assert rows["victoria-nuland"]["serves_en"] == "United States" and "Marrakesh" in rows["victoria-nuland"]["meetings"]
-    assert rows["ismail-chekkouri"]["name_ar"] == "إسماعيل الشقوري" and "Riyadh" in rows["ismail-chekkouri"]["meetings"]
+    assert rows["ismail-chekkori"]["name_ar"] == "إسماعيل الشقوري" and "Riyadh" in rows["ismail-chekkori"]["meetings"]
     assert len(rows) == 11
 
 
