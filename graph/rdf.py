@@ -222,7 +222,7 @@ def article_quads(ann: Annotations, registry: Registry) -> Iterator[ox.Quad]:
             yield q(node, predicate, value)
 
 
-_EVENT_ATTRIBUTES = {"Measure": "measure", "Bound": "bound", "Returnees": "returnees"}
+_EVENT_ATTRIBUTES = {"Measure": "measure", "Bound": "bound", "Returnees": "returnees", "Attribution": "attribution"}
 _EVENT_ROLES = {
     ("Count", "Subject"): "countOf",
     ("Count", "Meeting"): "atMeeting",

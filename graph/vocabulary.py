@@ -135,7 +135,9 @@ EVENTS: dict[str, EventKind] = {
             "Content": (EVENT_ARGUMENT,),
         },
         required=("Author",),
-        attributes={},
+        # How the article attributes it: in so many words (على حد قوله، حسب بلينكن، وفق بيان), or only
+        # by context (a sentence that continues someone's account without naming them): the note says why.
+        attributes={"Attribution": ("words", "context")},
     ),
 }
 
