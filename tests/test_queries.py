@@ -25,26 +25,27 @@ def short(iri: str | None) -> str | None:
 def test_every_saved_query_has_a_header_and_a_test():
     assert set(QUERIES) == {
         "timeline", "skhirat-to-riyadh", "africa-focus-group", "coalition-size", "who-spoke-for-whom",
-        "entity-sentences", "repatriations", "commitments", "curated-knowledge", "entity-facts", "countries"}
+        "entity-sentences", "repatriations", "commitments", "curated-knowledge", "entity-facts", "countries", "claims"}
     for saved in QUERIES.values():
         assert saved.title and len(saved.description) > 40
 
 
 def test_timeline(graph_store):
     rows = run(graph_store, "timeline")
-    got = [(short(r["meeting"]), r["start"], r["end"], r["city_en"], r["country_en"], r["kind"], r["start_curated"]) for r in rows]
+    got = [(short(r["meeting"]), r["start"], r["end"], r["city_en"], r["country_en"], r["kind"], r["start_basis"]) for r in rows]
     assert got == [
-        ("skhirat-2018", "2018-06", None, "Skhirat", "Morocco", "Meeting of political directors", "false"),
-        ("nato-summit-2018", "2018-07-11", "2018-07-12", "Brussels", "Belgium", "Summit", "true"),
-        ("brussels-ministerial-2018", "2018-07-12", None, "Brussels", "Belgium", "Ministerial meeting", "true"),
-        ("rome-ministerial-2021", "2021-06-28", None, "Rome", "Italy", "Ministerial meeting", "true"),
-        ("brussels-political-directors-2021", "2021-12-02", None, "Brussels", "Belgium", "Meeting of political directors", "true"),
-        ("marrakesh-ministerial-2022", "2022-05-11", "2022-05-11", "Marrakesh", "Morocco", "Ministerial meeting", "false"),
-        ("niamey-plenary-2023", "2023-03-01", "2023-03-02", "Niamey", "Niger", "Plenary meeting of a group", "false"),
-        ("riyadh-ministerial-2023", "2023-06-08", None, "Riyadh", "Saudi Arabia", "Ministerial meeting", "false"),
+        ("skhirat-2018", "2018-06", None, "Skhirat", "Morocco", "Meeting of political directors", "stated"),
+        ("nato-summit-2018", "2018-07-11", "2018-07-12", "Brussels", "Belgium", "Summit", "curated"),
+        ("brussels-ministerial-2018", "2018-07-12", None, "Brussels", "Belgium", "Ministerial meeting", "curated"),
+        ("rome-ministerial-2021", "2021-06-28", None, "Rome", "Italy", "Ministerial meeting", "curated"),
+        ("brussels-political-directors-2021", "2021-12-02", None, "Brussels", "Belgium", "Meeting of political directors", "curated"),
+        ("marrakesh-ministerial-2022", "2022-05-11", "2022-05-11", "Marrakesh", "Morocco", "Ministerial meeting", "stated"),
+        ("niamey-plenary-2023", "2023-03-01", "2023-03-02", "Niamey", "Niger", "Plenary meeting of a group", "stated"),
+        ("riyadh-ministerial-2023", "2023-06-08", None, "Riyadh", "Saudi Arabia", "Ministerial meeting", "worked out"),
     ]
     assert [r["ordinal"] for r in rows if r["ordinal"]] == ["1", "9", "10"]
-    assert rows[-1]["label_ar"] == "الاجتماع الوزاري العاشر للتحالف الدولي ضد داعش"
+    assert rows[-1]["label_ar"] == "الاجتماع الوزاري العاشر للتحالف الدولي ضد داعش، الرياض، يونيو 2023"
+    assert all(r["start_reasoning"] for r in rows if r["start_basis"] != "stated")
 
 
 def test_skhirat_to_riyadh(graph_store):

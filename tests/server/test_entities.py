@@ -38,6 +38,17 @@ def test_article_page_shows_text_with_linked_mentions(server):
     assert re.search(r'<a class="mention" href="/id/marrakesh"[^>]*>مراكش</a>', page)
 
 
+def test_a_curated_title_is_shown_as_the_curators_not_as_the_headline(server):
+    # 004's text opens with its dateline and byline; the Arabic title is the curators' own.
+    page = server.get("/article/004_9eb9693275b328fe", headers=BROWSER).text
+    assert not re.search(r'<h1 class="ar"[^>]*>اختتام أعمال', page)
+    assert re.search(r'title given by the curators[^<]*</span> <span class="ar" lang="ar" dir="rtl">اختتام أعمال', page)
+    # 002's first heading is its own headline, in its own words.
+    page = server.get("/article/002_ecb604b8a81b9122", headers=BROWSER).text
+    assert re.search(r'<h1 class="ar" lang="ar" dir="rtl">التحالف الدولي ضد تنظيم “داعش” يعبر عن التزامه', page)
+    assert "title given by the curators" not in page
+
+
 @pytest.mark.parametrize("accept, rdflib_format", [("text/turtle", "turtle"), ("application/ld+json", "json-ld"),
                                                    ("application/n-triples", "nt"), ("application/rdf+xml", "xml")])
 def test_rdf_description(server, accept, rdflib_format):
