@@ -207,6 +207,8 @@ def article_quads(ann: Annotations, registry: Registry) -> Iterator[ox.Quad]:
             yield q(node, iri(RDFS, "comment"), text(event.note, "en"))
         if event.type == "Count":
             yield q(node, ckg("count"), typed(trigger.value))
+        if event.type == "Participation":
+            yield from _participation(q, node, event, ann, registry, annotation)
         if event.type == "Claim":  # schema:Claim as CONTRACT.md section 7 asks
             yield q(node, iri(SCHEMA, "text"), text(trigger.text, "ar"))
             yield q(node, iri(SCHEMA, "appearance"), art)
@@ -223,6 +225,31 @@ def article_quads(ann: Annotations, registry: Registry) -> Iterator[ox.Quad]:
             yield q(node, iri(PROV, "wasDerivedFrom"), annotation(mid))
             value = typed(argument.value) if argument.value is not None else entity(argument.entity)
             yield q(node, predicate, value)
+
+
+def _participation(q, node, event, ann: Annotations, registry: Registry, annotation) -> Iterator[ox.Quad]:
+    """schema.org's role pattern: the meeting's attendee is a schema:Role node (one per participant, under
+    the event's IRI) that names the capacity and has the participant as its attendee; the plain
+    participation holds too."""
+    arguments = [(role, ann.mentions[mid]) for role, mid in event.arguments]
+    meetings = [entity(m.entity) for role, m in arguments if role == "Meeting"]
+    capacities = [m for role, m in arguments if role == "Capacity"]
+    for role, participant in arguments:
+        if role != "Participant":
+            continue
+        role_node = ox.NamedNode(f"{node.value}/{participant.entity}")
+        yield q(role_node, TYPE, ckg("ParticipationRole"))
+        yield q(role_node, iri(SCHEMA, "attendee"), entity(participant.entity))
+        yield q(role_node, iri(PROV, "wasDerivedFrom"), annotation(participant.id))
+        for capacity in capacities:
+            known = registry.entities[capacity.entity]
+            yield q(role_node, ckg("capacity"), entity(capacity.entity))
+            yield q(role_node, iri(SCHEMA, "roleName"), text(known.en, "en"))
+            yield q(role_node, iri(SCHEMA, "roleName"), text(capacity.form, "ar"))
+            yield q(role_node, iri(PROV, "wasDerivedFrom"), annotation(capacity.id))
+        for meeting in meetings:
+            yield q(meeting, iri(SCHEMA, "attendee"), role_node)
+            yield q(meeting, ckg("participant"), entity(participant.entity))
 
 
 _EVENT_ATTRIBUTES = {"Measure": "measure", "Bound": "bound", "Returnees": "returnees", "Attribution": "attribution"}
@@ -246,6 +273,9 @@ _EVENT_ROLES = {
     ("Claim", "Source"): "inDocument",
     ("Claim", "About"): "about",
     ("Claim", "Content"): "states",
+    ("Participation", "Meeting"): "atMeeting",
+    ("Participation", "Participant"): "participantIn",
+    ("Participation", "Capacity"): "capacity",
 }
 
 

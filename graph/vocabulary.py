@@ -26,7 +26,7 @@ ENTITY_MENTIONS: dict[str, tuple[str, ...]] = {
     "Document": ("Document",),
 }
 VALUE_MENTIONS = ("Date", "Quantity")
-EVENT_TYPES = ("Count", "Repatriation", "Detention", "Commitment", "Proposal", "Claim")
+EVENT_TYPES = ("Count", "Repatriation", "Detention", "Commitment", "Proposal", "Claim", "Participation")
 EVENT_ARGUMENT = "Event"  # in an event's roles: the argument is another event (an E id), not a mention
 MENTION_TYPES = tuple(ENTITY_MENTIONS) + VALUE_MENTIONS + EVENT_TYPES
 REGISTRY_TYPES = tuple(sorted({t for kinds in ENTITY_MENTIONS.values() for t in kinds}))
@@ -138,6 +138,13 @@ EVENTS: dict[str, EventKind] = {
         # How the article attributes it: in so many words (على حد قوله، حسب بلينكن، وفق بيان), or only
         # by context (a sentence that continues someone's account without naming them): the note says why.
         attributes={"Attribution": ("words", "context")},
+    ),
+    # Taking part in a meeting in a capacity the text names (observer, co-chair, by video): each
+    # participant gets a schema:Role node between the meeting and them (CONTRACT.md section 8).
+    "Participation": EventKind(
+        roles={"Meeting": ("Meeting",), "Participant": AGENTS, "Capacity": ("Role",)},
+        required=("Meeting", "Participant", "Capacity"),
+        attributes={},
     ),
 }
 

@@ -25,7 +25,7 @@ def short(iri: str | None) -> str | None:
 def test_every_saved_query_has_a_header_and_a_test():
     assert set(QUERIES) == {
         "timeline", "skhirat-to-riyadh", "africa-focus-group", "coalition-size", "who-spoke-for-whom",
-        "entity-sentences", "repatriations", "commitments", "curated-knowledge", "entity-facts", "countries", "claims"}
+        "entity-sentences", "repatriations", "commitments", "curated-knowledge", "entity-facts", "countries", "claims", "attendance"}
     for saved in QUERIES.values():
         assert saved.title and len(saved.description) > 40
 

@@ -224,3 +224,35 @@ def test_claims_query(graph_store):
     assert "rehabilitate" in call["rendering"] and "prosecute" in call["rendering"]
     brussels = [r for r in rows if r["article"] == "001_eef99b9cc9c1a199.txt"]
     assert {r["author_en"] for r in brussels} == {"United States Department of State"}
+
+
+# --- taking part in a capacity ------------------------------------------------------------------------
+
+def test_african_delegations_attended_rome_as_observers(graph_store):
+    assert "ورحّب الوزراء بحضور وفود من عدة دول أفريقية بصفة مراقب في هذا الاجتماع الوزاري" in seed("002_ecb604b8a81b9122")
+    rows = select(graph_store, """
+        SELECT ?who ?en ?ar WHERE { id:rome-ministerial-2021 schema:attendee ?role . ?role a schema:Role ;
+          schema:attendee ?who ; schema:roleName ?en , ?ar FILTER(lang(?en) = "en" && lang(?ar) = "ar") }""")
+    assert [(short(r["who"]), r["en"], r["ar"]) for r in rows] == [("african-delegations-rome-2021", "observer", "مراقب")]
+    assert ask(graph_store, "id:rome-ministerial-2021 schema:attendee id:african-delegations-rome-2021")  # plainly too
+
+
+def test_brussels_2021_by_video_and_as_co_chairs(graph_store):
+    rows = select(graph_store, """
+        SELECT ?who ?en WHERE { id:brussels-political-directors-2021 schema:attendee ?role . ?role a schema:Role ;
+          schema:attendee ?who ; schema:roleName ?en FILTER(lang(?en) = "en") }""")
+    got = {(short(r["who"]), r["en"]) for r in rows}
+    assert got == {("antony-blinken", "by video conference"), ("luigi-di-maio", "by video conference"),
+                   ("morocco", "co-chair"), ("italy", "co-chair"), ("niger", "co-chair"), ("united-states", "co-chair")}
+
+
+def test_attendance_query(graph_store):
+    rows = run(graph_store, "attendance")
+    capacity = {(short(r["meeting"]), short(r["participant"])): r["capacity_en"] for r in rows}
+    assert capacity[("rome-ministerial-2021", "african-delegations-rome-2021")] == "observer"
+    assert capacity[("brussels-political-directors-2021", "luigi-di-maio")] == "by video conference"
+    assert capacity[("brussels-political-directors-2021", "alhassane-idi")] is None  # the text gives no capacity
+    assert capacity[("riyadh-ministerial-2023", "ismail-chekkori")] is None
+    observers = next(r for r in rows if r["capacity_en"] == "observer")
+    assert "بصفة مراقب" in observers["words"] and observers["article"] == "002_ecb604b8a81b9122.txt"
+    assert [short(r["meeting"]) for r in rows][0] == "brussels-ministerial-2018"  # oldest first
