@@ -223,7 +223,9 @@ def test_claims_query(graph_store):
     call = next(r for w, r in rome.items() if w.startswith("وحث بلينكن"))
     assert "rehabilitate" in call["rendering"] and "prosecute" in call["rendering"]
     brussels = [r for r in rows if r["article"] == "001_eef99b9cc9c1a199.txt"]
-    assert {r["author_en"] for r in brussels} == {"United States Department of State"}
+    assert {r["author_en"] for r in brussels} == {"United States Department of State", "Nasser Bourita"}
+    assert {r["document_en"] for r in brussels if r["author_en"] != "Nasser Bourita"} == {
+        "US State Department statement on the launch of the Africa Focus Group (December 2021)"}
 
 
 # --- taking part in a capacity ------------------------------------------------------------------------
@@ -256,3 +258,40 @@ def test_attendance_query(graph_store):
     observers = next(r for r in rows if r["capacity_en"] == "observer")
     assert "بصفة مراقب" in observers["words"] and observers["article"] == "002_ecb604b8a81b9122.txt"
     assert [short(r["meeting"]) for r in rows][0] == "brussels-ministerial-2018"  # oldest first
+
+
+# --- the claims of 000, 001 and 003 -------------------------------------------------------------------
+
+def claims_by(graph_store, author: str) -> dict[str, dict]:
+    return {r["words"]: r for r in run(graph_store, "claims") if short(r["author"]) == author}
+
+
+def test_boucettas_turning_point_and_root_causes_and_skhirats_conclusions(graph_store):
+    boucetta = claims_by(graph_store, "mounia-boucetta")
+    turning = next(r for w, r in boucetta.items() if "نقطة تحول" in w)
+    assert "Brussels, July 2018" in turning["meeting_en"] and "Skhirat" in turning["about_en"]
+    assert any("التغيرات المناخية" in w for w in boucetta)  # climate change among the root causes
+    conclusions = " ".join(boucetta)
+    for words in ("الوعي المشترك", "تحقيق انسجام على مستوى العمل", "مسؤولية مشتركة", "استراتيجيات وطنية وإقليمية",
+                  "تكوين قوات عسكرية", "تبادل المعلومات"):
+        assert words in conclusions, words
+    assert {r["attribution"] for r in boucetta.values()} == {"words", "context"}
+
+
+def test_bourita_warns_of_a_growing_threat_and_calls_the_group_an_additional_effort(graph_store):
+    bourita = claims_by(graph_store, "nasser-bourita")
+    assert any("التهديد “المتنامي”" in w for w in bourita)
+    effort = next(r for w, r in bourita.items() if "جهدا إضافيا" in w)
+    assert effort["about_en"] == "Africa Focus Group" and "Brussels, December 2021" in effort["meeting_en"]
+
+
+def test_marrakeshs_concern_the_groups_lines_of_effort_and_the_reports_focus(graph_store):
+    coalition = claims_by(graph_store, "global-coalition")
+    concern = next(r for w, r in coalition.items() if "الحركات الانفصالية" in w)
+    assert "Marrakesh" in concern["meeting_en"] and concern["article"] == "003_922b375491f8e4de.txt"
+    lines = next(r for w, r in coalition.items() if "مكافحة تمويل الإرهاب" in w)
+    assert lines["document_en"] == "Final statement of the 10th ministerial meeting (Riyadh, 2023)"
+    assert lines["attribution"] == "context" and "six lines of effort" in lines["rendering"]
+    assert ask(graph_store, "id:riyadh-ministerial-2023 ckg:reaffirms id:marrakesh-ministerial-2022")
+    about = {short(r["x"]) for r in select(graph_store, "SELECT ?x WHERE { id:afg-report-2023 schema:about ?x }")}
+    assert {"sahel", "africa"} <= about
