@@ -240,6 +240,7 @@ def _participation(q, node, event, ann: Annotations, registry: Registry, annotat
         role_node = ox.NamedNode(f"{node.value}/{participant.entity}")
         yield q(role_node, TYPE, ckg("ParticipationRole"))
         yield q(role_node, iri(SCHEMA, "attendee"), entity(participant.entity))
+        yield q(role_node, iri(PROV, "wasDerivedFrom"), node)  # the statement it was read from
         yield q(role_node, iri(PROV, "wasDerivedFrom"), annotation(participant.id))
         for capacity in capacities:
             known = registry.entities[capacity.entity]

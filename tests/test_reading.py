@@ -295,3 +295,12 @@ def test_marrakeshs_concern_the_groups_lines_of_effort_and_the_reports_focus(gra
     assert ask(graph_store, "id:riyadh-ministerial-2023 ckg:reaffirms id:marrakesh-ministerial-2022")
     about = {short(r["x"]) for r in select(graph_store, "SELECT ?x WHERE { id:afg-report-2023 schema:about ?x }")}
     assert {"sahel", "africa"} <= about
+
+
+def test_marrakesh_the_first_meeting_in_africa_by_bouritas_account_and_nulands_commitment(graph_store):
+    rows = [r for r in run(graph_store, "claims") if r["article"] == "004_9eb9693275b328fe.txt"]
+    first = next(r for r in rows if "هذا الاجتماع الأول للتحالف العالمي ضد داعش في إفريقيا" in r["words"])
+    assert first["author_en"] == "Nasser Bourita" and "Marrakesh" in first["meeting_en"]
+    nuland = select(graph_store, """SELECT ?e WHERE { ?c ckg:claimedBy id:victoria-nuland ; ckg:states ?e .
+                                                       ?e a ckg:Commitment ; ckg:trigger "ملتزمون"@ar }""")
+    assert len(nuland) == 1
