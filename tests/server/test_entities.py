@@ -154,3 +154,18 @@ def test_ontology_page_has_an_anchor_per_term(server):
     assert anchors == declared and "Meeting" in anchors and len(anchors) > 40
     meeting = page.split('<dt id="Meeting">', 1)[1].split("</dd>", 1)[0]
     assert "اجتماع" in meeting and "schema:Event" in meeting
+
+
+def test_the_home_timeline_says_it_holds_the_nato_summit_too(server):
+    page = server.get("/", headers=BROWSER).text
+    title = re.search(r'<h2 id="timeline-title">([^<]+)</h2>', page).group(1)
+    assert "on Africa" not in title and "NATO summit" in title
+
+
+def test_attendance_in_a_capacity_dereferences_with_its_names(server):
+    turtle = server.get("/article/002_ecb604b8a81b9122/E23/african-delegations-rome-2021",
+                        headers={"Accept": "text/turtle"}).text
+    graph = rdflib.Graph().parse(data=turtle, format="turtle")
+    schema = rdflib.Namespace("http://schema.org/")
+    names = {str(o) for o in graph.objects(None, schema.roleName)}
+    assert names == {"observer", "مراقب"}
