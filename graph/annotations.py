@@ -16,12 +16,12 @@ from coalition_kg.graph.input_files import read_text
 from coalition_kg.graph.registry import Registry
 from coalition_kg.graph.vocabulary import (
     ENTITY_MENTIONS,
+    EVENT_ARGUMENT,
     EVENT_TYPES,
     EVENTS,
     MENTION_ATTRIBUTES,
     MENTION_TYPES,
     RELATIONS,
-    EVENT_ARGUMENT,
     VALUE_MENTIONS,
     WEEKDAYS,
 )

@@ -106,7 +106,9 @@ def article_quads(ann: Annotations, registry: Registry) -> Iterator[ox.Quad]:
     yield q(art, iri(DCTERMS, "identifier"), text(ann.stem + ".txt"))
     yield q(art, iri(SCHEMA, "text"), text(ann.text, "ar"))
     title = registry.articles.get(ann.stem)
-    if title is not None and title.ar in ann.text:  # the article's own headline, in its own words
+    # A title found in the text is the article's own headline; one that is not is the curators' own,
+    # a label only (the pages say so), never presented as the article's headline.
+    if title is not None and title.ar in ann.text:
         yield q(art, iri(SCHEMA, "headline"), text(title.ar, "ar"))
 
     spans = sentences(ann.text)
@@ -319,8 +321,6 @@ def registry_quads(registry: Registry) -> Iterator[ox.Quad]:
         art = ox.NamedNode(ARTICLE + title.stem)
         yield q(art, iri(SKOS, "prefLabel"), text(title.en, "en"))
         yield q(art, iri(SKOS, "prefLabel"), text(title.ar, "ar"))
-        # Where the Arabic title is also the article's headline, its graph says so (schema:headline);
-        # where it is not, the title is the curators' own and must be shown as theirs.
     yield q(CURATION, iri(RDFS, "comment"), text(
         "Labels, types and Wikidata matches from seeds/entities.toml (English labels are the curators'; "
         "Wikidata identifiers as confirmed in shared/wikidata.tsv), and the facts of seeds/curation.toml, "
