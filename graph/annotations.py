@@ -16,6 +16,7 @@ from coalition_kg.graph.input_files import read_text
 from coalition_kg.graph.registry import Registry
 from coalition_kg.graph.vocabulary import (
     ENTITY_MENTIONS,
+    EVENT_ARGUMENT,
     EVENT_TYPES,
     EVENTS,
     MENTION_ATTRIBUTES,
@@ -51,6 +52,12 @@ class Mention:
     @property
     def is_anaphor(self) -> bool:
         return "Anaphor" in self.attributes
+
+    @property
+    def names_entity(self) -> bool:
+        """The words are a name of the entity (not an anaphor, not a metonym): checked against its
+        forms, and a label of it."""
+        return not self.is_anaphor and "Metonym" not in self.attributes
 
 
 @dataclass
@@ -204,10 +211,10 @@ def _check_mention(ann: Annotations, mention: Mention, registry: Registry) -> No
             fail(f"a {mention.type} mention needs an N line naming its entity")
         entity = registry.entities[mention.entity]
         mention.form = restored_form(mention.text, entity.surface_forms)
-        if not mention.is_anaphor and mention.form not in entity.surface_forms:
+        if mention.names_entity and mention.form not in entity.surface_forms:
             fail(
                 f"{mention.text!r} is not a known form of {entity.id} "
-                f"(add it to its variants in {registry.path.name}, or mark the mention A Anaphor)"
+                f"(add it to its variants in {registry.path.name}, or mark the mention A Anaphor or A Metonym)"
             )
         return
     if mention.type in VALUE_MENTIONS or mention.type == "Count":
@@ -224,6 +231,8 @@ def _check_mention(ann: Annotations, mention: Mention, registry: Registry) -> No
             actual = WEEKDAYS[datetime.date.fromisoformat(mention.value.lexical).weekday()]
             if actual != weekday:
                 fail(f"{mention.value.lexical} is a {actual}, not a {weekday}")
+        if "WorkedOut" in mention.attributes and (mention.value.datatype != "date" or not mention.note):
+            fail("a worked-out day needs a full date value and a note saying how it was worked out")
 
 
 def restored_form(text: str, known: frozenset[str]) -> str:
@@ -287,6 +296,10 @@ def _check_event(ann: Annotations, event: Event) -> None:
     for role, mid in event.arguments:
         if role not in kind.roles:
             fail(f"unknown role {role}; a {event.type} takes {', '.join(kind.roles)}")
+        if kind.roles[role] == (EVENT_ARGUMENT,):
+            if mid not in ann.events or mid == event.id:
+                fail(f"{role} {mid} is not another event of this file")
+            continue
         mention = ann.mentions.get(mid) or fail(f"{role} {mid} is not a mention of this file")
         if mention.type not in kind.roles[role]:
             fail(f"{role} {mid} is a {mention.type}; expected {' or '.join(kind.roles[role])}", mention.start)

@@ -105,6 +105,11 @@ def article_quads(ann: Annotations, registry: Registry) -> Iterator[ox.Quad]:
     yield q(art, iri(SCHEMA, "inLanguage"), text("ar"))
     yield q(art, iri(DCTERMS, "identifier"), text(ann.stem + ".txt"))
     yield q(art, iri(SCHEMA, "text"), text(ann.text, "ar"))
+    title = registry.articles.get(ann.stem)
+    # A title found in the text is the article's own headline; one that is not is the curators' own,
+    # a label only (the pages say so), never presented as the article's headline.
+    if title is not None and title.ar in ann.text:
+        yield q(art, iri(SCHEMA, "headline"), text(title.ar, "ar"))
 
     spans = sentences(ann.text)
     sentence_nodes = []
@@ -155,7 +160,7 @@ def article_quads(ann: Annotations, registry: Registry) -> Iterator[ox.Quad]:
             known = registry.entities[mention.entity]
             yield q(ent, TYPE, ckg(known.type))
             form = mention.form
-            if not mention.is_anaphor and form != known.ar:
+            if mention.names_entity and form != known.ar:
                 yield q(ent, iri(SKOS, "altLabel"), text(form, "ar"))
         elif mention.value is not None:
             yield q(node, iri(RDF, "value"), typed(mention.value))
@@ -182,6 +187,9 @@ def article_quads(ann: Annotations, registry: Registry) -> Iterator[ox.Quad]:
             yield q(statement, iri(PROV, "wasDerivedFrom"), annotation(mid))
         if relation.note:
             yield q(statement, iri(RDFS, "comment"), text(relation.note, "en"))
+        if kind.literal and "WorkedOut" in arg2.attributes:
+            yield q(statement, ckg("workedOut"), ox.Literal("true", datatype=iri(XSD, "boolean")))
+            yield q(statement, iri(RDFS, "comment"), text(arg2.note, "en"))
         yield q(statement, ckg("inSentence"), sentence_of(arg1))
         if sentence_of(arg2) != sentence_of(arg1):
             yield q(statement, ckg("inSentence"), sentence_of(arg2))
@@ -201,16 +209,53 @@ def article_quads(ann: Annotations, registry: Registry) -> Iterator[ox.Quad]:
             yield q(node, iri(RDFS, "comment"), text(event.note, "en"))
         if event.type == "Count":
             yield q(node, ckg("count"), typed(trigger.value))
+        if event.type == "Participation":
+            yield from _participation(q, node, event, ann, registry, annotation)
+        if event.type == "Claim":  # schema:Claim as CONTRACT.md section 7 asks
+            yield q(node, iri(SCHEMA, "text"), text(trigger.text, "ar"))
+            yield q(node, iri(SCHEMA, "appearance"), art)
+            if event.note:
+                yield q(node, iri(SCHEMA, "description"), text(event.note, "en"))
         for name, value in sorted(event.attributes.items()):
             yield q(node, ckg(_EVENT_ATTRIBUTES[name]), text(value))
         for role, mid in event.arguments:
+            predicate = ckg(_EVENT_ROLES[(event.type, role)])
+            if mid in ann.events:  # an event the claim states
+                yield q(node, predicate, ox.NamedNode(base + mid))
+                continue
             argument = ann.mentions[mid]
             yield q(node, iri(PROV, "wasDerivedFrom"), annotation(mid))
             value = typed(argument.value) if argument.value is not None else entity(argument.entity)
-            yield q(node, ckg(_EVENT_ROLES[(event.type, role)]), value)
+            yield q(node, predicate, value)
 
 
-_EVENT_ATTRIBUTES = {"Measure": "measure", "Bound": "bound", "Returnees": "returnees"}
+def _participation(q, node, event, ann: Annotations, registry: Registry, annotation) -> Iterator[ox.Quad]:
+    """schema.org's role pattern: the meeting's attendee is a schema:Role node (one per participant, under
+    the event's IRI) that names the capacity and has the participant as its attendee; the plain
+    participation holds too."""
+    arguments = [(role, ann.mentions[mid]) for role, mid in event.arguments]
+    meetings = [entity(m.entity) for role, m in arguments if role == "Meeting"]
+    capacities = [m for role, m in arguments if role == "Capacity"]
+    for role, participant in arguments:
+        if role != "Participant":
+            continue
+        role_node = ox.NamedNode(f"{node.value}/{participant.entity}")
+        yield q(role_node, TYPE, ckg("ParticipationRole"))
+        yield q(role_node, iri(SCHEMA, "attendee"), entity(participant.entity))
+        yield q(role_node, iri(PROV, "wasDerivedFrom"), node)  # the statement it was read from
+        yield q(role_node, iri(PROV, "wasDerivedFrom"), annotation(participant.id))
+        for capacity in capacities:
+            known = registry.entities[capacity.entity]
+            yield q(role_node, ckg("capacity"), entity(capacity.entity))
+            yield q(role_node, iri(SCHEMA, "roleName"), text(known.en, "en"))
+            yield q(role_node, iri(SCHEMA, "roleName"), text(capacity.form, "ar"))
+            yield q(role_node, iri(PROV, "wasDerivedFrom"), annotation(capacity.id))
+        for meeting in meetings:
+            yield q(meeting, iri(SCHEMA, "attendee"), role_node)
+            yield q(meeting, ckg("participant"), entity(participant.entity))
+
+
+_EVENT_ATTRIBUTES = {"Measure": "measure", "Bound": "bound", "Returnees": "returnees", "Attribution": "attribution"}
 _EVENT_ROLES = {
     ("Count", "Subject"): "countOf",
     ("Count", "Meeting"): "atMeeting",
@@ -226,6 +271,14 @@ _EVENT_ROLES = {
     ("Commitment", "Region"): "region",
     ("Proposal", "Agent"): "agent",
     ("Proposal", "Meeting"): "atMeeting",
+    ("Claim", "Author"): "claimedBy",
+    ("Claim", "Meeting"): "saidAt",
+    ("Claim", "Source"): "inDocument",
+    ("Claim", "About"): "about",
+    ("Claim", "Content"): "states",
+    ("Participation", "Meeting"): "atMeeting",
+    ("Participation", "Participant"): "participantIn",
+    ("Participation", "Capacity"): "capacity",
 }
 
 

@@ -26,7 +26,8 @@ ENTITY_MENTIONS: dict[str, tuple[str, ...]] = {
     "Document": ("Document",),
 }
 VALUE_MENTIONS = ("Date", "Quantity")
-EVENT_TYPES = ("Count", "Repatriation", "Detention", "Commitment", "Proposal")
+EVENT_TYPES = ("Count", "Repatriation", "Detention", "Commitment", "Proposal", "Claim", "Participation")
+EVENT_ARGUMENT = "Event"  # in an event's roles: the argument is another event (an E id), not a mention
 MENTION_TYPES = tuple(ENTITY_MENTIONS) + VALUE_MENTIONS + EVENT_TYPES
 REGISTRY_TYPES = tuple(sorted({t for kinds in ENTITY_MENTIONS.values() for t in kinds}))
 
@@ -61,6 +62,8 @@ RELATIONS: dict[str, RelationKind] = {
     "reaffirms": RelationKind(("Meeting",), ("Meeting",), "reaffirms"),
     "buildsOn": RelationKind(("Meeting",), ("Meeting",), "buildsOn"),
     "adopted": RelationKind(("Meeting",), ("Document",), "adopted"),
+    "endorsed": RelationKind(("Meeting",), ("Document",), "endorsed"),
+    "about": RelationKind(("Meeting", "Document"), ("Region", "Country", "Organization", "Group"), "about"),
     "issuedBy": RelationKind(("Document",), ("Meeting", "Organization", "Coalition"), "issuedBy"),
     "presentedBy": RelationKind(("Document",), ("Person", "Country"), "presentedBy"),
     "presentedAt": RelationKind(("Document",), ("Meeting",), "presentedAt"),
@@ -114,8 +117,33 @@ EVENTS: dict[str, EventKind] = {
         attributes={},
     ),
     "Proposal": EventKind(
-        roles={"Agent": AGENTS + ("City",), "Meeting": ("Meeting",)},  # a capital named for its government
+        roles={"Agent": AGENTS, "Meeting": ("Meeting",)},  # never a city: see the Metonym attribute
         required=("Agent",),
+        attributes={},
+    ),
+    # What someone says, in the article's words (the trigger spans them): a claim, an assessment, a
+    # concern, a call, a figure by someone's account. Author: who made it; Meeting: where it was said;
+    # Source: the document it was made in; About: what it is about; Content: an event of the same
+    # article that the claim states (a repatriation "by his account", a commitment "according to the
+    # statement"), so that the event carries its speaker.
+    "Claim": EventKind(
+        roles={
+            "Author": AGENTS,
+            "Meeting": ("Meeting",),
+            "Source": ("Document",),
+            "About": tuple(ENTITY_MENTIONS),
+            "Content": (EVENT_ARGUMENT,),
+        },
+        required=("Author",),
+        # How the article attributes it: in so many words (على حد قوله، حسب بلينكن، وفق بيان), or only
+        # by context (a sentence that continues someone's account without naming them): the note says why.
+        attributes={"Attribution": ("words", "context")},
+    ),
+    # Taking part in a meeting in a capacity the text names (observer, co-chair, by video): each
+    # participant gets a schema:Role node between the meeting and them (CONTRACT.md section 8).
+    "Participation": EventKind(
+        roles={"Meeting": ("Meeting",), "Participant": AGENTS, "Capacity": ("Role",)},
+        required=("Meeting", "Participant", "Capacity"),
         attributes={},
     ),
 }
@@ -124,7 +152,13 @@ EVENTS: dict[str, EventKind] = {
 MENTION_ATTRIBUTES: dict[str, tuple[tuple[str, ...], bool]] = {
     "Value": (VALUE_MENTIONS + ("Count",), True),
     "Weekday": (("Date",), True),
+    # The Value is a day worked out from the words (a weekday) and the article's own date; the
+    # mention's note says how. What rests on it says so (ckg:workedOut), as curated days say theirs.
+    "WorkedOut": (("Date",), False),
     "Anaphor": (tuple(ENTITY_MENTIONS), False),
+    # The word names something else that stands for the entity («واشنطن تقترح»: the city's name for the
+    # United States): a second mention on the same span says what is meant; it gives the entity no label.
+    "Metonym": (tuple(ENTITY_MENTIONS), False),
     "Published": (("Date",), False),
     "Author": (("Person",), False),
     "Publisher": (("Organization",), False),

@@ -273,6 +273,12 @@ class ResourcePage:
     incoming: list[Fact] = field(default_factory=list)
     sentences: list[Sentence] = field(default_factory=list)
     article_text: list[tuple[str, Term | None]] | None = None
+    headline: str | None = None  # an article's own headline (schema:headline), when it has one
+
+    @property
+    def title_is_curated(self) -> bool:
+        """An article whose Arabic title is not its headline: the title is the curators' own."""
+        return self.article_text is not None and bool(self.label_ar) and self.label_ar != self.headline
 
     @property
     def found(self) -> bool:
@@ -283,6 +289,7 @@ RDF_TYPE = PREFIXES["rdf"] + "type"
 RDFS_LABEL = PREFIXES["rdfs"] + "label"
 ALT_LABEL = PREFIXES["skos"] + "altLabel"
 SCHEMA_TEXT = PREFIXES["schema"] + "text"
+SCHEMA_HEADLINE = PREFIXES["schema"] + "headline"
 
 
 def highlight(text: str, spans: list[tuple[int, int]]) -> list[tuple[str, bool]]:
@@ -316,6 +323,8 @@ def build_page(iri: str, facts: list[dict], incoming: list[dict], mentions: list
         elif predicate == RDF_TYPE:
             page.types.append(Term.of(value, row.get("o_en"), row.get("o_ar")))
             continue
+        if predicate == SCHEMA_HEADLINE and value["type"] == "literal":
+            page.headline = value["value"]
         if predicate == SCHEMA_TEXT and value["type"] == "literal":
             article_text = value["value"]
             continue  # shown whole, with its mentions marked, below the facts

@@ -38,6 +38,17 @@ def test_article_page_shows_text_with_linked_mentions(server):
     assert re.search(r'<a class="mention" href="/id/marrakesh"[^>]*>مراكش</a>', page)
 
 
+def test_a_curated_title_is_shown_as_the_curators_not_as_the_headline(server):
+    # 004's text opens with its dateline and byline; the Arabic title is the curators' own.
+    page = server.get("/article/004_9eb9693275b328fe", headers=BROWSER).text
+    assert not re.search(r'<h1 class="ar"[^>]*>اختتام أعمال', page)
+    assert re.search(r'title given by the curators[^<]*</span> <span class="ar" lang="ar" dir="rtl">اختتام أعمال', page)
+    # 002's first heading is its own headline, in its own words.
+    page = server.get("/article/002_ecb604b8a81b9122", headers=BROWSER).text
+    assert re.search(r'<h1 class="ar" lang="ar" dir="rtl">التحالف الدولي ضد تنظيم “داعش” يعبر عن التزامه', page)
+    assert "title given by the curators" not in page
+
+
 @pytest.mark.parametrize("accept, rdflib_format", [("text/turtle", "turtle"), ("application/ld+json", "json-ld"),
                                                    ("application/n-triples", "nt"), ("application/rdf+xml", "xml")])
 def test_rdf_description(server, accept, rdflib_format):
@@ -143,3 +154,18 @@ def test_ontology_page_has_an_anchor_per_term(server):
     assert anchors == declared and "Meeting" in anchors and len(anchors) > 40
     meeting = page.split('<dt id="Meeting">', 1)[1].split("</dd>", 1)[0]
     assert "اجتماع" in meeting and "schema:Event" in meeting
+
+
+def test_the_home_timeline_says_it_holds_the_nato_summit_too(server):
+    page = server.get("/", headers=BROWSER).text
+    title = re.search(r'<h2 id="timeline-title">([^<]+)</h2>', page).group(1)
+    assert "on Africa" not in title and "NATO summit" in title
+
+
+def test_attendance_in_a_capacity_dereferences_with_its_names(server):
+    turtle = server.get("/article/002_ecb604b8a81b9122/E23/african-delegations-rome-2021",
+                        headers={"Accept": "text/turtle"}).text
+    graph = rdflib.Graph().parse(data=turtle, format="turtle")
+    schema = rdflib.Namespace("http://schema.org/")
+    names = {str(o) for o in graph.objects(None, schema.roleName)}
+    assert names == {"observer", "مراقب"}
