@@ -49,27 +49,29 @@ _NAME_EXTRA = "0-9_\u00B7\u0300-\u036F\u203F-\u2040"
 _LOCAL_ESCAPE = r"""\\[_~.\-!$&'()*+,;=/?#@%]"""
 
 _NAME_CHAR = f"[{_BASE}{_NAME_EXTRA}.:%\\-]"
-# The alternatives most tokens take come first; none of them can start where an earlier one does.
-# Repeats are unrolled (`[...]+` runs) so that the regex engine does the character loops, and
-# possessive (`*+`, `++`), as a PEG parser's are: they never give back, so no input backtracks.
+# One match a token, with the spaces and comments before it: the matches tile the text. The alternatives
+# most tokens take come first; none of them can start where an earlier one does. Repeats are unrolled
+# (`[...]+` runs) so that the regex engine does the character loops, and possessive (`*+`, `++`), as a
+# PEG parser's are: they never give back, so no input backtracks.
 _TOKENS = re.compile(
     rf"""
-    (?P<space>[ \t\r\n]++)
-  | (?P<run>(?:{_NAME_CHAR}|{_LOCAL_ESCAPE})(?:{_NAME_CHAR}++|{_LOCAL_ESCAPE})*+)
-  | (?P<variable>[?$][{_BASE}{_NAME_EXTRA}]++)
-  | (?P<iri><(?:[^<>"{{}}|^`\\\x00-\x20]++|{_UCHAR})*+>)
-  | (?P<comment>\#[^\r\n]*+)
-  | (?P<string>'''(?:(?:''|')?(?:[^'\\]|{_ECHAR}|{_UCHAR}))*+'''
-             |\"\"\"(?:(?:\"\"|\")?(?:[^"\\]|{_ECHAR}|{_UCHAR}))*+\"\"\"
-             |'(?:[^'\\\n\r]++|{_ECHAR}|{_UCHAR})*+'
-             |"(?:[^"\\\n\r]++|{_ECHAR}|{_UCHAR})*+")
-  | (?P<unterminated>['"])
-  | (?P<langtag>@[A-Za-z]+(?:-[A-Za-z0-9]+)*(?:--[A-Za-z]+)?)
-  | (?P<other>.)
+    (?:[ \t\r\n]++|\#[^\r\n]*+)*+
+    (?:(?P<run>(?:{_NAME_CHAR}|{_LOCAL_ESCAPE})(?:{_NAME_CHAR}++|{_LOCAL_ESCAPE})*+)
+     | (?P<variable>[?$][{_BASE}{_NAME_EXTRA}]++)
+     | (?P<iri><(?:[^<>"{{}}|^`\\\x00-\x20]++|{_UCHAR})*+>)
+     | (?P<string>'''(?:(?:''|')?(?:[^'\\]|{_ECHAR}|{_UCHAR}))*+'''
+                |\"\"\"(?:(?:\"\"|\")?(?:[^"\\]|{_ECHAR}|{_UCHAR}))*+\"\"\"
+                |'(?:[^'\\\n\r]++|{_ECHAR}|{_UCHAR})*+'
+                |"(?:[^"\\\n\r]++|{_ECHAR}|{_UCHAR})*+")
+     | (?P<unterminated>['"])
+     | (?P<langtag>@[A-Za-z]+(?:-[A-Za-z0-9]+)*(?:--[A-Za-z]+)?)
+     | (?P<other>.)
+     | (?P<end>\Z))
     """,
     re.VERBOSE | re.DOTALL,
 )
 _SERVICE = re.compile("service", re.IGNORECASE | re.ASCII)  # Oxigraph compares keywords in ASCII case
+_KEYWORDS = re.compile("|".join(sorted({*UPDATE_KEYWORDS, "FROM"})), re.IGNORECASE | re.ASCII)
 _CODEPOINT = re.compile(rf"\\u({_HEX}{{4}})|\\U({_HEX}{{8}})")
 # What an IRI-looking token may not hold where `<` could also be the less-than operator.
 _AMBIGUOUS_INSIDE = re.compile(r"['#()]|service", re.IGNORECASE | re.ASCII)
@@ -106,12 +108,16 @@ def tokens(text: str):
     and going on would read the rest of the line again for every quote in it."""
     for match in _TOKENS.finditer(text):
         kind = match.lastgroup
-        if kind == "space" or kind == "comment":
-            continue
+        if kind == "end":
+            return
         if kind == "unterminated":
-            raise QuerySyntaxError(f"SPARQL syntax error at {_position(text, match.start())}: a string "
-                                   "that does not end on its line, or with an escape SPARQL does not know")
-        yield kind, match.group(), match.start()
+            raise _unterminated(text, match.start(kind))
+        yield kind, match.group(kind), match.start(kind)
+
+
+def _unterminated(text: str, offset: int) -> QuerySyntaxError:
+    return QuerySyntaxError(f"SPARQL syntax error at {_position(text, offset)}: a string that does not end "
+                            "on its line, or with an escape SPARQL does not know")
 
 
 def _word_kind(kind: str, token: str) -> str:
@@ -123,57 +129,46 @@ def _word_kind(kind: str, token: str) -> str:
     return "word" if not (token[0].isdigit() or token[0] in ".-") else "number"
 
 
-# Every word inspect() acts on, and the \\u escapes: a query holding none of them (in any case, glued
-# to anything) can name no endpoint and make no update, so only its head needs reading.
-_ACTED_ON = re.compile(r"service|from|insert|delete|load|clear|drop|create|add|move|copy|\\u",
-                       re.IGNORECASE | re.ASCII)
-
-
 @lru_cache(maxsize=2048)  # the same few texts come again and again (saved queries, pages, clients)
 def inspect(query: str) -> QueryShape:
     """The query's form and dataset clause; raises Refused for SERVICE and updates, QuerySyntaxError
     for what cannot be a query (an unterminated string, nesting deeper than MAX_NESTING)."""
-    if _ACTED_ON.search(query) is None and query.count("(") + query.count("[") + query.count("{") <= MAX_NESTING:
-        return _inspect_head(query)
     return inspect_all(query)
 
 
-def _inspect_head(query: str) -> QueryShape:
-    """The shape of a query with nothing to refuse: tokens are read only until the form is known and
-    the query is too long to be a lookup."""
-    form, head = None, []
-    for kind, token, _ in tokens(query):
-        if len(head) <= LOOKUP_TOKENS:
-            head.append((_word_kind(kind, token), token))
-        if form is None and kind == "run" and token.upper() in QUERY_FORMS:
-            form = token.upper()
-        if form is not None and len(head) > LOOKUP_TOKENS:
-            break
-    lookup = len(head) <= LOOKUP_TOKENS and is_subject_lookup(head) and _plain_for_lookup(query)
-    return QueryShape(form, False, lookup)
-
-
 def inspect_all(query: str) -> QueryShape:
-    """inspect() reading every token."""
+    """inspect() without its cache: one pass over the tokens, which stops early when nothing is left to
+    find (no word to check and no nesting that could pass the limit)."""
     form, has_from = None, False
     depth, parentheses, previous = 0, 0, None
     head = []
-    for kind, token, offset in tokens(query):
+    # What each word must be checked for, found once in the whole text (a word can only hold what the
+    # text holds): most queries need few of the checks on few of their words.
+    service = _SERVICE.search(query) is not None
+    keywords = _KEYWORDS.search(query) is not None
+    few_brackets = query.count("(") + query.count("[") + query.count("{") <= MAX_NESTING
+    # The loop reads the matches itself (not tokens()): a generator's hop per token was half the cost.
+    for match in _TOKENS.finditer(query):
+        kind = match.lastgroup
+        token = match.group(kind)
         if kind == "run":
-            if _SERVICE.search(token):
+            if service and _SERVICE.search(token):
                 raise Refused(REFUSED_SERVICE)
-            upper = token.upper()
-            if upper in UPDATE_KEYWORDS:
-                raise Refused(f"{upper} is refused: this endpoint is read-only and answers queries only, "
-                              "no SPARQL Update")
-            if form is None and upper in QUERY_FORMS:
-                form = upper
-            elif upper == "FROM":
-                has_from = True
-        elif kind == "iri" and parentheses and previous in _VALUE_KINDS and _AMBIGUOUS_INSIDE.search(token):
+            if keywords or form is None:
+                upper = token.upper()
+                if upper in UPDATE_KEYWORDS:
+                    raise Refused(f"{upper} is refused: this endpoint is read-only and answers queries only, "
+                                  "no SPARQL Update")
+                if form is None and upper in QUERY_FORMS:
+                    form = upper
+                elif upper == "FROM":
+                    has_from = True
+        elif (kind == "iri" and service and parentheses and previous in _VALUE_KINDS
+              and _AMBIGUOUS_INSIDE.search(token)):
             # Read as less-than, an inside without quotes, `#` or parentheses lexes the rest of the
             # query the same way as the IRI reading does, and keeps the count of parentheses right.
-            raise Refused(f"at {_position(query, offset)}, '<' after a value inside parentheses may be the "
+            # Where the text holds no "service" at all, neither reading can name an endpoint.
+            raise Refused(f"at {_position(query, match.start(kind))}, '<' after a value inside parentheses may be the "
                           "less-than operator or the start of an IRI, and the two readings differ here: "
                           "put a space after '<' for less-than, or a comma or operator before the IRI")
         elif kind == "other":
@@ -182,13 +177,19 @@ def inspect_all(query: str) -> QueryShape:
                 parentheses += token == "("
                 if depth > MAX_NESTING:
                     raise QuerySyntaxError(f"the query nests brackets deeper than {MAX_NESTING} levels "
-                                           f"(at {_position(query, offset)})")
+                                           f"(at {_position(query, match.start(kind))})")
             elif token in _CLOSING:
                 depth = max(0, depth - 1)
                 parentheses = max(0, parentheses - (token == ")"))
+        elif kind == "unterminated":
+            raise _unterminated(query, match.start(kind))
+        elif kind == "end":
+            break
         previous = kind if kind != "other" or token not in ")]" else "run"  # `)` and `]` end a value too
         if len(head) <= LOOKUP_TOKENS:
             head.append((_word_kind(kind, token), token))
+        elif few_brackets and not (service or keywords or form is None):
+            break  # nothing left to find: no word to check, no nesting that could pass the limit
     if "\\u" in query or "\\U" in query:
         _refuse_escaped_service(query)
     lookup = len(head) <= LOOKUP_TOKENS and is_subject_lookup(head) and _plain_for_lookup(query)

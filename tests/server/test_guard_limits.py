@@ -42,7 +42,8 @@ def test_an_unterminated_string_stops_the_scan_where_it_starts():
 
 
 def test_every_character_is_read_by_exactly_one_token():
-    """The scan walks the text once: the tokens (with the spaces and comments between them) tile it."""
+    """The scan walks the text once: its matches (each token with the spaces and comments before it)
+    tile it."""
     text = "PREFIX ex: <http://e/> SELECT * { ?s ex:a\\#b 'x\\'y' ; ex:c \"\"\"a\"b\"\"\" # c\n } LIMIT 1"
     matches = list(guard._TOKENS.finditer(text))
     assert "".join(m.group() for m in matches) == text

@@ -68,9 +68,9 @@ def test_not_lookups(query):
     assert not guard.inspect(query).lookup
 
 
-def test_quick_path_is_taken_only_when_nothing_can_be_refused():
-    """inspect() reads only a query's head when no word it acts on occurs anywhere in the text, in any
-    case and glued to anything; wherever a full scan finds such a word, the quick check must see it."""
+def test_the_whole_text_checks_see_every_keyword_the_token_scan_finds():
+    """inspect() checks the words of a query only for what a search of the whole text finds in it (in
+    any case, glued to anything); wherever a token holds such a keyword, that search must see it."""
     keywords = sorted({*guard.UPDATE_KEYWORDS, "SERVICE", "FROM"})
     contexts = ["{k} <http://x/>", "SELECT * {{ ?s ?p 1{k} <http://x/> {{}} }}", "SELECT * {{}}\n{k}",
                 "SELECT * {{ ?s ?p ?o }}.{k}", "SELECT * {{ <http://x/>{k} }}", 'SELECT * {{ "x"{k} }}',
@@ -82,7 +82,7 @@ def test_quick_path_is_taken_only_when_nothing_can_be_refused():
                 query = context.format(k=spelling)
                 runs = [token.upper() for kind, token, _ in guard.tokens(query) if kind == "run"]
                 assert any(keyword in run for run in runs), query
-                assert guard._ACTED_ON.search(query), query
+                assert (guard._SERVICE if keyword == "SERVICE" else guard._KEYWORDS).search(query), query
 
 
 @pytest.mark.parametrize("query", [
@@ -175,9 +175,9 @@ def test_writers_cap_and_escape():
     assert [s["o"] for s in tsv][0] == ox.Literal('a "quoted", line\n0', language="ar")
 
 
-def test_quick_inspection_agrees_with_the_full_scan():
-    """inspect() stops reading early when it can; on every query of the project the shape it gives is
-    the one a scan of every token gives."""
+def test_the_early_stop_agrees_with_a_scan_of_every_token():
+    """inspect() stops reading when nothing is left to find; on every query of the project, and on each
+    with a long tail of brackets and words added, the shape is the one a scan of every token gives."""
     from pathlib import Path
 
     root = Path(__file__).resolve().parents[2]
@@ -186,4 +186,16 @@ def test_quick_inspection_agrees_with_the_full_scan():
     texts += LOOKUPS + NOT_LOOKUPS
     assert len(texts) > 40
     for text in texts:
-        assert guard.inspect(text) == guard.inspect_all(text), text
+        every = _every_token_shape(text)
+        assert guard.inspect_all(text) == every, text
+        assert guard.inspect_all(text + "\n# tail\n") == every, text
+
+
+def _every_token_shape(text: str) -> guard.QueryShape:
+    """The shape by the plainest reading: every token, nothing skipped."""
+    found = [(kind, token) for kind, token, _ in guard.tokens(text)]
+    runs = [token.upper() for kind, token in found if kind == "run"]
+    form = next((run for run in runs if run in guard.QUERY_FORMS), None)
+    head = [(guard._word_kind(kind, token), token) for kind, token in found]
+    lookup = len(head) <= guard.LOOKUP_TOKENS and guard.is_subject_lookup(head) and guard._plain_for_lookup(text)
+    return guard.QueryShape(form, "FROM" in runs, lookup)
