@@ -32,6 +32,11 @@ def main(argv: list[str] | None = None) -> int:
     listing = commands.add_parser("queries", help="list the saved queries with their parameters")
     listing.set_defaults(run=_list_queries)
 
+    add = commands.add_parser("add", help="add a new Arabic article to seeds/: its name, its checksum and a draft .ann")
+    add.add_argument("article", help="the article, a UTF-8 text file")
+    add.add_argument("--force", action="store_true", help="replace an existing .ann with a new draft")
+    add.set_defaults(run=_add)
+
     serve = commands.add_parser("serve", help="serve the SPARQL endpoint and web pages")
     from coalition_kg.server import serve as serving
 
@@ -64,6 +69,35 @@ def _build(project: Project, args) -> int:
         print(f"built {info.quads} quads in {len(info.graphs)} graphs (build {info.build_id}) -> {info.directory}")
         print("  " + ", ".join(f"{phase} {seconds:.2f} s" for phase, seconds in timings.items()))
     return 0
+
+
+def _add(project: Project, args) -> int:
+    from pathlib import Path
+
+    from coalition_kg.graph import intake
+
+    try:
+        added = intake.add(project.seeds, Path(args.article), _draft(project), force=args.force)
+    except intake.IntakeError as error:
+        print(f"ckg add: {error}", file=sys.stderr)
+        return 1
+    for change in added.changes:
+        print(f"ckg add: {change} (before naming and hashing)")
+    if added.already_present:
+        print(f"this text is already in seeds/ as {added.text_path.name}")
+    else:
+        print(f"added {added.text_path} ({len(added.text)} characters); its SHA-256 is in seeds/SHA256SUMS")
+    if added.draft_written:
+        print(f"draft annotations: {added.ann_path}")
+    else:
+        print(f"{added.ann_path.name} exists and was left as it is (--force writes a new draft over it)")
+    print(f"next: titles in seeds/entities.toml ([article.{added.stem}] with en and ar), review the draft "
+          "(seeds/ANNOTATION.md), `ckg check`, `ckg build`")
+    return 0
+
+
+def _draft(project: Project):
+    return lambda text, stem: ""
 
 
 def _dump(project: Project, args) -> int:
