@@ -37,6 +37,12 @@ def main(argv: list[str] | None = None) -> int:
     add.add_argument("--force", action="store_true", help="replace an existing .ann with a new draft")
     add.set_defaults(run=_add)
 
+    annotate = commands.add_parser("annotate", help="draft brat standoff for an article: registry entities linked, the rest marked DRAFT")
+    annotate.add_argument("article", help="the article, a UTF-8 text file as it will be kept (see `ckg add`)")
+    annotate.add_argument("-o", "--output", help="the .ann to write (default: beside the article; - for standard output)")
+    annotate.add_argument("--force", action="store_true", help="replace an existing .ann")
+    annotate.set_defaults(run=_annotate)
+
     serve = commands.add_parser("serve", help="serve the SPARQL endpoint and web pages")
     from coalition_kg.server import serve as serving
 
@@ -75,10 +81,11 @@ def _add(project: Project, args) -> int:
     from pathlib import Path
 
     from coalition_kg.graph import intake
+    from coalition_kg.graph.errors import BuildError
 
     try:
         added = intake.add(project.seeds, Path(args.article), _draft(project), force=args.force)
-    except intake.IntakeError as error:
+    except (intake.IntakeError, BuildError) as error:
         print(f"ckg add: {error}", file=sys.stderr)
         return 1
     for change in added.changes:
@@ -97,7 +104,46 @@ def _add(project: Project, args) -> int:
 
 
 def _draft(project: Project):
-    return lambda text, stem: ""
+    """The linker's draft over the project's registry (read once, when first needed)."""
+    from coalition_kg.graph import linker, registry
+
+    entities = []
+
+    def draft(text: str, stem: str) -> str:
+        if not entities:
+            entities.append(registry.load_registry(project.seeds / "entities.toml"))
+        return linker.draft(text, entities[0])
+
+    return draft
+
+
+def _annotate(project: Project, args) -> int:
+    from pathlib import Path
+
+    from coalition_kg.graph import intake
+    from coalition_kg.graph.errors import BuildError
+    from coalition_kg.graph.input_files import read_bytes
+
+    source = Path(args.article)
+    output = Path(args.output) if args.output and args.output != "-" else source.with_suffix(".ann")
+    try:
+        text, changes = intake.fixed_text(source, read_bytes(source))
+        if changes:
+            raise intake.IntakeError(f"{source}: {'; '.join(changes)} would be needed, and offsets count the "
+                                     "text as kept: add it with `ckg add`, which fixes and keeps it")
+        if args.output != "-" and output.exists() and not args.force:
+            raise intake.IntakeError(f"{output} exists; --force replaces it")
+        content = _draft(project)(text, source.stem)
+    except (intake.IntakeError, BuildError) as error:
+        print(f"ckg annotate: {error}", file=sys.stderr)
+        return 1
+    if args.output == "-":
+        sys.stdout.write(content)
+    else:
+        output.write_text(content, encoding="utf-8", newline="\n")
+        drafts = content.count("\tDRAFT ")
+        print(f"wrote {output}: {content.count(chr(10) + 'T') + content.startswith('T')} mentions, {drafts} marked DRAFT for review")
+    return 0
 
 
 def _dump(project: Project, args) -> int:
