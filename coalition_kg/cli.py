@@ -43,6 +43,9 @@ def main(argv: list[str] | None = None) -> int:
     annotate.add_argument("--force", action="store_true", help="replace an existing .ann")
     annotate.set_defaults(run=_annotate)
 
+    check = commands.add_parser("check", help="per article: registry names not annotated, forms annotated in one place and bare in another, DRAFT marks left")
+    check.set_defaults(run=_check)
+
     serve = commands.add_parser("serve", help="serve the SPARQL endpoint and web pages")
     from coalition_kg.server import serve as serving
 
@@ -144,6 +147,20 @@ def _annotate(project: Project, args) -> int:
         drafts = content.count("\tDRAFT ")
         print(f"wrote {output}: {content.count(chr(10) + 'T') + content.startswith('T')} mentions, {drafts} marked DRAFT for review")
     return 0
+
+
+def _check(project: Project, args) -> int:
+    from coalition_kg.graph import coverage, registry
+    from coalition_kg.graph.errors import BuildError
+
+    try:
+        entities = registry.load_registry(project.seeds / "entities.toml")
+        report = coverage.check(project.seeds, entities)
+    except BuildError as error:
+        print(f"ckg check: {error}", file=sys.stderr)
+        return 2
+    sys.stdout.write(coverage.render(report, entities))
+    return 0 if report.clean else 1
 
 
 def _dump(project: Project, args) -> int:
