@@ -46,6 +46,10 @@ def main(argv: list[str] | None = None) -> int:
     check = commands.add_parser("check", help="per article: registry names not annotated, forms annotated in one place and bare in another, DRAFT marks left")
     check.set_defaults(run=_check)
 
+    brat = commands.add_parser("brat-config", help="write brat's annotation.conf, visual.conf and tools.conf beside the articles, from the vocabulary")
+    brat.add_argument("--check", action="store_true", help="write nothing; exit 1 if the files are missing or out of date")
+    brat.set_defaults(run=_brat_config)
+
     serve = commands.add_parser("serve", help="serve the SPARQL endpoint and web pages")
     from coalition_kg.server import serve as serving
 
@@ -161,6 +165,19 @@ def _check(project: Project, args) -> int:
         return 2
     sys.stdout.write(coverage.render(report, entities))
     return 0 if report.clean else 1
+
+
+def _brat_config(project: Project, args) -> int:
+    from coalition_kg.graph import brat_config
+
+    if args.check:
+        stale = brat_config.stale(project.seeds)
+        for name in stale:
+            print(f"ckg brat-config: seeds/{name} is missing or out of date; run `ckg brat-config`", file=sys.stderr)
+        return 1 if stale else 0
+    for path in brat_config.write(project.seeds):
+        print(f"wrote {path}")
+    return 0
 
 
 def _dump(project: Project, args) -> int:
