@@ -21,7 +21,7 @@ import bisect
 from collections import defaultdict
 from dataclasses import dataclass
 
-from . import arabic
+from . import arabic, values
 from .annotations import restored_form
 from .registry import Entity, Registry
 from .vocabulary import ENTITY_MENTIONS
@@ -54,6 +54,7 @@ _DESCRIPTORS = frozenset(arabic.normalise(word) for word in (
 _MAX_NAME_WORDS = 3
 
 LINKED, AMBIGUOUS, NEW_SPELLING, NEW_ENTITY = "linked", "ambiguous", "new spelling", "new entity"
+DRAFT_MARK = "DRAFT "  # starts every note the annotator must act on (ckg check counts them)
 
 # Registry type -> the mention type that refers to it (the inverse of vocabulary.ENTITY_MENTIONS).
 MENTION_TYPE = {kind: mention for mention, kinds in ENTITY_MENTIONS.items() for kind in kinds}
@@ -233,35 +234,39 @@ def _new_entities(text: str, keyed: arabic.Key, words, found: list[Found], index
 
 
 def draft(text: str, registry: Registry) -> str:
-    """The draft .ann of a verbatim article: T and N lines for linked mentions, T lines with DRAFT
-    notes for the rest; every span is checked against the text before anything is returned."""
-    found = find(text, Index(registry))
-    lines, notes = [], []
-    for number, item in enumerate(found, start=1):
-        if text[item.start:item.end] != item.text or not item.text or "\t" in item.text or "\n" in item.text:
-            raise AssertionError(f"linker span {item.start}-{item.end} does not quote the text")  # a bug, never data
+    """The draft .ann of a verbatim article: T and N lines for linked mentions, T and A Value lines for
+    dates and numbers (graph/values.py), T lines with DRAFT notes for the rest; every span is checked
+    against the text before anything is returned."""
+    rows = []  # (start, end, type, text, N line target or None, value or None, note or None)
+    for item in find(text, Index(registry)):
+        entity = registry.entities[item.candidates[0]] if item.status in (LINKED, NEW_SPELLING) else None
+        rows.append((item.start, item.end, item.type, item.text, entity, None, _note(item, registry)))
+    for value in values.find(text):
+        note = None if value.sure else f"{DRAFT_MARK}value: keep it where a relation or an event needs it ({value.value}?)"
+        rows.append((value.start, value.end, value.type, value.text, None, value.value, note))
+    lines, attributes, notes = [], [], []
+    for number, (start, end, kind, quote, entity, value, note) in enumerate(sorted(rows, key=lambda r: (r[0], -r[1])), start=1):
+        if text[start:end] != quote or not quote or "\t" in quote or "\n" in quote:
+            raise AssertionError(f"draft span {start}-{end} does not quote the text")  # a bug, never data
         tid = f"T{number}"
-        lines.append(f"{tid}\t{item.type} {item.start} {item.end}\t{item.text}")
-        if item.status in (LINKED, NEW_SPELLING):
-            entity = registry.entities[item.candidates[0]]
+        lines.append(f"{tid}\t{kind} {start} {end}\t{quote}")
+        if entity is not None:
             lines.append(f"N{number}\tReference {tid} ckg:{entity.id}\t{entity.en}")
-        note = _note(item, registry)
+        if value is not None:
+            attributes.append(f"A{len(attributes) + 1}\tValue {tid} {value}")
         if note:
-            notes.append((tid, note))
-    lines += [f"#{n}\tAnnotatorNotes {tid}\t{note}" for n, (tid, note) in enumerate(notes, start=1)]
-    return "".join(line + "\n" for line in lines)
+            notes.append(f"#{len(notes) + 1}\tAnnotatorNotes {tid}\t{note}")
+    return "".join(line + "\n" for line in lines + attributes + notes)
 
 
 def _note(item: Found, registry: Registry) -> str | None:
     if item.status == AMBIGUOUS:
         names = ", ".join(f"ckg:{c} ({registry.entities[c].en})" for c in item.candidates)
-        return f"DRAFT ambiguous: a generic phrase; add the N line of the one meant, or delete the mention. Candidates: {names}"
+        return f"{DRAFT_MARK}ambiguous: a generic phrase; add the N line of the one meant, or delete the mention. Candidates: {names}"
     if item.status == NEW_SPELLING:
         entity: Entity = registry.entities[item.candidates[0]]
-        return f"DRAFT new spelling of ckg:{entity.id}: add {item.text!r} to its variants in entities.toml if it is right"
+        return f"{DRAFT_MARK}new spelling of ckg:{entity.id}: add {item.text!r} to its variants in entities.toml if it is right"
     if item.status == NEW_ENTITY:
-        return "DRAFT new entity? words after a title that the registry does not know: add an [entity] table and an N line, or delete the mention"
+        return f"{DRAFT_MARK}new entity? words after a title that the registry does not know: add an [entity] table and an N line, or delete the mention"
     return None
 
-
-DRAFT_MARK = "DRAFT "
