@@ -33,7 +33,7 @@ def test_proclitics_are_outside_the_span_and_the_elided_alif_is_restored(found):
     assert (niger.candidates, niger.status) == (("niger",), linker.LINKED)
     (morocco,) = _at(found, "لمغرب")  # للمغرب: the span starts at the lām of ال
     assert (morocco.candidates, morocco.status) == (("morocco",), linker.LINKED)
-    assert {f.start for f in _at(found, "إفريقيا")} == {258, 321}  # وشرق إفريقيا (nested) and وبإفريقيا
+    assert {f.start for f in _at(found, "إفريقيا")} == {283, 346}  # وشرق إفريقيا (nested) and وبإفريقيا
 
 
 def test_a_name_is_not_eaten_by_a_proclitic_reading(found):
@@ -67,8 +67,9 @@ def test_a_person_after_a_title_is_a_candidate_new_entity(found):
 def test_the_draft_quotes_the_text_and_its_linked_lines_pass_the_build_checks(entities, tmp_path):
     text = ARTICLE.read_text(encoding="utf-8")
     draft = linker.draft(text, entities)
-    assert "T5\tPerson 140 150\tيوسف بكاري\n" in draft
-    assert "N11\tReference T11 ckg:morocco\tMorocco\n" in draft
+    assert "T6\tPerson 165 175\tيوسف بكاري\n" in draft
+    assert "N12\tReference T12 ckg:morocco\tMorocco\n" in draft
+    assert "T3\tDate 66 80\t12 فبراير 2025\n" in draft and "A1\tValue T3 2025-02-12\n" in draft
     # a scripted review: keep what is linked, drop everything marked DRAFT
     marked = {line.split("\t")[1].split()[1] for line in draft.splitlines() if line.startswith("#")}
 
@@ -79,7 +80,7 @@ def test_the_draft_quotes_the_text_and_its_linked_lines_pass_the_build_checks(en
     (tmp_path / "a.txt").write_text(text, encoding="utf-8")
     (tmp_path / "a.ann").write_text("\n".join(kept) + "\n", encoding="utf-8")
     ann = annotations.read(tmp_path / "a.ann", tmp_path / "a.txt", entities)
-    assert len(ann.mentions) == 11
+    assert len(ann.mentions) == 12
     for mention in ann.mentions.values():
         assert text[mention.start:mention.end] == mention.text
 
@@ -104,7 +105,7 @@ def test_annotate_never_overwrites_without_force(tmp_path, capsys):
     article = tmp_path / "new.txt"
     article.write_text(ARTICLE.read_text(encoding="utf-8"), encoding="utf-8")
     assert cli.main(["annotate", str(article)]) == 0
-    assert "15 mentions, 4 marked DRAFT" in capsys.readouterr().out
+    assert "16 mentions, 4 marked DRAFT" in capsys.readouterr().out
     (tmp_path / "new.ann").write_text("kept")
     assert cli.main(["annotate", str(article)]) == 1
     assert "exists" in capsys.readouterr().err and (tmp_path / "new.ann").read_text() == "kept"
