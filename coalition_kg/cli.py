@@ -16,6 +16,8 @@ def main(argv: list[str] | None = None) -> int:
     build = commands.add_parser("build", help="annotations -> RDF -> reasoning -> validation -> a new store, swapped in")
     build.add_argument("--quiet", action="store_true", help="print nothing on success")
     build.add_argument("--if-changed", action="store_true", help="do nothing when the current store was built from the same inputs")
+    build.add_argument("--allow-unreviewed", action="store_true",
+                       help="build even when an article's annotations cover too few registry names or keep DRAFT marks (see `ckg check`)")
     build.set_defaults(run=_build)
 
     dump = commands.add_parser("dump", help="write the graph in a deterministic serialization")
@@ -73,6 +75,8 @@ def _build(project: Project, args) -> int:
             if not args.quiet:
                 print("the current store is up to date; nothing to build")
             return 0
+        if not args.allow_unreviewed and not _reviewed(project):
+            return 1
         info = build(project, timings)
     except BuildError as error:
         print(f"ckg build: {error}", file=sys.stderr)
@@ -178,6 +182,26 @@ def _brat_config(project: Project, args) -> int:
     for path in brat_config.write(project.seeds):
         print(f"wrote {path}")
     return 0
+
+
+def _reviewed(project: Project) -> bool:
+    """False (and why, on standard error) when an article's review is not finished; inputs that cannot
+    be read are left to the build, which says what is wrong with them."""
+    from coalition_kg.graph import coverage, registry
+    from coalition_kg.graph.errors import BuildError
+
+    try:
+        report = coverage.check(project.seeds, registry.load_registry(project.seeds / "entities.toml"))
+    except BuildError:
+        return True
+    unfinished = [article for article in report.articles if not article.reviewed]
+    for article in unfinished:
+        print(f"ckg build: {article.stem}: {article.sure - len(article.missing)} of {article.sure} registry names "
+              f"annotated (at least {coverage.MIN_COVERAGE:.0%} needed), {len(article.drafts)} DRAFT marks left",
+              file=sys.stderr)
+    if unfinished:
+        print("ckg build: `ckg check` lists them; --allow-unreviewed builds anyway. Nothing was changed.", file=sys.stderr)
+    return not unfinished
 
 
 def _dump(project: Project, args) -> int:

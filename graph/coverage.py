@@ -38,9 +38,15 @@ class Mention:
     draft: bool = False
 
 
+# `ckg build` refuses an article whose mentions cover less than this share of the registry names the
+# linker is sure of (unless told: --allow-unreviewed).
+MIN_COVERAGE = 0.9
+
+
 @dataclass
 class ArticleReport:
     stem: str
+    sure: int = 0  # registry names the linker links without doubt
     missing: list[linker.Found] = field(default_factory=list)
     bare: list[tuple[linker.Found, Mention]] = field(default_factory=list)  # the bare place, one annotated place
     drafts: list[Mention] = field(default_factory=list)
@@ -48,6 +54,15 @@ class ArticleReport:
     @property
     def clean(self) -> bool:
         return not (self.missing or self.bare or self.drafts)
+
+    @property
+    def coverage(self) -> float:
+        """The share of the names the linker is sure of that a mention of their entity covers."""
+        return 1.0 if not self.sure else (self.sure - len(self.missing)) / self.sure
+
+    @property
+    def reviewed(self) -> bool:
+        return self.coverage >= MIN_COVERAGE and not self.drafts
 
 
 @dataclass
@@ -85,8 +100,10 @@ def check_article(text: str, mentions: dict[str, Mention], stem: str, index: lin
                    for m in mentions.values())
 
     for item in found:
-        if item.status in (linker.LINKED, linker.NEW_SPELLING) and not covered(item, item.candidates[0]):
-            report.missing.append(item)
+        if item.status in (linker.LINKED, linker.NEW_SPELLING):
+            report.sure += 1
+            if not covered(item, item.candidates[0]):
+                report.missing.append(item)
     annotated: dict[str, Mention] = {}  # form key -> one place it is annotated
     for mention in sorted(mentions.values(), key=lambda m: m.start):
         if mention.entity in entities:
@@ -126,7 +143,7 @@ def render(report: Report, registry: Registry) -> str:
         if article.clean:
             lines.append(f"{article.stem}: nothing to report")
             continue
-        lines.append(f"{article.stem}:")
+        lines.append(f"{article.stem}: {article.sure - len(article.missing)} of {article.sure} registry names annotated")
         for item in article.missing:
             lines.append(f"  missing  {item.start}-{item.end} {item.text!r}: ckg:{item.candidates[0]} is not annotated here")
         for item, place in article.bare:

@@ -52,3 +52,16 @@ def test_a_wrong_offset_is_an_error_not_a_report(project_copy, capsys):
     ann.write_text(ann.read_text(encoding="utf-8").replace("\tCountry ", "\tCountry 1", 1), encoding="utf-8")
     assert cli.main(["--root", str(project_copy.root), "check"]) == 2
     assert "the text at" in capsys.readouterr().err
+
+
+def test_build_refuses_an_article_whose_names_are_not_annotated(project_copy, capsys, monkeypatch):
+    monkeypatch.setenv("CKG_VAR", str(project_copy.var))
+    root = str(project_copy.root)
+    assert cli.main(["--root", root, "add", str(ARTICLE)]) == 0
+    next(project_copy.seeds.glob("005_*.ann")).write_text("", encoding="utf-8")
+    capsys.readouterr()
+    assert cli.main(["--root", root, "build", "--quiet"]) == 1
+    err = capsys.readouterr().err
+    assert ": 0 of 12 registry names annotated (at least 90% needed), 0 DRAFT marks left" in err
+    assert "000_5ed4d548c76f9435" not in err  # the seeds are reviewed
+    assert not project_copy.var.exists() or not any(project_copy.var.iterdir())  # nothing was built
