@@ -2,8 +2,8 @@
 
 Arabic writers vary letters that do not change a name: hamza seats (أفريقيا / افريقيا), alef maqsura
 and yaa at the end (مصطفى / مصطفي), taa marbuta and haa (بوستة / بوسته), short vowels and shadda (all
-optional), tatweel (stretching). The key folds those to one letter each, deletes the marks, and collapses
-whitespace; it is a key to compare, never a text to show or to store. Offsets are always on the verbatim
+optional), tatweel (stretching). The key folds those to one letter each, deletes the marks and quotation
+marks, and collapses whitespace; it is a key to compare, never a text to show or to store. Offsets are always on the verbatim
 text: `key()` keeps, for each character of the key, the code point of the verbatim text it came from.
 
 Words also carry proclitics: a conjunction (و، ف), then a preposition (ب، ل، ك), written together with
@@ -21,23 +21,31 @@ from dataclasses import dataclass
 
 # Letters folded to one representative: alef with hamza above/below, madda, wasla -> bare alef;
 # hamza on waw -> waw, on yaa -> yaa; alef maqsura -> yaa; taa marbuta -> haa; Persian keheh and
-# Farsi yeh, which keyboards put in Arabic text, -> kaf and yaa; typographic quotes -> one quote.
+# Farsi yeh, which keyboards put in Arabic text, -> kaf and yaa.
 _FOLD = str.maketrans({
     "أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا",
     "ؤ": "و", "ئ": "ي", "ى": "ي", "ة": "ه",
     "ک": "ك", "ی": "ي",
-    "“": '"', "”": '"', "«": '"', "»": '"', "„": '"', "″": '"',
 })
+# Quotation marks leave the key: writers quote a name or not (تنظيم “داعش” / تنظيم داعش).
+OPENING_QUOTES = "“«„‘"
+CLOSING_QUOTES = "”»’"
+_QUOTES = set(OPENING_QUOTES + CLOSING_QUOTES + '"″')
 
 TATWEEL = "\u0640"
 # Invisible format characters (zero-width joiners, direction marks, BOM) are dropped too.
 _INVISIBLE = {"\u200b", "\u200c", "\u200d", "\u200e", "\u200f", "\ufeff", "\u061c"}
 
 
+def is_mark(char: str) -> bool:
+    """A combining mark (harakat, tanwin, shadda, sukun, dagger alif, combining hamza) or tatweel:
+    part of the letter before it."""
+    return char == TATWEEL or unicodedata.category(char) == "Mn"
+
+
 def is_dropped(char: str) -> bool:
-    """A character the key leaves out: a combining mark (harakat, tanwin, shadda, sukun, dagger alif,
-    combining hamza), tatweel, or an invisible format character."""
-    return char == TATWEEL or char in _INVISIBLE or unicodedata.category(char) == "Mn"
+    """A character the key leaves out: a mark, a quotation mark, or an invisible format character."""
+    return is_mark(char) or char in _QUOTES or char in _INVISIBLE
 
 
 def is_word_char(char: str) -> bool:
@@ -55,11 +63,16 @@ class Key:
 
     def span(self, start: int, end: int) -> tuple[int, int]:
         """The verbatim span (code points, end exclusive) of the key's text[start:end], with the marks
-        that sit on its last letter (a final vowel or shadda belongs to the word)."""
+        that sit on its last letter (a final vowel or shadda belongs to the word) and the closing
+        quotation mark of one opened inside it (تنظيم “داعش”)."""
         if not 0 <= start < end <= len(self.text):
             raise ValueError(f"key span {start}-{end} outside 0-{len(self.text)}")
         first, last = self.origin[start], self.origin[end - 1] + 1
-        while last < len(self.verbatim) and self.verbatim[last] not in _INVISIBLE and is_dropped(self.verbatim[last]):
+        while last < len(self.verbatim) and is_mark(self.verbatim[last]):
+            last += 1
+        inside = self.verbatim[first:last]
+        opened = sum(inside.count(q) for q in OPENING_QUOTES) - sum(inside.count(q) for q in CLOSING_QUOTES)
+        if (opened > 0 or inside.count('"') % 2) and last < len(self.verbatim) and self.verbatim[last] in CLOSING_QUOTES + '"':
             last += 1
         return first, last
 

@@ -20,7 +20,7 @@ def test_diacritics_tatweel_and_spaces_leave_the_key():
     assert arabic.normalise("الْمَغْرِبُ") == "المغرب"
     assert arabic.normalise("المغـــرب") == "المغرب"
     assert arabic.normalise("  التحالف \t\n الدولي ") == "التحالف الدولي"
-    assert arabic.normalise("“داعش”") == arabic.normalise("«داعش»") == '"داعش"'
+    assert arabic.normalise("تنظيم “داعش”") == arabic.normalise("تنظيم «داعش»") == "تنظيم داعش"
 
 
 def test_offsets_map_back_to_the_verbatim_text():
@@ -73,3 +73,14 @@ def test_one_letter_is_never_a_stem():
 
 def test_words():
     assert arabic.words("ببروكسل، إلى “داعش”") == [(0, 7), (9, 12), (14, 18)]
+
+
+def test_a_span_keeps_the_closing_quote_of_a_quote_it_opens():
+    verbatim = "ضد تنظيم “داعش” في"
+    keyed = arabic.key(verbatim)
+    at = keyed.text.index("تنظيم داعش")
+    first, last = keyed.span(at, at + len("تنظيم داعش"))
+    assert verbatim[first:last] == "تنظيم “داعش”"
+    at = keyed.text.index("داعش")
+    first, last = keyed.span(at, at + len("داعش"))
+    assert verbatim[first:last] == "داعش"  # quotation marks are outside a span that does not open them
