@@ -153,7 +153,8 @@ def _annotate(project: Project, args) -> int:
     else:
         output.write_text(content, encoding="utf-8", newline="\n")
         drafts = content.count("\tDRAFT ")
-        print(f"wrote {output}: {content.count(chr(10) + 'T') + content.startswith('T')} mentions, {drafts} marked DRAFT for review")
+        mentions = sum(line.startswith("T") for line in content.splitlines())
+        print(f"wrote {output}: {mentions} mentions, {drafts} marked DRAFT for review")
     return 0
 
 

@@ -29,7 +29,7 @@ HEADER = "# Made by `ckg brat-config` from graph/vocabulary.py; do not edit by h
 NORMALIZATION_DB = "ckg"  # the prefix of the N lines' ids (ckg:skhirat)
 
 # Attribute values brat cannot enumerate: edited in the .ann, checked by the build.
-_FREE_VALUES = ("Value",)
+FREE_VALUES = ("Value",)
 
 # Background colours of mention types in brat: places green, agents blue, meetings and documents warm,
 # values grey, event triggers red; only for reading.
@@ -57,7 +57,7 @@ def annotation_conf() -> str:
         lines.append(f"{name}\t{', '.join(roles)}")
     lines += ["", "[attributes]"]
     for name, (types, takes_value) in MENTION_ATTRIBUTES.items():
-        if name in _FREE_VALUES:
+        if name in FREE_VALUES:
             lines.append(f"# {name} ({', '.join(types)}): a free value, written in the .ann as `An<TAB>{name} Tn VALUE`")
             continue
         values = f", Value:{'|'.join(_enumerated(name))}" if takes_value else ""  # no values: a flag
@@ -75,7 +75,7 @@ def annotation_conf() -> str:
 def _enumerated(name: str) -> tuple[str, ...]:
     if name == "Weekday":
         return WEEKDAYS
-    raise ValueError(f"attribute {name} takes a value that brat cannot enumerate; add it to _FREE_VALUES")
+    raise ValueError(f"attribute {name} takes a value that brat cannot enumerate; add it to FREE_VALUES")
 
 
 def visual_conf() -> str:

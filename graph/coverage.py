@@ -13,7 +13,6 @@ can be checked too; the build's own checks stay in graph/annotations.py.
 from __future__ import annotations
 
 import re
-from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -110,8 +109,7 @@ def check_article(text: str, mentions: dict[str, Mention], stem: str, index: lin
             form = restored_form(mention.text, entities[mention.entity].surface_forms)
             annotated.setdefault(arabic.normalise(form), mention)
     for item in found:
-        restored = restored_form(item.text, frozenset({"ا" + item.text}))
-        place = annotated.get(arabic.normalise(item.text)) or annotated.get(arabic.normalise(restored))
+        place = annotated.get(item.form)
         if place is not None and not covered(item):
             report.bare.append((item, place))
     return report

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import bisect
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from . import arabic, values
 from .annotations import restored_form
@@ -70,6 +70,7 @@ class Found:
     type: str  # the brat mention type
     candidates: tuple[str, ...]  # registry ids; exactly one when linked or a new spelling
     status: str
+    form: str  # the matching key of the name (the alif that ل hides restored)
 
 
 class Index:
@@ -99,7 +100,7 @@ def find(text: str, index: Index) -> list[Found]:
     keyed = arabic.key(text)
     words = arabic.words(keyed.text)
     raw = []  # (key start, key end, form key)
-    for position, (start, end) in enumerate(words):
+    for start, end in words:
         word = keyed.text[start:end]
         for reading in arabic.readings(word):
             forms = index.by_first_word.get(reading.stem)
@@ -174,10 +175,10 @@ def _classify(start: int, end: int, surface: str, form_key: str, index: Index) -
     entities = [index.registry.entities[i] for i in ids]
     mention_type = MENTION_TYPE[entities[0].type]
     if form_key in GENERIC_FORMS or len(ids) > 1:
-        return Found(start, end, surface, mention_type, ids, AMBIGUOUS)
+        return Found(start, end, surface, mention_type, ids, AMBIGUOUS, form_key)
     entity = entities[0]
     exact = restored_form(surface, entity.surface_forms) in entity.surface_forms
-    return Found(start, end, surface, mention_type, ids, LINKED if exact else NEW_SPELLING)
+    return Found(start, end, surface, mention_type, ids, LINKED if exact else NEW_SPELLING, form_key)
 
 
 def _with_context(found: list[Found], index: Index) -> list[Found]:
@@ -187,8 +188,7 @@ def _with_context(found: list[Found], index: Index) -> list[Found]:
         if item.status != AMBIGUOUS:
             named[item.type].update(item.candidates)
     return [
-        Found(f.start, f.end, f.text, f.type, tuple(sorted(set(f.candidates) | named[f.type])), f.status)
-        if f.status == AMBIGUOUS else f
+        replace(f, candidates=tuple(sorted(set(f.candidates) | named[f.type]))) if f.status == AMBIGUOUS else f
         for f in found
     ]
 
@@ -228,7 +228,7 @@ def _new_entities(text: str, keyed: arabic.Key, words, found: list[Found], index
             first, last = keyed.span(name[0][0], name[-1][1])
             surface = text[first:last]
             if "\n" not in surface and not is_covered(first, last):
-                candidates.append(Found(first, last, surface, "Person", (), NEW_ENTITY))
+                candidates.append(Found(first, last, surface, "Person", (), NEW_ENTITY, arabic.normalise(surface)))
                 covered.add(first, last)
     return candidates
 

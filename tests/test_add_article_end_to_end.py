@@ -8,7 +8,6 @@ import csv
 import io
 import re
 
-import pytest
 
 from coalition_kg import cli
 from conftest import REPO

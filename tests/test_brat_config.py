@@ -97,7 +97,7 @@ def test_what_the_seeds_write_is_declared(annotation):
     entities = set(annotation["entities"])
     events = {name: args for name, args in map(_definition, annotation["events"])}
     relations = {_definition(line)[0] for line in annotation["relations"]}
-    attributes = {_definition(line)[0] for line in annotation["attributes"]} | set(brat_config._FREE_VALUES)
+    attributes = {_definition(line)[0] for line in annotation["attributes"]} | set(brat_config.FREE_VALUES)
     for ann in SEEDS.glob("*.ann"):
         for line in ann.read_text(encoding="utf-8").splitlines():
             kind = line.split("\t")[1].split()[0] if "\t" in line else ""

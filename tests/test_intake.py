@@ -9,7 +9,7 @@ import re
 import pytest
 
 from coalition_kg import cli
-from coalition_kg.graph import article_names, intake
+from coalition_kg.graph import article_names
 from coalition_kg.graph.build import BuildError, read_articles, verify_checksums
 from coalition_kg.graph.registry import load_registry
 from conftest import REPO, STEMS

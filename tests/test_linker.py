@@ -3,6 +3,8 @@ generic phrases left ambiguous, new people after titles marked; offsets exact.""
 
 from __future__ import annotations
 
+import importlib.util
+
 import pytest
 
 from coalition_kg import cli
@@ -125,3 +127,14 @@ def test_no_names_gives_an_empty_draft_and_a_long_text_exact_offsets(entities):
     text = (SEEDS / "000_5ed4d548c76f9435.txt").read_text(encoding="utf-8") * 40
     for item in linker.find(text, linker.Index(entities)):
         assert text[item.start:item.end] == item.text
+
+
+def test_the_leave_one_out_benchmark_learns_forms_from_the_other_articles_only(entities):
+    spec = importlib.util.spec_from_file_location("linker_bench", REPO / "benchmarks" / "linker_bench.py")
+    linker_bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(linker_bench)
+    others = [annotations.read(SEEDS / f"{s}.ann", SEEDS / f"{s}.txt", entities) for s in STEMS if s != STEMS[0]]
+    learnt = linker_bench.learnt_registry(entities, others)
+    assert "لقاء الصخيرات" not in learnt.entities["skhirat-2018"].surface_forms  # written only in 000
+    assert "mounia-boucetta" not in learnt.entities or "مونية بوستة" not in learnt.entities["mounia-boucetta"].surface_forms
+    assert "النيجر" in learnt.entities["niger"].surface_forms
