@@ -12,7 +12,9 @@ until someone has decided. It finds, in an article:
   same kind that the article names unambiguously;
 - new spelling: a registry entity written in a spelling the key folds to a known form but the
   registry does not list (the build checks forms exactly: add it to the entity's variants);
-- new entity: words after a title (وزير، سفير، المبعوث، رئيس …) that no registry name covers.
+- new entity: words after a title (وزير، سفير، المبعوث، رئيس …) that no registry name covers; a
+  meeting named after its place (اجتماع الرباط) and that place, when the registry knows neither.
+Dates and numbers come from graph/values.py.
 """
 
 from __future__ import annotations
@@ -47,6 +49,13 @@ _NOT_NAMES = frozenset(arabic.normalise(word) for word in (
     "في", "من", "عن", "على", "إلى", "مع", "إن", "أن", "لدى", "و", "قد", "قال", "أكد", "الذي", "التي",
     "هو", "هي", "خلال", "بعد", "قبل", "حول", "ضد", "كما", "أو", "ثم", "كل", "عام", "العام", "الدولة",
 ))
+# Words for a meeting that, in the construct state, take the name of its place (اجتماع الرباط).
+MEETING_WORDS = frozenset(arabic.normalise(word) for word in ("اجتماع", "لقاء", "قمة", "مؤتمر", "منتدى"))
+# Words after a meeting word that say who met or what kind of meeting it was, not where.
+_NOT_PLACES = frozenset(arabic.normalise(word) for word in (
+    "وزراء", "الوزراء", "المديرين", "المدراء", "رؤساء", "قادة", "القادة", "كبار", "ممثلي", "خبراء", "الخبراء",
+    "التحالف", "المجموعة", "مجموعة", "الدول", "دول", "اليوم", "أمس", "الغد", "عمل", "تشاوري", "طارئ",
+))
 # Indefinite words of a title's descriptor (وزير خارجية فرنسا): skipped like definite ones.
 _DESCRIPTORS = frozenset(arabic.normalise(word) for word in (
     "خارجية", "دفاع", "داخلية", "حكومة", "وزارة", "وزراء", "مجلس", "الشؤون", "شؤون", "عام", "خاص",
@@ -71,6 +80,7 @@ class Found:
     candidates: tuple[str, ...]  # registry ids; exactly one when linked or a new spelling
     status: str
     form: str  # the matching key of the name (the alif that ل hides restored)
+    hint: str = ""  # why a new entity is proposed
 
 
 class Index:
@@ -120,6 +130,7 @@ def find(text: str, index: Index) -> list[Found]:
         found.append(_classify(start, end, surface, form_key, index))
     found = _with_context(found, index)
     found += _new_entities(text, keyed, words, found, index)
+    found += _named_meetings(text, keyed, words, found, index)
     return sorted(found, key=lambda f: (f.start, -f.end))
 
 
@@ -228,9 +239,42 @@ def _new_entities(text: str, keyed: arabic.Key, words, found: list[Found], index
             first, last = keyed.span(name[0][0], name[-1][1])
             surface = text[first:last]
             if "\n" not in surface and not is_covered(first, last):
-                candidates.append(Found(first, last, surface, "Person", (), NEW_ENTITY, arabic.normalise(surface)))
+                candidates.append(Found(first, last, surface, "Person", (), NEW_ENTITY, arabic.normalise(surface),
+                                        "words after a title that the registry does not know"))
                 covered.add(first, last)
     return candidates
+
+
+def _named_meetings(text: str, keyed: arabic.Key, words, found: list[Found], index: Index) -> list[Found]:
+    """A meeting named after its place (اجتماع الرباط, لقاء الصخيرات: a meeting word in the construct
+    state, then one word no registry name starts with), and every other place that word stands alone
+    (في الرباط): a Meeting and a City the registry may not know."""
+    covered = _Spans()
+    for item in found:
+        covered.add(item.start, item.end)
+    proposed: list[Found] = []
+    places: set[str] = set()
+    for (start, end), (next_start, next_end) in zip(words, words[1:]):
+        if keyed.text[end:next_start] != " " or not any(r.stem in MEETING_WORDS for r in arabic.readings(keyed.text[start:end])):
+            continue
+        place = keyed.text[next_start:next_end]
+        if place in _NOT_NAMES or place in _NOT_PLACES or index.is_name(place) or place.isdigit():
+            continue
+        reading = next(r for r in arabic.readings(keyed.text[start:end]) if r.stem in MEETING_WORDS)
+        first, last = keyed.span(start + reading.skip, next_end)
+        if not covered.covers(first, last):
+            proposed.append(Found(first, last, text[first:last], "Meeting", (), NEW_ENTITY, arabic.normalise(text[first:last]),
+                                  "a meeting named after a place, not in the registry"))
+            places.add(place)
+    for start, end in words:
+        for reading in arabic.readings(keyed.text[start:end]):
+            if reading.stem in places:
+                first, last = keyed.span(start + reading.skip, end)
+                if not covered.covers(first, last):
+                    proposed.append(Found(first, last, text[first:last], "City", (), NEW_ENTITY, reading.stem,
+                                          "a place a meeting is named after, not in the registry"))
+                break
+    return proposed
 
 
 def draft(text: str, registry: Registry) -> str:
@@ -267,6 +311,6 @@ def _note(item: Found, registry: Registry) -> str | None:
         entity: Entity = registry.entities[item.candidates[0]]
         return f"{DRAFT_MARK}new spelling of ckg:{entity.id}: add {item.text!r} to its variants in entities.toml if it is right"
     if item.status == NEW_ENTITY:
-        return f"{DRAFT_MARK}new entity? words after a title that the registry does not know: add an [entity] table and an N line, or delete the mention"
+        return f"{DRAFT_MARK}new entity? {item.hint}: add an [entity] table and an N line, or delete the mention"
     return None
 

@@ -43,8 +43,8 @@ def test_a_fresh_draft_shows_its_drafts_and_the_command_fails(project_copy, caps
     capsys.readouterr()
     assert cli.main(["--root", str(project_copy.root), "check"]) == 1
     out = capsys.readouterr().out
-    assert out.count("  draft ") == 4
-    assert "'يوسف بكاري': T6 still marked DRAFT" in out
+    assert out.count("  draft ") == 7
+    assert "'يوسف بكاري': T9 still marked DRAFT" in out
 
 
 def test_a_wrong_offset_is_an_error_not_a_report(project_copy, capsys):

@@ -62,16 +62,29 @@ def test_generic_phrases_are_ambiguous_with_candidates(found):
 
 
 def test_a_person_after_a_title_is_a_candidate_new_entity(found):
-    (person,) = [f for f in found.values() if f.status == linker.NEW_ENTITY]
-    assert (person.text, person.type) == ("يوسف بكاري", "Person")
+    (person,) = [f for f in found.values() if f.status == linker.NEW_ENTITY and f.type == "Person"]
+    assert (person.text, person.start) == ("يوسف بكاري", 165)
+
+
+def test_a_meeting_named_after_a_place_and_the_place_are_candidate_new_entities(found):
+    proposed = sorted((f.start, f.type, f.text) for f in found.values() if f.status == linker.NEW_ENTITY and f.type != "Person")
+    assert proposed == [(55, "City", "الرباط"), (128, "Meeting", "اجتماع الرباط"), (135, "City", "الرباط")]
+
+
+def test_no_candidate_new_entities_in_the_seeds(entities):
+    """Every person, meeting and place the seeds name is in the registry: nothing is proposed."""
+    index = linker.Index(entities)
+    for stem in STEMS:
+        text = (SEEDS / f"{stem}.txt").read_text(encoding="utf-8")
+        assert [f.text for f in linker.find(text, index) if f.status == linker.NEW_ENTITY] == [], stem
 
 
 def test_the_draft_quotes_the_text_and_its_linked_lines_pass_the_build_checks(entities, tmp_path):
     text = ARTICLE.read_text(encoding="utf-8")
     draft = linker.draft(text, entities)
-    assert "T6\tPerson 165 175\tيوسف بكاري\n" in draft
-    assert "N12\tReference T12 ckg:morocco\tMorocco\n" in draft
-    assert "T3\tDate 66 80\t12 فبراير 2025\n" in draft and "A1\tValue T3 2025-02-12\n" in draft
+    assert "T9\tPerson 165 175\tيوسف بكاري\n" in draft
+    assert "N15\tReference T15 ckg:morocco\tMorocco\n" in draft
+    assert "T4\tDate 66 80\t12 فبراير 2025\n" in draft and "A1\tValue T4 2025-02-12\n" in draft
     # a scripted review: keep what is linked, drop everything marked DRAFT
     marked = {line.split("\t")[1].split()[1] for line in draft.splitlines() if line.startswith("#")}
 
@@ -107,7 +120,7 @@ def test_annotate_never_overwrites_without_force(tmp_path, capsys):
     article = tmp_path / "new.txt"
     article.write_text(ARTICLE.read_text(encoding="utf-8"), encoding="utf-8")
     assert cli.main(["annotate", str(article)]) == 0
-    assert "16 mentions, 4 marked DRAFT" in capsys.readouterr().out
+    assert "19 mentions, 7 marked DRAFT" in capsys.readouterr().out
     (tmp_path / "new.ann").write_text("kept")
     assert cli.main(["annotate", str(article)]) == 1
     assert "exists" in capsys.readouterr().err and (tmp_path / "new.ann").read_text() == "kept"
