@@ -141,6 +141,13 @@ def readings(word: str, *, article: bool = False) -> list[Reading]:
     return found
 
 
+def skeleton(word: str) -> str:
+    """A keyed word without the long vowels ا و ي after its first letter: transliterated foreign names
+    vary in them (بروكسل / بروكسيل, بلينكن / بلينكين). Too loose for Arabic words (الأرض and الرياض
+    share one), so callers use it only for names without the article, and only to propose."""
+    return word[:1] + "".join(char for char in word[1:] if char not in "اوي")
+
+
 def words(text: str) -> list[tuple[int, int]]:
     """The (start, end) of each word (a run of letters and digits) in a text, keyed or verbatim."""
     spans, start = [], None

@@ -49,6 +49,8 @@ _NOT_NAMES = frozenset(arabic.normalise(word) for word in (
     "في", "من", "عن", "على", "إلى", "مع", "إن", "أن", "لدى", "و", "قد", "قال", "أكد", "الذي", "التي",
     "هو", "هي", "خلال", "بعد", "قبل", "حول", "ضد", "كما", "أو", "ثم", "كل", "عام", "العام", "الدولة",
 ))
+# Shortest one-word name matched by its skeleton (shorter ones collide with common words).
+_LOOSE_MIN = 5
 # Words for a meeting that, in the construct state, take the name of its place (اجتماع الرباط).
 MEETING_WORDS = frozenset(arabic.normalise(word) for word in ("اجتماع", "لقاء", "قمة", "مؤتمر", "منتدى"))
 # Words after a meeting word that say who met or what kind of meeting it was, not where.
@@ -100,6 +102,15 @@ class Index:
             self.by_first_word[form_key[:first_end]].append(form_key)
         for forms in self.by_first_word.values():
             forms.sort(key=len, reverse=True)  # longest first
+        # one-word names without the article, by their skeleton (another spelling of a foreign name)
+        by_skeleton: dict[str, set[str]] = defaultdict(set)
+        for form_key, ids in self.by_key.items():
+            if " " not in form_key and not form_key.startswith(arabic.ARTICLE) and len(form_key) >= _LOOSE_MIN:
+                by_skeleton[arabic.skeleton(form_key)].add(form_key)
+        self.by_skeleton = {
+            sk: next(iter(forms)) for sk, forms in by_skeleton.items()
+            if len({i for f in forms for i in self.by_key[f]}) == 1 and len(sk) >= _LOOSE_MIN - 1
+        }
 
     def is_name(self, word: str) -> bool:
         return any(reading.stem in self.by_first_word for reading in arabic.readings(word))
@@ -120,6 +131,12 @@ def find(text: str, index: Index) -> list[Found]:
             if match is not None:
                 raw.append((start + reading.skip, end + len(match) - len(reading.stem), match))
                 break  # the word read with the fewest proclitics wins: a name's letters are not eaten
+        else:
+            for reading in arabic.readings(word):
+                loose = index.by_skeleton.get(arabic.skeleton(reading.stem))
+                if loose is not None and len(reading.stem) >= _LOOSE_MIN:
+                    raw.append((start + reading.skip, end, loose))  # proposed as a new spelling
+                    break
     accepted = _without_crossings(raw, index)
     found = []
     for key_start, key_end, form_key in accepted:

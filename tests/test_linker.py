@@ -151,3 +151,17 @@ def test_the_leave_one_out_benchmark_learns_forms_from_the_other_articles_only(e
     assert "لقاء الصخيرات" not in learnt.entities["skhirat-2018"].surface_forms  # written only in 000
     assert "mounia-boucetta" not in learnt.entities or "مونية بوستة" not in learnt.entities["mounia-boucetta"].surface_forms
     assert "النيجر" in learnt.entities["niger"].surface_forms
+
+
+def test_another_spelling_of_a_foreign_name_is_proposed_by_its_skeleton(entities):
+    from dataclasses import replace
+
+    learnt = registry.Registry(entities.path)
+    learnt.entities["brussels"] = replace(entities.entities["brussels"], variants=())  # بروكسل only
+    learnt.entities["riyadh"] = entities.entities["riyadh"]
+    text = "اجتمعوا في بروكسيل ثم في الرياض، على هذه الأرض."
+    found = linker.find(text, linker.Index(learnt))
+    assert [(f.text, f.candidates, f.status) for f in found] == [
+        ("بروكسيل", ("brussels",), linker.NEW_SPELLING),  # a DRAFT note asks to add the spelling
+        ("الرياض", ("riyadh",), linker.LINKED),  # and not الأرض, whose skeleton is the same
+    ]
