@@ -16,6 +16,8 @@ def main(argv: list[str] | None = None) -> int:
     build = commands.add_parser("build", help="annotations -> RDF -> reasoning -> validation -> a new store, swapped in")
     build.add_argument("--quiet", action="store_true", help="print nothing on success")
     build.add_argument("--if-changed", action="store_true", help="do nothing when the current store was built from the same inputs")
+    build.add_argument("--allow-unreviewed", action="store_true",
+                       help="build even when an article's annotations cover too few registry names or keep DRAFT marks (see `ckg check`)")
     build.set_defaults(run=_build)
 
     dump = commands.add_parser("dump", help="write the graph in a deterministic serialization")
@@ -31,6 +33,24 @@ def main(argv: list[str] | None = None) -> int:
 
     listing = commands.add_parser("queries", help="list the saved queries with their parameters")
     listing.set_defaults(run=_list_queries)
+
+    add = commands.add_parser("add", help="add a new Arabic article to seeds/: its name, its checksum and a draft .ann")
+    add.add_argument("article", help="the article, a UTF-8 text file")
+    add.add_argument("--force", action="store_true", help="replace an existing .ann with a new draft")
+    add.set_defaults(run=_add)
+
+    annotate = commands.add_parser("annotate", help="draft brat standoff for an article: registry entities linked, the rest marked DRAFT")
+    annotate.add_argument("article", help="the article, a UTF-8 text file as it will be kept (see `ckg add`)")
+    annotate.add_argument("-o", "--output", help="the .ann to write (default: beside the article; - for standard output)")
+    annotate.add_argument("--force", action="store_true", help="replace an existing .ann")
+    annotate.set_defaults(run=_annotate)
+
+    check = commands.add_parser("check", help="per article: registry names not annotated, forms annotated in one place and bare in another, DRAFT marks left")
+    check.set_defaults(run=_check)
+
+    brat = commands.add_parser("brat-config", help="write brat's annotation.conf, visual.conf and tools.conf beside the articles, from the vocabulary")
+    brat.add_argument("--check", action="store_true", help="write nothing; exit 1 if the files are missing or out of date")
+    brat.set_defaults(run=_brat_config)
 
     serve = commands.add_parser("serve", help="serve the SPARQL endpoint and web pages")
     from coalition_kg.server import serve as serving
@@ -55,6 +75,8 @@ def _build(project: Project, args) -> int:
             if not args.quiet:
                 print("the current store is up to date; nothing to build")
             return 0
+        if not args.allow_unreviewed and not _reviewed(project):
+            return 1
         info = build(project, timings)
     except BuildError as error:
         print(f"ckg build: {error}", file=sys.stderr)
@@ -64,6 +86,123 @@ def _build(project: Project, args) -> int:
         print(f"built {info.quads} quads in {len(info.graphs)} graphs (build {info.build_id}) -> {info.directory}")
         print("  " + ", ".join(f"{phase} {seconds:.2f} s" for phase, seconds in timings.items()))
     return 0
+
+
+def _add(project: Project, args) -> int:
+    from pathlib import Path
+
+    from coalition_kg.graph import intake
+    from coalition_kg.graph.errors import BuildError
+
+    try:
+        added = intake.add(project.seeds, Path(args.article), _draft(project), force=args.force)
+    except (intake.IntakeError, BuildError) as error:
+        print(f"ckg add: {error}", file=sys.stderr)
+        return 1
+    for change in added.changes:
+        print(f"ckg add: {change} (before naming and hashing)")
+    if added.already_present:
+        print(f"this text is already in seeds/ as {added.text_path.name}")
+    else:
+        print(f"added {added.text_path} ({len(added.text)} characters); its SHA-256 is in seeds/SHA256SUMS")
+    if added.draft_written:
+        print(f"draft annotations: {added.ann_path}")
+    else:
+        print(f"{added.ann_path.name} exists and was left as it is (--force writes a new draft over it)")
+    print(f"next: titles in seeds/entities.toml ([article.{added.stem}] with en and ar), review the draft "
+          "(seeds/ANNOTATION.md), `ckg check`, `ckg build`")
+    return 0
+
+
+def _draft(project: Project):
+    """The linker's draft over the project's registry (read once, when first needed)."""
+    from coalition_kg.graph import linker, registry
+
+    entities = []
+
+    def draft(text: str, stem: str) -> str:
+        if not entities:
+            entities.append(registry.load_registry(project.seeds / "entities.toml"))
+        return linker.draft(text, entities[0])
+
+    return draft
+
+
+def _annotate(project: Project, args) -> int:
+    from pathlib import Path
+
+    from coalition_kg.graph import intake
+    from coalition_kg.graph.errors import BuildError
+    from coalition_kg.graph.input_files import read_bytes
+
+    source = Path(args.article)
+    output = Path(args.output) if args.output and args.output != "-" else source.with_suffix(".ann")
+    try:
+        text, changes = intake.fixed_text(source, read_bytes(source))
+        if changes:
+            raise intake.IntakeError(f"{source}: {'; '.join(changes)} would be needed, and offsets count the "
+                                     "text as kept: add it with `ckg add`, which fixes and keeps it")
+        if args.output != "-" and output.exists() and not args.force:
+            raise intake.IntakeError(f"{output} exists; --force replaces it")
+        content = _draft(project)(text, source.stem)
+    except (intake.IntakeError, BuildError) as error:
+        print(f"ckg annotate: {error}", file=sys.stderr)
+        return 1
+    if args.output == "-":
+        sys.stdout.write(content)
+    else:
+        output.write_text(content, encoding="utf-8", newline="\n")
+        drafts = content.count("\tDRAFT ")
+        mentions = sum(line.startswith("T") for line in content.splitlines())
+        print(f"wrote {output}: {mentions} mentions, {drafts} marked DRAFT for review")
+    return 0
+
+
+def _check(project: Project, args) -> int:
+    from coalition_kg.graph import coverage, registry
+    from coalition_kg.graph.errors import BuildError
+
+    try:
+        entities = registry.load_registry(project.seeds / "entities.toml")
+        report = coverage.check(project.seeds, entities)
+    except BuildError as error:
+        print(f"ckg check: {error}", file=sys.stderr)
+        return 2
+    sys.stdout.write(coverage.render(report, entities))
+    return 0 if report.clean else 1
+
+
+def _brat_config(project: Project, args) -> int:
+    from coalition_kg.graph import brat_config
+
+    if args.check:
+        stale = brat_config.stale(project.seeds)
+        for name in stale:
+            print(f"ckg brat-config: seeds/{name} is missing or out of date; run `ckg brat-config`", file=sys.stderr)
+        return 1 if stale else 0
+    for path in brat_config.write(project.seeds):
+        print(f"wrote {path}")
+    return 0
+
+
+def _reviewed(project: Project) -> bool:
+    """False (and why, on standard error) when an article's review is not finished; inputs that cannot
+    be read are left to the build, which says what is wrong with them."""
+    from coalition_kg.graph import coverage, registry
+    from coalition_kg.graph.errors import BuildError
+
+    try:
+        report = coverage.check(project.seeds, registry.load_registry(project.seeds / "entities.toml"))
+    except BuildError:
+        return True
+    unfinished = [article for article in report.articles if not article.reviewed]
+    for article in unfinished:
+        print(f"ckg build: {article.stem}: {article.sure - len(article.missing)} of {article.sure} registry names "
+              f"annotated (at least {coverage.MIN_COVERAGE:.0%} needed), {len(article.drafts)} DRAFT marks left",
+              file=sys.stderr)
+    if unfinished:
+        print("ckg build: `ckg check` lists them; --allow-unreviewed builds anyway. Nothing was changed.", file=sys.stderr)
+    return not unfinished
 
 
 def _dump(project: Project, args) -> int:

@@ -26,7 +26,7 @@ from typing import Iterator
 
 import pyoxigraph as ox
 
-from coalition_kg.graph import annotations, rdf, reasoning, registry, store, store_manifest, validation
+from coalition_kg.graph import annotations, article_names, rdf, reasoning, registry, store, store_manifest, validation
 from coalition_kg.graph.build_id import BuildId
 from coalition_kg.graph.errors import BuildError, CorruptStore
 from coalition_kg.graph.input_files import read_bytes, read_text
@@ -207,6 +207,10 @@ def read_articles(seeds: Path, entities: registry.Registry) -> list[annotations.
             raise BuildError(ann_path, f"annotations of no article: {ann_path.with_suffix('.txt').name} is missing")
     articles = []
     for text_path in sorted(seeds.glob("*.txt")):
+        try:
+            article_names.check(text_path.stem)
+        except article_names.ArticleNameError as error:
+            raise BuildError(text_path, str(error)) from None
         ann_path = text_path.with_suffix(".ann")
         if not ann_path.exists():
             raise BuildError(text_path, f"no annotations: {ann_path.name} is missing")

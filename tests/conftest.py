@@ -14,6 +14,7 @@ from coalition_kg.project import Project
 REPO = Path(__file__).resolve().parent.parent
 ID = "https://w3id.org/coalition-kg/id/"
 GRAPH = "https://w3id.org/coalition-kg/graph/"
+# The five seed articles; tests assert their facts and pass when more articles have been added.
 STEMS = [
     "000_5ed4d548c76f9435",
     "001_eef99b9cc9c1a199",

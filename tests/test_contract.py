@@ -35,7 +35,7 @@ def test_articles_are_news_articles_with_identifier_language_and_dates(graph_sto
     rows = select(graph_store, """
         SELECT DISTINCT ?a ?id ?lang WHERE { ?a a schema:NewsArticle ; dcterms:identifier ?id ; schema:inLanguage ?lang }
         ORDER BY ?id""")
-    assert [r["id"] for r in rows] == [f"{s}.txt" for s in STEMS]
+    assert [r["id"] for r in rows][:len(STEMS)] == [f"{s}.txt" for s in STEMS]  # added articles come after
     assert all(r["a"].endswith("/" + r["id"][:-4]) and r["lang"] == "ar" for r in rows)
     published = select(graph_store, "SELECT DISTINCT ?a ?d WHERE { ?a schema:datePublished ?d } ORDER BY ?d")
     assert [(r["a"].rsplit("/", 1)[1], r["d"]) for r in published] == [
