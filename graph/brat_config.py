@@ -16,6 +16,7 @@ from pathlib import Path
 from ..project import ENTITY
 from .vocabulary import (
     ENTITY_MENTIONS,
+    EVENT_ARGUMENT,
     EVENT_TYPES,
     EVENTS,
     MENTION_ATTRIBUTES,
@@ -53,7 +54,8 @@ def annotation_conf() -> str:
     for name in EVENT_TYPES:
         kind = EVENTS[name]
         # required roles once or more (Agent2, Agent3 …), the others any number of times
-        roles = [f"{role}{'+' if role in kind.required else '*'}:{'|'.join(types)}" for role, types in kind.roles.items()]
+        roles = [f"{role}{'+' if role in kind.required else '*'}:{'|'.join(_brat_types(types))}"
+                 for role, types in kind.roles.items()]
         lines.append(f"{name}\t{', '.join(roles)}")
     lines += ["", "[attributes]"]
     for name, (types, takes_value) in MENTION_ATTRIBUTES.items():
@@ -124,3 +126,9 @@ def stale(directory: Path) -> list[str]:
     """The files in `directory` that are missing or differ from what the vocabulary makes."""
     return [name for name, content in generate().items()
             if not (directory / name).exists() or (directory / name).read_text(encoding="utf-8") != content]
+
+
+def _brat_types(types) -> list[str]:
+    """An event's argument types as brat writes them: "another event" (EVENT_ARGUMENT, a Claim's
+    Content) is brat's reserved <EVENT>."""
+    return ["<EVENT>" if t == EVENT_ARGUMENT else t for t in types]
