@@ -344,7 +344,7 @@
         start, end: endTerm ? Math.max(start, parseDate(endTerm.value, true)) : start,
         when: row[startVar].value + (endTerm && endTerm.value !== row[startVar].value ? " – " + endTerm.value : ""),
         number: number !== null ? number + (unit ? " " + unit : "") : null,
-        label: name || (linkVar && row[linkVar] ? compact(row[linkVar].value) : row[startVar].value),
+        label: name || (linkVar && row[linkVar] ? compact(row[linkVar].value) : (number !== null ? null : row[startVar].value)),
         labelAr: value(row, arVar),
         place: value(row, placeVar),
         iri: linkVar && row[linkVar] && row[linkVar].type === "uri" ? row[linkVar].value : null,
@@ -374,7 +374,8 @@
     }
   }
 
-  const WIDTH = 1000, MARGIN = 24, ROW = 44, TOP = 34;
+  // The legend's line, then the years' line, then a row per event.
+  const WIDTH = 1000, MARGIN = 24, ROW = 44, LEGEND = 14, YEARS = 36, TOP = 52;
 
   function drawTimeline(container, events, links) {
     const first = new Date(Math.min(...events.map((e) => e.start))).getUTCFullYear();
@@ -390,7 +391,7 @@
     for (let year = first; year <= last; year++) {
       const px = x(Date.UTC(year, 0, 1));
       axis.append(svg("line", { class: "year-line", x1: px, x2: px, y1: TOP - 8, y2: height - 8 }));
-      if (year < last) axis.append(svg("text", { x: px + 4, y: 18 }, String(year)));
+      if (year < last) axis.append(svg("text", { x: px + 4, y: YEARS }, String(year)));
     }
     root.append(axis);
     const place = new Map(); // an event's IRI -> where its mark is
@@ -408,13 +409,13 @@
       const leftward = from - MARGIN > WIDTH - MARGIN - to;
       const tx = leftward ? from - 10 : to + 10;
       const room = leftward ? tx - 2 : WIDTH - tx - 2;
-      const detail = ` · ${event.number !== null ? event.label + " · " : ""}${event.when}` +
+      const detail = ` · ${event.number !== null && event.label ? event.label + " · " : ""}${event.when}` +
         `${event.basis ? " (" + event.basisText + ")" : ""}${event.place ? " · " + event.place : ""}`;
       const caption = svg("text", { x: tx, y: y + 4, "text-anchor": leftward ? "end" : "start" },
         event.number !== null ? svg("tspan", { class: "number" }, event.number) : svg("tspan", { class: "name" }, event.label),
         svg("tspan", { class: "detail" }, detail));
       toFit.push([caption, room]);
-      let hover = `${event.number !== null ? event.number + " · " : ""}${event.label} (${event.when})`;
+      let hover = [event.number, event.label].filter((part) => part !== null).join(" · ") + ` (${event.when})`;
       if (event.basis) hover += `\nStart ${event.basisText}${event.reasoning ? ": " + event.reasoning : ""}`;
       if (event.labelAr) hover += "\n" + event.labelAr;
       const group = svg("g", { class: "event" + (event.basis ? " " + event.basis : "") }, svg("title", {}, hover), mark);
@@ -446,28 +447,28 @@
         "marker-end": `url(#arrow-${container.id})` }, svg("title", {}, link.text)));
     }
     root.append(arcs, marks);
-    const kinds = new Set(events.map((e) => e.basis).filter(Boolean));
-    if (kinds.size || arcs.childNodes.length) root.append(legend(kinds, arcs.childNodes.length > 0, container.id));
     container.replaceChildren(root);
+    const kinds = new Set(events.map((e) => e.basis).filter(Boolean));
+    if (kinds.size || arcs.childNodes.length) drawLegend(root, kinds, arcs.childNodes.length > 0, container.id);
     for (const [text, room] of toFit) fitText(text, room);
   }
 
-  // The key to the marks that are not plain stated dates, top right.
-  function legend(kinds, withLinks, id) {
-    const items = [["stated", "stated date"], ...[...kinds].map((k) => [k, k === "curated" ? "date curated (an outside source)" : "date worked out"])];
+  // The key to the marks, on the top line, when some starts are not stated or links are drawn. It is
+  // laid out once in the page, where the words' widths can be measured.
+  function drawLegend(root, kinds, withLinks, id) {
+    const items = [["", "stated date"], ...[...kinds].map((k) => [k, k === "curated" ? "date curated (from an outside source)" : "date worked out"])];
     if (withLinks) items.push(["builds-on", "builds on"]);
     const group = svg("g", { class: "legend" });
-    let tx = WIDTH - MARGIN;
-    for (const [kind, words] of items.reverse()) {
-      const text = svg("text", { x: tx, y: 18, "text-anchor": "end" }, words);
-      group.append(text);
-      const markX = tx - words.length * 6.4 - 12;
+    root.append(group);
+    let tx = MARGIN + 6;
+    for (const [kind, words] of items) {
       group.append(kind === "builds-on"
-        ? svg("path", { class: "builds-on", d: `M${markX - 8},18 L${markX + 6},14`, "marker-end": `url(#arrow-${id})` })
-        : svg("circle", { class: kind === "stated" ? "" : kind, cx: markX, cy: 14, r: 5 }));
-      tx = markX - 18;
+        ? svg("path", { class: "builds-on", d: `M${tx - 6},${LEGEND + 4} L${tx + 6},${LEGEND - 2}`, "marker-end": `url(#arrow-${id})` })
+        : svg("circle", { class: kind, cx: tx, cy: LEGEND, r: 5 }));
+      const text = svg("text", { x: tx + 10, y: LEGEND + 4 }, words);
+      group.append(text);
+      tx += 10 + text.getComputedTextLength() + 28;
     }
-    return group;
   }
 
   // The links of the from-to chain saved query, as arcs between meetings on the timeline. A link
