@@ -76,7 +76,12 @@ def test_home_timeline_marks_how_starts_are_known_and_links_meetings(session, pr
     assert worked.count() == 1
     assert "Riyadh" in worked.text_content()
     assert "2023-06-10 (a Saturday)" in worked.locator("title").text_content()
-    assert "first" not in page.locator("#meetings-timeline .event:not(.curated):not(.worked-out) title").all_text_contents()
+    stated = page.locator("#meetings-timeline .event:not(.curated):not(.worked-out) title").all_text_contents()
+    assert [title.split(",")[1].strip() for title in stated] == ["Skhirat", "Marrakesh", "Niamey"]
+    # Drawn differently: a stated start filled, a worked-out one hollow, a curated one dashed.
+    mark = "#meetings-timeline .event.{} :is(circle, rect)"
+    assert page.locator(mark.format("curated")).first.evaluate("m => getComputedStyle(m).strokeDasharray") != "none"
+    assert page.locator(mark.format("worked-out")).evaluate("m => getComputedStyle(m).fill") == "rgb(255, 255, 255)"
     brussels = page.locator("#meetings-timeline .event", has_text="2021-12-02")
     assert "yesterday, Thursday" in brussels.locator("title").text_content()
     # Never clipped: every label fits the drawing, shortened if need be, whole in its title.
