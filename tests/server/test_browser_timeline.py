@@ -203,3 +203,21 @@ def test_pages_have_a_favicon_and_fit_a_phone(session, project_server, artifacts
     assert body_overflow(page) == 0, f"{path} is wider than the screen"
     name = path.strip("/").replace("/", "-") or "home"
     page.screenshot(path=str(artifacts / f"page-{name}-{width}.png"), full_page=True)
+
+
+def test_only_an_article_file_name_becomes_a_link(session, project_server, width):
+    page, _ = session
+    run_written(page, project_server, """SELECT ?value WHERE {
+  VALUES ?value { "000_5ed4d548c76f9435.txt" "000_../../../sparql?q=.txt" "javascript:alert(1)" "001_EEF99B9CC9C1A199.txt" } }""")
+    links = page.locator("#result-table tbody a")
+    assert links.count() == 1
+    assert links.first.get_attribute("href") == "/article/000_5ed4d548c76f9435"
+
+
+def test_saved_query_page_links_sources_and_labels(project_server):
+    html = project_server.get("/queries/attendance").text
+    assert '<a href="/article/000_5ed4d548c76f9435" dir="auto">000_5ed4d548c76f9435.txt</a>' in html
+    assert '<a href="/id/mounia-boucetta" lang="en" dir="auto">Mounia Boucetta</a>' in html
+    # A long literal is clamped, the whole of it in its title.
+    commitments = project_server.get("/queries/commitments").text
+    assert 'class="clamp" title="The foreign ministers of the coalition' in commitments
