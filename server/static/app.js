@@ -80,7 +80,9 @@
       title: long ? term.value : (term.datatype ? compact(term.datatype) : null) };
     const article = ARTICLE_FILE.exec(term.value);
     const href = article ? "/article/" + article[1] : labelHref;
-    return href ? el("a", { ...attrs, href }, term.value) : el("span", attrs, term.value);
+    if (href) return el("a", { ...attrs, href }, term.value);
+    // Clamped text opens from the keyboard as well as by a click.
+    return el("span", long ? { ...attrs, tabindex: "0", "aria-expanded": "false" } : attrs, term.value);
   }
 
   // A label column links to the resource it labels: X_en or X_ar to the IRI in column X, and a bare
@@ -261,11 +263,18 @@
     selectTab(view === "timeline" && pendingTimeline.length ? "timeline" : "table");
   }
 
-  // A clamped cell opens on click (a link in it still goes where it points).
-  $("result-table").addEventListener("click", (event) => {
-    const clamped = event.target.closest(".clamp");
-    if (clamped && !event.target.closest("a")) clamped.classList.toggle("open");
-  });
+  // A clamped cell opens on a click, or Enter or Space when focused (a clamped link goes where it points).
+  function toggleClamp(event) {
+    const clamped = event.target.closest("span.clamp");
+    if (!clamped) return;
+    if (event.type === "keydown") {
+      if (event.key !== "Enter" && event.key !== " ") return;
+      event.preventDefault();
+    }
+    clamped.setAttribute("aria-expanded", String(clamped.classList.toggle("open")));
+  }
+  $("result-table").addEventListener("click", toggleClamp);
+  $("result-table").addEventListener("keydown", toggleClamp);
 
   function selectTab(which) {
     const table = which === "table";

@@ -160,6 +160,10 @@ def test_long_labels_are_clamped_and_open_on_click(session, project_server, widt
     assert clamped.bounding_box()["height"] <= 3 * line + 1
     clamped.click()
     assert clamped.bounding_box()["height"] > 3 * line + 1
+    assert clamped.get_attribute("aria-expanded") == "true"
+    clamped.focus()
+    page.keyboard.press("Enter")
+    assert clamped.bounding_box()["height"] <= 3 * line + 1
 
 
 def test_the_address_holds_the_query_and_reloads_to_the_same_result(session, project_server, artifacts, width):
