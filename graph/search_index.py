@@ -250,11 +250,12 @@ def _known(connection: sqlite3.Connection, word: str) -> bool:
     return connection.execute("SELECT 1 FROM vocabulary WHERE word = ?", (word,)).fetchone() is not None
 
 
-def search(connection: sqlite3.Connection, text: str, limit: int = MAX_HITS) -> tuple[Query, list[Hit]]:
-    """The hits for a query text, ranked (see the module's docstring); no words, no hits."""
+def search(connection: sqlite3.Connection, text: str, limit: int = MAX_HITS) -> tuple[Query, list[Hit], int]:
+    """The first `limit` hits for a query text, ranked (see the module's docstring), and how many there
+    are in all; no words, no hits."""
     query = parse(connection, text)
     if not query.words:
-        return query, []
+        return query, [], 0
     rows = connection.execute(
         "SELECT hit.id, kind, iri, label_en, label_ar, article, text, position, words.body, bm25(words) "
         "FROM words JOIN hit ON hit.id = words.rowid WHERE words MATCH ?", (query.fts(),)).fetchall()
@@ -265,11 +266,13 @@ def search(connection: sqlite3.Connection, text: str, limit: int = MAX_HITS) -> 
         hit.words = sum(1 for position in range(len(query.words)) if query.holds(position, held))
         if kind == "entity":
             hit.tier = _tier(connection, hit_id, query)
-        if kind == "sentence":
-            hit.highlights = highlights(verbatim, query)
         hits.append((_order(kind), hit.tier, -hit.words, score, en or ar or article or "", position, hit))
     hits.sort(key=lambda ranked: ranked[:-1])
-    return query, [ranked[-1] for ranked in hits[:limit]]
+    kept = [ranked[-1] for ranked in hits[:limit]]
+    for hit in kept:
+        if hit.kind == "sentence":  # only the hits shown: keying every sentence of a common word costs
+            hit.highlights = highlights(hit.text, query)
+    return query, kept, len(hits)
 
 
 def _order(kind: str) -> int:

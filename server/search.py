@@ -55,7 +55,7 @@ def read_query(args) -> str:
 def results(connection: sqlite3.Connection, text: str) -> dict:
     """The answer as JSON and the page both show it: the query's words and the ranked hits, each with
     the site's own path to it."""
-    query, hits = search_index.search(connection, text)
+    query, hits, total = search_index.search(connection, text)
     titles = search_index.article_titles(connection) if any(h.kind == "sentence" for h in hits) else {}
     shown = []
     for rank, hit in enumerate(hits, start=1):
@@ -69,7 +69,7 @@ def results(connection: sqlite3.Connection, text: str) -> dict:
             if hit.kind == "entity":
                 entry["match"] = MATCH[hit.tier]
         shown.append(entry)
-    return {"query": text, "words": list(query.words), "hits": shown}
+    return {"query": text, "words": list(query.words), "total": total, "hits": shown}
 
 
 def segments(text: str, spans: list[list[int]]) -> list[tuple[str, bool]]:

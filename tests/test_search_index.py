@@ -119,8 +119,15 @@ def test_a_highlight_keeps_the_preposition_written_on_the_word(index):
 
 def test_nothing_to_search_for(index):
     assert hits(index, "") == [] and hits(index, " ؟!… «»") == []
-    query, found = search_index.search(index, "داعش " * 2000)
-    assert query.words == ("داعش",) and found
+    query, found, total = search_index.search(index, "داعش " * 2000)
+    assert query.words == ("داعش",) and found and total == len(found)
+
+
+def test_only_the_first_hits_are_kept_and_counted_all(index):
+    """في is in most sentences: the answer keeps MAX_HITS of them and says how many there are."""
+    query, found, total = search_index.search(index, "في")
+    assert len(found) == search_index.MAX_HITS < total
+    assert all(h.highlights for h in found if h.kind == "sentence")
 
 
 def test_fts_syntax_in_a_query_is_only_words(index):

@@ -30,7 +30,7 @@ def test_json_by_format_or_by_accept(server):
     assert (first["rank"], first["kind"], first["iri"], first["href"], first["match"]) == (
         1, "entity", entity("marrakesh"), "/id/marrakesh", "label")
     assert first["label"] == {"en": "Marrakesh", "ar": "مراكش"}
-    assert by_format["words"] == ["بمراكش"]
+    assert by_format["words"] == ["بمراكش"] and by_format["total"] == len(by_format["hits"])
 
 
 def test_the_page_links_each_hit_and_marks_the_words(server):
