@@ -10,6 +10,7 @@ import pytest
 from coalition_kg.graph import store
 
 from .conftest import entity, start_server, stop_server
+from .test_browser import browser, page  # noqa: F401 (the headless Chromium fixtures)
 
 ARTICLE = "https://w3id.org/coalition-kg/article/"
 STEM = "000_5ed4d548c76f9435"
@@ -124,3 +125,19 @@ def test_a_store_built_before_search_answers_503_and_the_rest_serves(built_var, 
         assert running.get("/id/marrakesh").status_code == 200
     finally:
         stop_server(running)
+
+
+def test_the_header_box_searches_in_a_browser(page, server, artifacts):
+    """From the home page's header to the search page in headless Chromium: the words marked, in the
+    search stylesheet's colour (so the page's CSP let it load), the sentence right to left."""
+    page.goto(server.url + "/")
+    page.fill("header form.search input[name=q]", "بالصخيرات")
+    page.press("header form.search input[name=q]", "Enter")
+    page.wait_for_url("**/search?q=*")
+    first = page.locator("ol.search-hits li").first.locator("a")
+    assert first.get_attribute("href") == "/id/skhirat"
+    mark = page.locator(".hit-sentence mark").first
+    assert mark.inner_text() == "بالصخيرات"
+    assert mark.evaluate("m => getComputedStyle(m).backgroundColor") == "rgb(255, 229, 138)"
+    assert mark.evaluate("m => getComputedStyle(m.parentElement).direction") == "rtl"
+    page.screenshot(path=str(artifacts / "search.png"), full_page=True)
