@@ -104,6 +104,7 @@ _SCHEMA = """
 CREATE TABLE hit (id INTEGER PRIMARY KEY, kind TEXT NOT NULL, iri TEXT NOT NULL, label_en TEXT, label_ar TEXT,
                   article TEXT, text TEXT, position INTEGER NOT NULL);
 CREATE TABLE label (hit INTEGER NOT NULL, key TEXT NOT NULL);
+CREATE INDEX label_of_hit ON label (hit);
 CREATE TABLE vocabulary (word TEXT PRIMARY KEY) WITHOUT ROWID;
 CREATE VIRTUAL TABLE words USING fts5(body, tokenize = 'unicode61 remove_diacritics 0');
 """
@@ -217,6 +218,10 @@ class Query:
     def holds(self, position: int, words: set[str]) -> bool:
         return bool(self.forms[position] & words) or any(self.matches(position, word) for word in words)
 
+    def held(self, words: set[str]) -> int:
+        """How many of the query's words are among `words` (in one of their forms)."""
+        return sum(1 for position in range(len(self.words)) if self.holds(position, words))
+
     def fts(self) -> str:
         """The FTS5 expression: any form of any word. Every form is a plain word of letters and digits
         (arabic.words), quoted all the same, so nothing in a query is FTS5 syntax."""
@@ -256,23 +261,28 @@ def search(connection: sqlite3.Connection, text: str, limit: int = MAX_HITS) -> 
     query = parse(connection, text)
     if not query.words:
         return query, [], 0
+    # A common word matches most sentences: rank on what is small (kind, bm25, the indexed words only
+    # when there are several query words to count), then read the texts of the hits kept.
+    several = len(query.words) > 1
     rows = connection.execute(
-        "SELECT hit.id, kind, iri, label_en, label_ar, article, text, position, words.body, bm25(words) "
-        "FROM words JOIN hit ON hit.id = words.rowid WHERE words MATCH ?", (query.fts(),)).fetchall()
-    hits = []
-    for hit_id, kind, iri, en, ar, article, verbatim, position, indexed, score in rows:
-        held = set(indexed.split())
-        hit = Hit(kind, iri, en, ar, article, verbatim, position if kind == "sentence" else None)
-        hit.words = sum(1 for position in range(len(query.words)) if query.holds(position, held))
-        if kind == "entity":
-            hit.tier = _tier(connection, hit_id, query)
-        hits.append((_order(kind), hit.tier, -hit.words, score, en or ar or article or "", position, hit))
-    hits.sort(key=lambda ranked: ranked[:-1])
-    kept = [ranked[-1] for ranked in hits[:limit]]
-    for hit in kept:
-        if hit.kind == "sentence":  # only the hits shown: keying every sentence of a common word costs
-            hit.highlights = highlights(hit.text, query)
-    return query, kept, len(hits)
+        "SELECT hit.id, kind, position, coalesce(label_en, label_ar, article, ''), bm25(words), "
+        + ("words.body " if several else "NULL ")
+        + "FROM words JOIN hit ON hit.id = words.rowid WHERE words MATCH ?", (query.fts(),)).fetchall()
+    ranked = []
+    for hit_id, kind, position, name, score, indexed in rows:
+        held = query.held(set(indexed.split())) if several else 1
+        tier = _tier(connection, hit_id, query) if kind == "entity" else 2
+        ranked.append((_order(kind), tier, -held, score, name, position, hit_id))
+    ranked.sort()
+    kept = []
+    for _, tier, held, _, _, _, hit_id in ranked[:limit]:
+        kind, iri, en, ar, article, verbatim, position = connection.execute(
+            "SELECT kind, iri, label_en, label_ar, article, text, position FROM hit WHERE id = ?", (hit_id,)).fetchone()
+        hit = Hit(kind, iri, en, ar, article, verbatim, position if kind == "sentence" else None, -held, tier)
+        if kind == "sentence":
+            hit.highlights = highlights(verbatim, query)
+        kept.append(hit)
+    return query, kept, len(ranked)
 
 
 def _order(kind: str) -> int:
