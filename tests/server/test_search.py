@@ -141,3 +141,24 @@ def test_the_header_box_searches_in_a_browser(page, server, artifacts):
     assert mark.evaluate("m => getComputedStyle(m).backgroundColor") == "rgb(255, 229, 138)"
     assert mark.evaluate("m => getComputedStyle(m.parentElement).direction") == "rtl"
     page.screenshot(path=str(artifacts / "search.png"), full_page=True)
+
+
+def test_each_thread_reads_the_index_of_the_store_it_was_given(built_var, tmp_path):
+    """After a swap the next search opens the new store's index; a store without one is a 503."""
+    import shutil
+    from dataclasses import replace
+
+    from coalition_kg.graph import search_index
+    from coalition_kg.server.errors import NoSearchIndex
+    from coalition_kg.server.search import SearchIndexes
+
+    current = store.current(built_var)
+    copy = tmp_path / "copy"
+    shutil.copytree(current.directory, copy)
+    indexes = SearchIndexes()
+    first = indexes.connection(current)
+    assert indexes.connection(current) is first
+    second = indexes.connection(replace(current, directory=copy))
+    assert second is not first and search_index.search(second, "Riyadh")[1][0].iri == entity("riyadh")
+    with pytest.raises(NoSearchIndex, match="rebuild"):
+        indexes.connection(replace(current, directory=tmp_path))
