@@ -663,7 +663,9 @@ def _register_routes(app: Flask, service: Service) -> None:
                 rows = service.select(info, linked_data.ENTITY_INDEX, row_cap=max(settings.row_limit, info.quads))
                 groups = linked_data.entity_index(rows)
                 nearest = linked_data.nearest_entities(path[3:], groups)
-            html = render_template("not_found.html", info=info, iri=iri, nearest=nearest)
+            guess = path.rsplit("/", 1)[-1].replace("-", " ")
+            html = render_template("not_found.html", info=info, iri=iri, nearest=nearest,
+                                   search_link="/search?" + urlencode({"q": guess}) if guess else None)
             return Response(html, status=404, content_type="text/html; charset=utf-8")
         links = {f.name: f"{request.path}?format={f.name}" for f in GRAPH_FORMATS}
         return _html(render_template("resource.html", info=info, page=page, links=links), info, etag)

@@ -162,3 +162,11 @@ def test_each_thread_reads_the_index_of_the_store_it_was_given(built_var, tmp_pa
     assert second is not first and search_index.search(second, "Riyadh")[1][0].iri == entity("riyadh")
     with pytest.raises(NoSearchIndex, match="rebuild"):
         indexes.connection(replace(current, directory=tmp_path))
+
+
+def test_a_guessed_id_links_the_search_which_finds_it(server):
+    response = server.get("/id/bourita", headers={"Accept": "text/html"})
+    assert response.status_code == 404
+    link = re.search(r'<a href="(/search\?q=[^"]+)">Search the graph', response.text).group(1)
+    assert link == "/search?q=bourita"
+    assert search_json(server, "bourita")["hits"][0]["href"] == "/id/nasser-bourita"
