@@ -154,7 +154,7 @@ def build(store: ox.Store, path: Path) -> int:
 
 def _under(query: str, base: str) -> str:
     """The query for IRIs under `base` (a namespace of the project's, with no quote in it)."""
-    return query.replace("?base", ox.Literal(base).__str__())
+    return query.replace("?base", str(ox.Literal(base)))
 
 
 def _labels(store: ox.Store, query: str, base: str) -> dict[str, set[str]]:
