@@ -8,7 +8,8 @@ The build streams, so that its time and memory grow with the size of the data an
 go to the store one named graph at a time (the ontology, the curation, then each article), and on their
 way they are counted into the build id (graph/build_id.py) and read by the reasoner
 (graph/reasoning.py); what the reasoner infers follows them. Large graphs are then validated in the new
-store itself (graph/validation.py); a violation deletes it before it is ever current. Builds take turns
+store itself (graph/validation.py); a violation deletes it before it is ever current. The search index
+(graph/search_index.py) is written from the new store into its directory, before its manifest. Builds take turns
 under a lock (graph/store.py), and the finished store is checked against its manifest
 (graph/store_manifest.py) before the swap.
 """
@@ -26,7 +27,8 @@ from typing import Iterator
 
 import pyoxigraph as ox
 
-from coalition_kg.graph import annotations, article_names, rdf, reasoning, registry, store, store_manifest, validation
+from coalition_kg.graph import (annotations, article_names, rdf, reasoning, registry, search_index, store,
+                                store_manifest, validation)
 from coalition_kg.graph.build_id import BuildId
 from coalition_kg.graph.errors import BuildError, CorruptStore
 from coalition_kg.graph.input_files import read_bytes, read_text
@@ -161,6 +163,9 @@ def _build(project: Project, phases: _Phases) -> store.StoreInfo:
                 with phases("validation"):
                     validation.validate_store(new.store, shapes, size=build_id.quads)
                 store.fault_point("validated")
+                with phases("search index"):
+                    # Beside the store, before the manifest, so that the manifest covers it.
+                    search_index.build(new.store, new.directory / search_index.INDEX_FILE)
                 with phases("manifest and check"):
                     info = new.finish(build_id.hexdigest(), graphs=build_id.graphs, inputs=inputs)
                     check_store(info)

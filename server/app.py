@@ -27,7 +27,7 @@ from werkzeug.routing import RequestRedirect
 from coalition_kg.graph import saved_queries as saved_query_files
 from coalition_kg.graph.store import StoreInfo
 from coalition_kg.project import BASE, GRAPH as GRAPH_NAMESPACE, ONTOLOGY, Project
-from coalition_kg.server import formats, guard, linked_data, protocol
+from coalition_kg.server import formats, guard, linked_data, protocol, search
 from coalition_kg.server.cache import AnswerCache, Flights
 from coalition_kg.server.errors import BadParameter, HttpError, NotAcceptable, NotFound, shown
 from coalition_kg.server.evaluator import Answer, EvaluatorPool, Job, evaluate_here
@@ -86,6 +86,7 @@ class Service:
     live: LiveStore
     saved: dict = field(default_factory=dict)
     flights: Flights = field(default_factory=Flights)
+    search_indexes: search.SearchIndexes = field(default_factory=search.SearchIndexes)
 
     def answer(self, job: Job) -> Answer:
         """An evaluated answer, from the cache when the same job ran on the same build before, or
@@ -505,6 +506,35 @@ def _register_routes(app: Flask, service: Service) -> None:
             raise NotFound(f"no saved query named {name!r}; known: {known}")
         return saved
 
+    @app.get("/search")
+    def search_page():
+        """Entities, articles and sentences by their words (server/search.py): a page, or JSON for
+        `format=json` or an Accept that prefers it."""
+        text = search.read_query(request.args)
+        wanted = request.args.get("format")
+        if wanted not in (None, "html", "json"):
+            raise BadParameter(f"unknown format {wanted!r}; known: html, json")
+        as_json = wanted == "json" or (wanted is None and request.accept_mimetypes.best_match(
+            ["text/html", "application/json"], default="text/html") == "application/json")
+        if as_json and not text.strip():
+            raise BadParameter("give the words to search for in the q parameter")
+        info = service.live.snapshot()
+        etag = etag_for(info, "search", text, as_json)
+        cached = not_modified(info, etag)
+        if cached:
+            return cached
+        found = search.results(service.search_indexes.connection(info), text) if text.strip() else None
+        if as_json:
+            body = json.dumps({"build_id": info.build_id, **found}, ensure_ascii=False, indent=1)
+            response = Response(body, content_type="application/json; charset=utf-8")
+            response.headers.update(validators(info, etag))
+            response.headers["Vary"] = "Accept"
+            return response
+        json_link = "/search?" + urlencode({"q": text, "format": "json"})
+        html = render_template("search.html", info=info, q=text, found=found, json_link=json_link,
+                               segments=search.segments)
+        return _html(html, info, etag)
+
     @app.get("/id/")
     def entity_index():
         return _index("entities", linked_data.ENTITY_INDEX, linked_data.ENTITY_INDEX_GRAPH)
@@ -633,7 +663,9 @@ def _register_routes(app: Flask, service: Service) -> None:
                 rows = service.select(info, linked_data.ENTITY_INDEX, row_cap=max(settings.row_limit, info.quads))
                 groups = linked_data.entity_index(rows)
                 nearest = linked_data.nearest_entities(path[3:], groups)
-            html = render_template("not_found.html", info=info, iri=iri, nearest=nearest)
+            guess = path.rsplit("/", 1)[-1].replace("-", " ")
+            html = render_template("not_found.html", info=info, iri=iri, nearest=nearest,
+                                   search_link="/search?" + urlencode({"q": guess}) if guess else None)
             return Response(html, status=404, content_type="text/html; charset=utf-8")
         links = {f.name: f"{request.path}?format={f.name}" for f in GRAPH_FORMATS}
         return _html(render_template("resource.html", info=info, page=page, links=links), info, etag)

@@ -93,6 +93,12 @@ class NoGraph(HttpError):
     status, title = 503, "Service Unavailable"
 
 
+class NoSearchIndex(HttpError):
+    """The current store was built before search existed and has no index beside it: a rebuild makes one."""
+
+    status, title = 503, "Service Unavailable"
+
+
 class QueryTimeout(HttpError):
     """The query ran past the time limit and its evaluator was killed.
 

@@ -255,7 +255,7 @@ def test_build_reports_the_time_of_each_phase(project_copy):
     timings: dict[str, float] = {}
     build(project_copy, timings)
     assert list(timings) == ["read and check", "RDF and build id", "reasoning", "load", "compaction", "validation",
-                            "manifest and check"]
+                            "search index", "manifest and check"]
     assert all(seconds >= 0 for seconds in timings.values())
 
 

@@ -1,0 +1,87 @@
+"""`GET /search?q=…`: the search index of the store a request reads (graph/search_index.py), as a page for
+people and as JSON for scripts.
+
+Each thread keeps one read-only connection to the index of the store it last searched, and opens the new
+store's index when a rebuild swaps stores. A store built before search has no index: a 503 asks for a
+rebuild, and the rest of the server answers as before.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+
+from coalition_kg.graph import search_index
+from coalition_kg.graph.store import StoreInfo
+from coalition_kg.server.errors import BadParameter, NoSearchIndex
+from coalition_kg.server.linked_data import local_href
+
+MAX_QUERY_CHARS = 500  # a search is a few names; a longer text is refused, not cut silently
+
+MATCH = {0: "label", 1: "label prefix", 2: "words"}
+
+
+class SearchIndexes:
+    """A read-only connection per thread to the index beside the store it reads."""
+
+    def __init__(self):
+        self._local = threading.local()
+
+    def connection(self, info: StoreInfo) -> sqlite3.Connection:
+        opened = getattr(self._local, "opened", None)
+        if opened is not None and opened[0] == info.directory:
+            return opened[1]
+        try:
+            connection = search_index.open_read_only(info.directory / search_index.INDEX_FILE)
+        except search_index.IndexMissing as error:
+            raise NoSearchIndex(str(error)) from None
+        if opened is not None:
+            opened[1].close()
+        self._local.opened = (info.directory, connection)
+        return connection
+
+
+def read_query(args) -> str:
+    """The `q` parameter: once, and at most MAX_QUERY_CHARS characters."""
+    values = args.getlist("q")
+    if len(values) > 1:
+        raise BadParameter("parameter q is given more than once")
+    text = values[0] if values else ""
+    if len(text) > MAX_QUERY_CHARS:
+        raise BadParameter(f"a search is at most {MAX_QUERY_CHARS} characters; this one has {len(text)}")
+    return text
+
+
+def results(connection: sqlite3.Connection, text: str) -> dict:
+    """The answer as JSON and the page both show it: the query's words and the ranked hits, each with
+    the site's own path to it."""
+    query, hits, total = search_index.search(connection, text)
+    titles = search_index.article_titles(connection) if any(h.kind == "sentence" for h in hits) else {}
+    shown = []
+    for rank, hit in enumerate(hits, start=1):
+        entry = {"rank": rank, "kind": hit.kind, "iri": hit.iri, "href": local_href(hit.iri), "words": hit.words}
+        if hit.kind == "sentence":
+            en, ar = titles.get(hit.article, (None, None))
+            entry.update(href=local_href(hit.article), article={"iri": hit.article, "label": {"en": en, "ar": ar}},
+                         index=hit.index, text=hit.text, highlights=[list(span) for span in hit.highlights])
+        else:
+            entry["label"] = {"en": hit.label_en, "ar": hit.label_ar}
+            if hit.kind == "entity":
+                entry["match"] = MATCH[hit.tier]
+        shown.append(entry)
+    return {"query": text, "words": list(query.words), "total": total, "hits": shown}
+
+
+def segments(text: str, spans: list[list[int]]) -> list[tuple[str, bool]]:
+    """A sentence cut into pieces, each marked or not, for the page to wrap the matches in <mark>."""
+    pieces, at = [], 0
+    for start, end in sorted(spans):
+        if start < at:
+            continue
+        if start > at:
+            pieces.append((text[at:start], False))
+        pieces.append((text[start:end], True))
+        at = end
+    if at < len(text):
+        pieces.append((text[at:], False))
+    return pieces
