@@ -543,6 +543,14 @@ def _register_routes(app: Flask, service: Service) -> None:
     def article_index():
         return _index("articles", linked_data.ARTICLE_INDEX, linked_data.ARTICLE_INDEX_GRAPH)
 
+    def _rdf_twin(info: StoreInfo, choice: Choice, construct: str, key: tuple, cap: int, **substitutions):
+        """A page's twin for RDF clients: the CONSTRUCT's triples in the negotiated format, with validators."""
+        fmt = require_format(choice, graph=True)
+        job = Job(store_path_of(info), construct, None, fmt.rdf_name, cap, substitutions=substitutions,
+                  prefixes=linked_data.PREFIXES)
+        etag = etag_for(info, *key, fmt.name)
+        return not_modified(info, etag) or answer_response(info, service.answer(job), etag, cap)
+
     def _index(kind: str, select: str, construct: str):
         """Every entity (grouped by kind) or every article, for people; the same as RDF for programs."""
         info = service.live.snapshot()
@@ -551,10 +559,7 @@ def _register_routes(app: Flask, service: Service) -> None:
         cap = max(settings.row_limit, info.quads)
         choice = choose_formats(offer_html=True)
         if not choice.html:
-            fmt = require_format(choice, graph=True)
-            job = Job(store_path_of(info), construct, None, fmt.rdf_name, cap, prefixes=linked_data.PREFIXES)
-            etag = etag_for(info, "index", kind, fmt.name)
-            return not_modified(info, etag) or answer_response(info, service.answer(job), etag, cap)
+            return _rdf_twin(info, choice, construct, ("index", kind), cap)
         etag = etag_for(info, "index", kind, "html")
         cached = not_modified(info, etag)
         if cached:
@@ -615,12 +620,8 @@ def _register_routes(app: Flask, service: Service) -> None:
         node = ox.NamedNode(iri)
         choice = choose_formats(offer_html=True)
         if not choice.html:
-            fmt = require_format(choice, graph=True)
-            cap = row_cap or settings.row_limit
-            job = Job(store_path_of(info), linked_data.GRAPH_CONTENTS, None, fmt.rdf_name, cap,
-                      substitutions={"graph": node}, prefixes=linked_data.PREFIXES)
-            etag = etag_for(info, "graph", iri, fmt.name)
-            return not_modified(info, etag) or answer_response(info, service.answer(job), etag, cap)
+            return _rdf_twin(info, choice, linked_data.GRAPH_CONTENTS, ("graph", iri), row_cap or settings.row_limit,
+                             graph=node)
         etag = etag_for(info, "graph", iri, "html")
         cached = not_modified(info, etag)
         if cached:
