@@ -532,7 +532,7 @@ def _register_routes(app: Flask, service: Service) -> None:
             return response
         json_link = "/search?" + urlencode({"q": text, "format": "json"})
         html = render_template("search.html", info=info, q=text, found=found, json_link=json_link,
-                               segments=search.segments)
+                               segments=linked_data.highlight)
         return _html(html, info, etag)
 
     @app.get("/id/")

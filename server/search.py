@@ -70,18 +70,3 @@ def results(connection: sqlite3.Connection, text: str) -> dict:
                 entry["match"] = MATCH[hit.tier]
         shown.append(entry)
     return {"query": text, "words": list(query.words), "total": total, "hits": shown}
-
-
-def segments(text: str, spans: list[list[int]]) -> list[tuple[str, bool]]:
-    """A sentence cut into pieces, each marked or not, for the page to wrap the matches in <mark>."""
-    pieces, at = [], 0
-    for start, end in sorted(spans):
-        if start < at:
-            continue
-        if start > at:
-            pieces.append((text[at:start], False))
-        pieces.append((text[start:end], True))
-        at = end
-    if at < len(text):
-        pieces.append((text[at:], False))
-    return pieces
