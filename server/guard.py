@@ -70,7 +70,9 @@ _TOKENS = re.compile(
     """,
     re.VERBOSE | re.DOTALL,
 )
-_SERVICE = re.compile("service", re.IGNORECASE | re.ASCII)  # Oxigraph compares keywords in ASCII case
+# The word Oxigraph reads as the SERVICE keyword (it compares keywords in ASCII case); the evaluator
+# uses it too, to tell a refused endpoint from a storage error.
+SERVICE_WORD = re.compile("service", re.IGNORECASE | re.ASCII)
 _KEYWORDS = re.compile("|".join(sorted({*UPDATE_KEYWORDS, "FROM"})), re.IGNORECASE | re.ASCII)
 _CODEPOINT = re.compile(rf"\\u({_HEX}{{4}})|\\U({_HEX}{{8}})")
 # What an IRI-looking token may not hold where `<` could also be the less-than operator.
@@ -144,7 +146,7 @@ def inspect_all(query: str) -> QueryShape:
     head = []
     # What each word must be checked for, found once in the whole text (a word can only hold what the
     # text holds): most queries need few of the checks on few of their words.
-    service = _SERVICE.search(query) is not None
+    service = SERVICE_WORD.search(query) is not None
     keywords = _KEYWORDS.search(query) is not None
     few_brackets = query.count("(") + query.count("[") + query.count("{") <= MAX_NESTING
     # The loop reads the matches itself (not tokens()): a generator's hop per token was half the cost.
@@ -152,7 +154,7 @@ def inspect_all(query: str) -> QueryShape:
         kind = match.lastgroup
         token = match.group(kind)
         if kind == "run":
-            if service and _SERVICE.search(token):
+            if service and SERVICE_WORD.search(token):
                 raise Refused(REFUSED_SERVICE)
             if keywords or form is None:
                 upper = token.upper()
@@ -207,7 +209,7 @@ def _refuse_escaped_service(query: str) -> None:
 
     try:
         for kind, token, _ in tokens(_CODEPOINT.sub(replace, query)):
-            if kind == "run" and _SERVICE.search(token):
+            if kind == "run" and SERVICE_WORD.search(token):
                 raise Refused(REFUSED_SERVICE)
     except QuerySyntaxError:
         pass  # the resolved text is not a query at all; the text as sent was read above
@@ -216,7 +218,7 @@ def _refuse_escaped_service(query: str) -> None:
 def _plain_for_lookup(query: str) -> bool:
     """A lookup is evaluated in the web process, which may use the network: beyond the grammar, its
     text holds no backslash and no 'service' at all, so no reading of it can name an endpoint."""
-    return "\\" not in query and _SERVICE.search(query) is None
+    return "\\" not in query and SERVICE_WORD.search(query) is None
 
 
 # --- one-subject lookups ----------------------------------------------------------------------
