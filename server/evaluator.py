@@ -204,6 +204,12 @@ class Evaluator:
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             close_fds=True,
+            # glibc gives each thread that allocates at once its own malloc arena, each reserving 64 MiB
+            # of address space it may never use; under the address-space cap (memory_limit) that
+            # reservation made RocksDB's threads fail to start ("Resource temporarily unavailable",
+            # then an abort, answered as a 503) when a page or saved query first opened the store
+            # while runaway queries ran (2 of 3 cold starts); two arenas hold it (0 of 4).
+            env={**os.environ, "MALLOC_ARENA_MAX": "2"},
         )
         self._in = self.process.stdin.fileno()
         self._out = self.process.stdout.fileno()

@@ -101,3 +101,16 @@ def test_memory_limit_stops_a_query_and_the_server_goes_on(small_memory_server):
     for _ in range(6):  # the evaluator was replaced: every worker thread still answers
         response = small_memory_server.sparql(SMALL)
         assert response.status_code == 200 and response.json()["boolean"] is True
+
+
+def test_evaluator_children_keep_few_malloc_arenas():
+    """Under the address-space cap, glibc's per-thread arenas (64 MiB reserved each) made the store's
+    threads fail to start in a fresh child while other queries ran: children run with two arenas."""
+    from coalition_kg.server.evaluator import Evaluator
+
+    child = Evaluator(1 << 30)
+    try:
+        environ = open(f"/proc/{child.process.pid}/environ", "rb").read().split(b"\0")
+        assert b"MALLOC_ARENA_MAX=2" in environ
+    finally:
+        child.close()
