@@ -110,6 +110,7 @@ def test_evaluator_children_keep_few_malloc_arenas():
 
     child = Evaluator(1 << 30)
     try:
+        child._wait_until_ready()  # its environment is the new program's only once it has started
         environ = open(f"/proc/{child.process.pid}/environ", "rb").read().split(b"\0")
         assert b"MALLOC_ARENA_MAX=2" in environ
     finally:
