@@ -307,5 +307,8 @@ def _check_event(ann: Annotations, event: Event) -> None:
     for role in kind.required:
         if role not in roles:
             fail(f"needs a {role} argument")
+    if event.type == "Claim" and "Author" not in roles and event.attributes.get("Attribution") != "article":
+        fail("needs an Author argument (only a claim in the article's own voice, 'A Attribution Ex article', "
+             "may have none)")
     if event.type == "Count" and "Measure" not in event.attributes:
         fail("a Count needs an 'A Measure' line saying what was counted")

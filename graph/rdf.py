@@ -216,6 +216,8 @@ def article_quads(ann: Annotations, registry: Registry) -> Iterator[ox.Quad]:
             yield q(node, iri(SCHEMA, "appearance"), art)
             if event.note:
                 yield q(node, iri(SCHEMA, "description"), text(event.note, "en"))
+            if event.attributes.get("Attribution") == "article":  # no speaker: the article's own voice
+                yield q(node, ckg("saidByArticle"), art)
         for name, value in sorted(event.attributes.items()):
             yield q(node, ckg(_EVENT_ATTRIBUTES[name]), text(value))
         for role, mid in event.arguments:

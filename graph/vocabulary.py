@@ -125,7 +125,9 @@ EVENTS: dict[str, EventKind] = {
     # concern, a call, a figure by someone's account. Author: who made it; Meeting: where it was said;
     # Source: the document it was made in; About: what it is about; Content: an event of the same
     # article that the claim states (a repatriation "by his account", a commitment "according to the
-    # statement"), so that the event carries its speaker.
+    # statement"), so that the event carries its speaker. A claim in the article's own voice (background
+    # the journalist gives, not a speaker's words) has the article's byline author where it names one,
+    # and no Author where it names none: the graph does not invent one.
     "Claim": EventKind(
         roles={
             "Author": AGENTS,
@@ -134,10 +136,11 @@ EVENTS: dict[str, EventKind] = {
             "About": tuple(ENTITY_MENTIONS),
             "Content": (EVENT_ARGUMENT,),
         },
-        required=("Author",),
-        # How the article attributes it: in so many words (على حد قوله، حسب بلينكن، وفق بيان), or only
-        # by context (a sentence that continues someone's account without naming them): the note says why.
-        attributes={"Attribution": ("words", "context")},
+        required=(),  # an Author, except for a claim in the article's own voice (see _check_event)
+        # How the article attributes it: in so many words (على حد قوله، حسب بلينكن، وفق بيان), only by
+        # context (a sentence that continues someone's account without naming them: the note says why), or
+        # to no speaker: the article says it in its own voice.
+        attributes={"Attribution": ("words", "context", "article")},
     ),
     # Taking part in a meeting in a capacity the text names (observer, co-chair, by video): each
     # participant gets a schema:Role node between the meeting and them (CONTRACT.md section 8).
