@@ -67,6 +67,7 @@ def asserted_graphs(sources: Sources) -> Iterator[tuple[ox.NamedNode, list[ox.Qu
     curation = list(rdf.registry_quads(sources.entities))
     curation += rdf.curated_fact_quads(sources.facts, sources.entities)
     curation += rdf.job_titles_en(sources.articles, sources.entities)
+    curation += rdf.curated_titles(sources.articles, sources.entities)
     yield rdf.CURATION, curation
     for ann in sources.articles:
         yield rdf.article_graph(ann.stem), list(rdf.article_quads(ann, sources.entities))

@@ -376,6 +376,25 @@ def job_titles_en(annotations: list[Annotations], registry: Registry) -> Iterato
                 yield ox.Quad(entity(person), iri(SCHEMA, "jobTitle"), text(post.en, "en"), CURATION)
 
 
+def curated_titles(annotations: list[Annotations], registry: Registry) -> Iterator[ox.Quad]:
+    """An Arabic title that its article's text does not hold is the curators' own, not the article's
+    headline: a curation record says so (as a curated fact's does), so that every page and every
+    consumer can tell it from a headline."""
+    def q(s, p, o):
+        return ox.Quad(s, p, o, CURATION)
+
+    for ann in annotations:
+        title = registry.articles.get(ann.stem)
+        if title is None or title.ar in ann.text:
+            continue
+        art = ox.NamedNode(ARTICLE + ann.stem)
+        record = ox.NamedNode(GRAPH + f"curation/title/{ann.stem}")
+        yield from _statement(q, record, art, iri(SKOS, "prefLabel"), text(title.ar, "ar"))
+        yield q(record, iri(RDFS, "comment"), text(
+            "The curators' own title: these words occur nowhere in the article's text, which has no headline "
+            "of its own (schema:headline), so the title is a label only, not the article's.", "en"))
+
+
 def matching_key(arabic: str) -> str:
     """A normalized key for matching Arabic names: no tatweel or diacritics, one form of alif, ya, ta marbuta."""
     key = re.sub(r"[\u064B-\u065F\u0670\u0640]", "", arabic)

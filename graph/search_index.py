@@ -28,7 +28,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from coalition_kg.graph import arabic
-from coalition_kg.project import ARTICLE, ENTITY, ONTOLOGY
+from coalition_kg.project import ARTICLE, ENTITY, GRAPH, ONTOLOGY
 
 INDEX_FILE = "search.sqlite"
 MAX_QUERY_WORDS = 12  # a query longer than this is cut to its first words: search is for names, not texts
@@ -52,6 +52,10 @@ _DISPLAY_LABELS = _PREFIXES + """SELECT ?thing ?lang (SAMPLE(?label) AS ?text) W
   ?thing skos:prefLabel ?label . BIND(LANG(?label) AS ?lang)
   FILTER(STRSTARTS(STR(?thing), ?base))
 } GROUP BY ?thing ?lang"""
+# Articles whose Arabic title is the curators' own, not a headline of theirs (graph/rdf.py curated_titles).
+_CURATED_TITLES = _PREFIXES + """SELECT DISTINCT ?article WHERE {
+  GRAPH <""" + GRAPH + """curation> { ?record rdf:subject ?article ; rdf:predicate skos:prefLabel }
+}"""
 _SENTENCES = _PREFIXES + """SELECT DISTINCT ?sentence ?article ?text ?index WHERE {
   ?sentence a ckg:Sentence ; schema:isPartOf ?article ; rdf:value ?text ; ckg:index ?index .
 }"""
@@ -106,6 +110,7 @@ CREATE TABLE hit (id INTEGER PRIMARY KEY, kind TEXT NOT NULL, iri TEXT NOT NULL,
 CREATE TABLE label (hit INTEGER NOT NULL, key TEXT NOT NULL);
 CREATE INDEX label_of_hit ON label (hit);
 CREATE TABLE vocabulary (word TEXT PRIMARY KEY) WITHOUT ROWID;
+CREATE TABLE curated_title (article TEXT PRIMARY KEY) WITHOUT ROWID;
 CREATE VIRTUAL TABLE words USING fts5(body, tokenize = 'unicode61 remove_diacritics 0');
 """
 
@@ -146,6 +151,8 @@ def build(store: ox.Store, path: Path) -> int:
             vocabulary.update(words)
             connection.execute("INSERT INTO words(rowid, body) VALUES (?, ?)", (rows, " ".join(words)))
         connection.executemany("INSERT INTO vocabulary VALUES (?)", ((w,) for w in sorted(vocabulary)))
+        connection.executemany("INSERT INTO curated_title VALUES (?)", sorted(
+            (row["article"].value,) for row in store.query(_CURATED_TITLES, use_default_graph_as_union=True)))
         connection.commit()
     finally:
         connection.close()
@@ -175,6 +182,11 @@ def article_titles(connection: sqlite3.Connection) -> dict[str, tuple[str | None
     """Each article's English and Arabic label, to name a sentence's article."""
     return {iri: (en, ar) for iri, en, ar in
             connection.execute("SELECT iri, label_en, label_ar FROM hit WHERE kind = 'article'")}
+
+
+def curated_titles(connection: sqlite3.Connection) -> set[str]:
+    """The articles whose Arabic title is the curators' own: a page that shows it must say so."""
+    return {iri for (iri,) in connection.execute("SELECT article FROM curated_title")}
 
 
 def open_read_only(path: Path) -> sqlite3.Connection:

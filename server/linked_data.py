@@ -42,12 +42,21 @@ PREFIXES = {
 
 _PROLOGUE = "".join(f"PREFIX {name}: <{iri}>\n" for name, iri in PREFIXES.items())
 
+
+
+def _unless_curated_title(article: str, label: str) -> str:
+    """A filter that leaves out an article's Arabic title where it is the curators' own (graph/rdf.py
+    curated_titles): beside a link, where it could not be marked, it would pass for the headline."""
+    return (f"FILTER NOT EXISTS {{ GRAPH graph:curation {{ ?title_record rdf:subject {article} ; "
+            f"rdf:predicate skos:prefLabel ; rdf:object {label} }} }}")
+
+
 # Each fact comes with the graphs that hold it: the articles that state it, the curation, the closure.
 FACTS = _PROLOGUE + """SELECT ?resource ?p ?o (SAMPLE(?en) AS ?o_en) (SAMPLE(?ar) AS ?o_ar) (SAMPLE(?pl) AS ?p_label)
        (GROUP_CONCAT(DISTINCT STR(?g); separator=" ") AS ?graphs) WHERE {
   GRAPH ?g { ?resource ?p ?o }
   OPTIONAL { ?o rdfs:label ?en FILTER(langMatches(lang(?en), "en")) }
-  OPTIONAL { ?o rdfs:label ?ar FILTER(langMatches(lang(?ar), "ar")) }
+  OPTIONAL { ?o rdfs:label ?ar FILTER(langMatches(lang(?ar), "ar")) """ + _unless_curated_title("?o", "?ar") + """ }
   OPTIONAL { ?p rdfs:label ?pl FILTER(langMatches(lang(?pl), "en")) }
 } GROUP BY ?resource ?p ?o ORDER BY ?p ?o"""
 
@@ -68,7 +77,7 @@ MENTIONS = _PROLOGUE + """SELECT ?resource ?sentence ?text ?sentence_start ?ment
   ?sentence rdf:value ?text ; ckg:start ?sentence_start ; schema:isPartOf ?article .
   OPTIONAL { ?sentence ckg:index ?index }
   OPTIONAL { ?article rdfs:label ?aen FILTER(langMatches(lang(?aen), "en")) }
-  OPTIONAL { ?article rdfs:label ?aar FILTER(langMatches(lang(?aar), "ar")) }
+  OPTIONAL { ?article rdfs:label ?aar FILTER(langMatches(lang(?aar), "ar")) """ + _unless_curated_title("?article", "?aar") + """ }
 } GROUP BY ?resource ?sentence ?text ?sentence_start ?mention_start ?mention_end ?article ?index
   ORDER BY ?article ?index ?mention_start"""
 
@@ -116,25 +125,33 @@ ENTITY_INDEX_GRAPH = _PROLOGUE + """CONSTRUCT { ?entity a ?kind ; rdfs:label ?la
   OPTIONAL { ?entity rdfs:label ?label }
 }"""
 
+# The curators' record of an article's Arabic title that its text does not hold (graph/rdf.py curated_titles).
+_CURATED_TITLE = """  OPTIONAL { GRAPH graph:curation { ?record rdf:subject ?article ; rdf:predicate skos:prefLabel ;
+                                              rdf:object ?title ; rdfs:comment ?why } }
+"""
+
 # The article index (/article/): every article with its labels, and how many sentences and mentions of
-# the graph's entities it holds.
+# the graph's entities it holds; an Arabic title that is the curators' own comes with their record's note.
 ARTICLE_INDEX = _PROLOGUE + """SELECT ?article (SAMPLE(?en) AS ?label_en) (SAMPLE(?ar) AS ?label_ar)
        (SAMPLE(?file) AS ?identifier) (COUNT(DISTINCT ?sentence) AS ?sentences) (COUNT(DISTINCT ?mention) AS ?mentions)
+       (SAMPLE(?why) AS ?title_note)
 WHERE {
   ?article a schema:NewsArticle .
   OPTIONAL { ?article dcterms:identifier ?file }
+""" + _CURATED_TITLE + """
   OPTIONAL { ?article rdfs:label ?en FILTER(langMatches(lang(?en), "en")) }
   OPTIONAL { ?article rdfs:label ?ar FILTER(langMatches(lang(?ar), "ar")) }
   OPTIONAL { ?sentence schema:isPartOf ?article ; rdf:value ?text }
   OPTIONAL { ?mention oa:hasTarget/oa:hasSource ?article }
 } GROUP BY ?article ORDER BY ?article"""
 
-ARTICLE_INDEX_GRAPH = _PROLOGUE + """CONSTRUCT { ?article a schema:NewsArticle ; rdfs:label ?label ; dcterms:identifier ?file }
+ARTICLE_INDEX_GRAPH = _PROLOGUE + """CONSTRUCT { ?article a schema:NewsArticle ; rdfs:label ?label ; dcterms:identifier ?file .
+  ?record a ckg:Statement ; rdf:subject ?article ; rdf:predicate skos:prefLabel ; rdf:object ?title ; rdfs:comment ?why }
 WHERE {
   ?article a schema:NewsArticle .
   OPTIONAL { ?article rdfs:label ?label }
   OPTIONAL { ?article dcterms:identifier ?file }
-}"""
+""" + _CURATED_TITLE + """}"""
 
 # The versions the ontology names (owl:versionIRI): each one dereferences to /ontology as well.
 ONTOLOGY_VERSIONS = _PROLOGUE + """SELECT DISTINCT ?version WHERE {
@@ -445,6 +462,7 @@ class IndexEntry:
     key: str = ""  # the entity's key in the registry, or the article's stem
     sentences: int | None = None
     mentions: int | None = None
+    title_note: str | None = None  # an article's: why its Arabic title is the curators' own, when it is
 
 
 @dataclass
@@ -470,7 +488,7 @@ def entity_index(rows: list[dict]) -> list[IndexGroup]:
 def article_index(rows: list[dict]) -> list[IndexEntry]:
     return [IndexEntry(Term.of(row["article"], row.get("label_en"), row.get("label_ar")),
                        row["article"]["value"][len(BASE + "article/"):], _int(row.get("sentences")),
-                       _int(row.get("mentions")))
+                       _int(row.get("mentions")), (row.get("title_note") or {}).get("value"))
             for row in rows]
 
 

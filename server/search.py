@@ -57,15 +57,20 @@ def results(connection: sqlite3.Connection, text: str) -> dict:
     the site's own path to it."""
     query, hits, total = search_index.search(connection, text)
     titles = search_index.article_titles(connection) if any(h.kind == "sentence" for h in hits) else {}
+    curated = search_index.curated_titles(connection)  # Arabic titles that are the curators' own
     shown = []
     for rank, hit in enumerate(hits, start=1):
         entry = {"rank": rank, "kind": hit.kind, "iri": hit.iri, "href": local_href(hit.iri), "words": hit.words}
         if hit.kind == "sentence":
             en, ar = titles.get(hit.article, (None, None))
-            entry.update(href=local_href(hit.article), article={"iri": hit.article, "label": {"en": en, "ar": ar}},
+            entry.update(href=local_href(hit.article),
+                         article={"iri": hit.article, "label": {"en": en, "ar": ar},
+                                  "title_by_curators": hit.article in curated},
                          index=hit.index, text=hit.text, highlights=[list(span) for span in hit.highlights])
         else:
             entry["label"] = {"en": hit.label_en, "ar": hit.label_ar}
+            if hit.kind == "article":
+                entry["title_by_curators"] = hit.iri in curated
             if hit.kind == "entity":
                 entry["match"] = MATCH[hit.tier]
         shown.append(entry)
