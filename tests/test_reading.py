@@ -436,3 +436,17 @@ def test_every_claim_by_context_says_why_in_its_note(graph_store):
     assert len(by_context) >= 8
     for row in by_context:
         assert row["rendering"] and re.search(r"by context|continues|uncertain|sentence before|without naming", row["rendering"]), row["words"]
+
+
+def test_boucettas_words_carry_the_continuity_and_the_commitment_she_states(graph_store):
+    assert "وقالت إن لقاء اليوم يندرج في إطار استمرارية لقاء الصخيرات" in seed("000_5ed4d548c76f9435")
+    boucetta = claims_by(graph_store, "mounia-boucetta")
+    continuity = next(r for w, r in boucetta.items() if w.startswith("وقالت إن لقاء اليوم يندرج في إطار استمرارية"))
+    assert "التغيرات المناخية" in continuity["words"] and "Brussels, July 2018" in continuity["meeting_en"]
+    # the fact that Brussels continues Skhirat says whose words it rests on
+    note = select(graph_store, """SELECT ?c WHERE { ?s rdf:subject id:brussels-ministerial-2018 ; rdf:predicate ckg:continues ;
+                                                    rdf:object id:skhirat-2018 ; rdfs:comment ?c }""")
+    assert len(note) == 1 and "Boucetta's words" in note[0]["c"]
+    occasion = next(r for w, r in boucetta.items() if "مناسبة فريدة لتجديد التزامنا المشترك" in w)
+    assert occasion["attribution"] == "words"
+    assert ask(graph_store, """?c ckg:claimedBy id:mounia-boucetta ; ckg:states ?e . ?e a ckg:Commitment ; ckg:trigger "التزامنا"@ar""")
