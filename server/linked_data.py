@@ -88,10 +88,11 @@ ARTICLE_MENTIONS = _PROLOGUE + """SELECT ?resource ?mention_start ?mention_end ?
   OPTIONAL { ?body rdfs:label ?en FILTER(langMatches(lang(?en), "en")) }
 } GROUP BY ?resource ?mention_start ?mention_end ?body ORDER BY ?mention_start"""
 
-# What an RDF client gets: the resource's own triples and the labels of what they point to.
-DESCRIPTION = _PROLOGUE + """CONSTRUCT { ?resource ?p ?o . ?o rdfs:label ?label } WHERE {
-  ?resource ?p ?o .
-  OPTIONAL { ?o rdfs:label ?label }
+# What an RDF client gets: the resource's own triples and the labels of what they point to, and the
+# curators' record of an article's title that its text does not hold (the title is theirs, not a headline).
+DESCRIPTION = _PROLOGUE + """CONSTRUCT { ?resource ?p ?o . ?o rdfs:label ?label . ?record ?rp ?ro } WHERE {
+  { ?resource ?p ?o . OPTIONAL { ?o rdfs:label ?label } }
+  UNION { GRAPH graph:curation { ?record rdf:subject ?resource ; rdf:predicate skos:prefLabel ; ?rp ?ro } }
 }"""
 
 

@@ -57,3 +57,18 @@ def test_an_entity_pages_sentences_do_not_show_a_curated_title_unmarked(server):
     assert CURATED["004_9eb9693275b328fe"] not in page
     page = server.get("/id/rome", headers={"Accept": "text/html"}).text
     assert HEADLINE_002 in page  # a headline of the article's own is shown beside the link
+
+
+def test_the_article_pages_rdf_twin_carries_the_curators_record(server):
+    rdf, skos = rdflib.RDF, rdflib.Namespace("http://www.w3.org/2004/02/skos/core#")
+    for stem, title in CURATED.items():
+        graph = rdflib.Graph().parse(data=server.get(f"/article/{stem}", headers={"Accept": "text/turtle"}).text,
+                                     format="turtle")
+        record = graph.value(predicate=rdf.subject, object=rdflib.URIRef(ARTICLE + stem))
+        assert (graph.value(record, rdf.predicate), str(graph.value(record, rdf.object))) == (skos.prefLabel, title)
+        assert "curators' own title" in str(graph.value(record, rdflib.RDFS.comment))
+        assert (rdflib.URIRef(ARTICLE + stem), rdflib.URIRef("http://schema.org/headline"), None) not in graph
+    graph = rdflib.Graph().parse(data=server.get("/article/002_ecb604b8a81b9122", headers={"Accept": "text/turtle"}).text,
+                                 format="turtle")
+    assert graph.value(predicate=rdf.subject, object=rdflib.URIRef(ARTICLE + "002_ecb604b8a81b9122")) is None
+    assert str(graph.value(rdflib.URIRef(ARTICLE + "002_ecb604b8a81b9122"), rdflib.URIRef("http://schema.org/headline"))) == HEADLINE_002
