@@ -61,14 +61,17 @@ def test_the_sahel_coalition_is_the_coalition_for_the_sahel(graph_store):
     assert not ask(graph_store, '?x rdfs:label "Sahel Alliance"@en')
 
 
-# --- 3. Niger's ambassador: the spelling is a marked guess ------------------------------------------
+# --- 3. Niger's ambassador: the spelling of his own embassy, with its source --------------------------
 
-def test_the_ambassadors_spelling_is_marked_unsourced(graph_store):
+def test_the_ambassadors_spelling_is_his_embassys_and_says_so(graph_store):
+    assert "سفير النيجر في بروكسيل، الحسن إيدي" in seed("001_eef99b9cc9c1a199")
     rows = select(graph_store, """
-        SELECT ?en ?ar ?note WHERE { id:alhassane-idi rdfs:label ?en , ?ar ; rdfs:comment ?note
+        SELECT ?en ?ar ?note WHERE { id:ide-alhassane rdfs:label ?en , ?ar ; rdfs:comment ?note
                                      FILTER(lang(?en) = "en" && lang(?ar) = "ar") }""")
-    assert [(r["en"], r["ar"]) for r in rows] == [("Alhassane Idi", "الحسن إيدي")]
-    assert "unsourced" in rows[0]["note"] and "guess" in rows[0]["note"]
+    assert [(r["en"], r["ar"]) for r in rows] == [("Idé Alhassane", "الحسن إيدي")]
+    note = rows[0]["note"]
+    assert "ambaniger-bruxelles.be" in note and "other order" in note  # the source, and why the order differs
+    assert not ask(graph_store, "?x ?p ?o FILTER(CONTAINS(STR(?x), 'alhassane-idi'))")
 
 
 # --- 4. «واشنطن تقترح»: the United States proposes ----------------------------------------------------
@@ -261,7 +264,7 @@ def test_attendance_query(graph_store):
     capacity = {(short(r["meeting"]), short(r["participant"])): r["capacity_en"] for r in rows}
     assert capacity[("rome-ministerial-2021", "african-delegations-rome-2021")] == "observer"
     assert capacity[("brussels-political-directors-2021", "luigi-di-maio")] == "by video conference"
-    assert capacity[("brussels-political-directors-2021", "alhassane-idi")] is None  # the text gives no capacity
+    assert capacity[("brussels-political-directors-2021", "ide-alhassane")] is None  # the text gives no capacity
     assert capacity[("riyadh-ministerial-2023", "ismail-chekkori")] is None
     observers = next(r for r in rows if r["capacity_en"] == "observer")
     assert "بصفة مراقب" in observers["words"] and observers["article"] == "002_ecb604b8a81b9122.txt"
