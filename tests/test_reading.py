@@ -59,6 +59,8 @@ def test_the_sahel_coalition_is_the_coalition_for_the_sahel(graph_store):
                                        ?e rdfs:label ?en FILTER(lang(?en) = "en") }""")
     assert [(short(r["e"]), r["en"]) for r in rows] == [("coalition-for-the-sahel", "Coalition for the Sahel")]
     assert not ask(graph_store, '?x rdfs:label "Sahel Alliance"@en')
+    note = select(graph_store, "SELECT ?c WHERE { id:coalition-for-the-sahel rdfs:comment ?c }")[0]["c"]
+    assert "Coalition pour le Sahel" in note and "actualite.cd" in note and "not the Sahel Alliance" in note
 
 
 # --- 3. Niger's ambassador: the spelling of his own embassy, with its source --------------------------
