@@ -49,6 +49,10 @@ def test_search_marks_a_curated_title(server):
     found = server.get("/search", params={"q": "مراكش", "format": "json"}).json()
     in_004 = next(h for h in found["hits"] if h["kind"] == "sentence" and h["article"]["iri"].endswith("004_9eb9693275b328fe"))
     assert in_004["article"]["title_by_curators"] is True
+    page = server.get("/search", params={"q": "مراكش"}, headers={"Accept": "text/html"}).text
+    sources = re.findall(r'<p class="source">sentence \d+ of <a href="/article/([0-9a-f_]+)">.*?</p>', page)
+    marked = re.findall(r'<p class="source">sentence \d+ of <a href="/article/([0-9a-f_]+)">[^<]*</a> <span class="chip curated-title">', page)
+    assert "004_9eb9693275b328fe" in marked and set(marked) == set(sources) & set(CURATED)
 
 
 def test_an_entity_pages_sentences_do_not_show_a_curated_title_unmarked(server):
