@@ -65,7 +65,7 @@ INCOMING = _PROLOGUE + """SELECT ?resource ?s ?p (SAMPLE(?en) AS ?s_en) (SAMPLE(
   ?s ?p ?resource .
   FILTER(?p NOT IN (oa:hasBody, oa:hasSource, schema:isPartOf, ckg:inSentence, oa:hasTarget))
   OPTIONAL { ?s rdfs:label ?en FILTER(langMatches(lang(?en), "en")) }
-  OPTIONAL { ?s rdfs:label ?ar FILTER(langMatches(lang(?ar), "ar")) }
+  OPTIONAL { ?s rdfs:label ?ar FILTER(langMatches(lang(?ar), "ar")) """ + _unless_curated_title("?s", "?ar") + """ }
   OPTIONAL { ?p rdfs:label ?pl FILTER(langMatches(lang(?pl), "en")) }
 } GROUP BY ?resource ?s ?p ORDER BY ?p ?s LIMIT 500"""
 

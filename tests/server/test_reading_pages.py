@@ -59,6 +59,8 @@ def test_an_entity_pages_sentences_do_not_show_a_curated_title_unmarked(server):
     page = server.get("/id/marrakesh", headers={"Accept": "text/html"}).text
     assert 'href="/article/004_9eb9693275b328fe"' in page  # its sentences in 004 are listed
     assert CURATED["004_9eb9693275b328fe"] not in page
+    page = server.get("/id/mustapha-maiti", headers={"Accept": "text/html"}).text  # the author of 004 (incoming)
+    assert 'href="/article/004_9eb9693275b328fe"' in page and CURATED["004_9eb9693275b328fe"] not in page
     page = server.get("/id/rome", headers={"Accept": "text/html"}).text
     assert HEADLINE_002 in page  # a headline of the article's own is shown beside the link
 
