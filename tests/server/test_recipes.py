@@ -110,8 +110,10 @@ def test_rdflib_against_the_endpoint(endpoint, built_var, tmp_path):
         f"{group} | Morocco | co-chair",
         f"{group} | Niger | co-chair",
         f"{group} | United States | co-chair",
+        "https://w3id.org/coalition-kg/id/rome-ministerial-2021 | Antony Blinken | convener",
         "https://w3id.org/coalition-kg/id/rome-ministerial-2021 | "
         "Delegations of several African countries (observers at the Rome ministerial, 2021) | observer",
+        "https://w3id.org/coalition-kg/id/rome-ministerial-2021 | Luigi Di Maio | convener",
     ]
 
 
