@@ -30,7 +30,7 @@ from dataclasses import dataclass, replace
 from . import arabic, linker_rules, values
 from .annotations import restored_form
 from .registry import Entity, Registry
-from .vocabulary import ENTITY_MENTIONS
+from .vocabulary import ENTITY_MENTIONS, PLACES as PLACE_MENTIONS
 
 # Phrases the seeds use as names but that name different things in different articles (which
 # ministerial meeting is الاجتماع الوزاري depends on the article): never linked without a person.
@@ -197,36 +197,53 @@ class _Spans:
 
 def _without_crossings(raw, index: Index):
     """Longest first; a shorter match inside a longer one stays when it names another entity (a nested
-    name, at its start too: إفريقيا in إفريقيا جنوب الصحراء, as the seeds annotate both); one that
-    crosses its border or repeats its entity goes."""
+    name); one that crosses its border or repeats its entity goes. At the start of the longer one, a
+    shorter one stays only when it is a name of its own there: of another kind (the title جلالة الملك
+    in the name جلالة الملك محمد السادس) or a place (إفريقيا in إفريقيا جنوب الصحراء), as the seeds
+    annotate both, but not a generic phrase of its own kind (المملكة in المملكة العربية السعودية); a post's name at the
+    start of another post's is only its beginning (وزير الخارجية والتعاون الدولي الإيطالي)."""
     accepted = _Spans()
     for start, end, form in sorted(raw, key=lambda m: (m[0] - m[1], m[0])):
         if any((start < s < end < e) or (s < start < e < end)
                or (s <= start and end <= e and index.by_key[form] & index.by_key[f])
+               or (s == start and not _own_name_at_start(form, f, index))
                for s, e, f in accepted.near(start, end)):
             continue
         accepted.add(start, end, form)
     return accepted.items
 
 
+def _own_name_at_start(shorter: str, longer: str, index: Index) -> bool:
+    kinds = {MENTION_TYPE[index.registry.entities[i].type] for i in index.by_key[shorter]}
+    longer_kinds = {MENTION_TYPE[index.registry.entities[i].type] for i in index.by_key[longer]}
+    if not kinds & longer_kinds:
+        return True
+    return kinds <= set(PLACE_MENTIONS) and shorter not in GENERIC_FORMS
+
+
 def _with_phrases(text: str, keyed: arabic.Key, words, found: list[Found], index: Index) -> list[Found]:
     """The names graph/linker_rules.py finds by phrase; one replaces the mentions of its own type
     inside it (the generic التحالف الدولي inside التحالف الدولي ضد تنظيم داعش)."""
     linked_at = {}
-    for item in found:
+    by_place = _Spans()  # the mentions found, by where they are (added in order of start: cheap)
+    for item in sorted(found, key=lambda f: f.start):
+        by_place.add(item.start, item.end, item)
         if item.status in (LINKED, NEW_SPELLING):
             key_start = bisect.bisect_left(keyed.origin, item.start)
             linked_at[key_start] = (bisect.bisect_left(keyed.origin, item.end), item.candidates, item.type)
+    replaced: set[int] = set()  # id() of the mentions a phrase replaces
+    added = []
     for phrase in linker_rules.phrases(keyed, words, linked_at.get, index.rules):
         surface = text[phrase.start:phrase.end]
         if "\n" in surface or "\t" in surface:
             continue
-        same_type = [f for f in found if f.type == phrase.type and f.start <= phrase.end and phrase.start <= f.end]
+        same_type = [f for _, _, f in by_place.near(phrase.start, phrase.end)
+                     if f.type == phrase.type and id(f) not in replaced]
         if any(f.start <= phrase.start and phrase.end <= f.end and f.status != AMBIGUOUS for f in same_type):
             continue  # a registry form already names it (or a longer one)
-        found = [f for f in found if not (f.type == phrase.type and phrase.start <= f.start and f.end <= phrase.end)]
-        found.append(_linked_by_rule(phrase.start, phrase.end, surface, phrase.type, phrase.candidates, phrase.hint, index))
-    return found
+        replaced.update(id(f) for f in same_type if phrase.start <= f.start and f.end <= phrase.end)
+        added.append(_linked_by_rule(phrase.start, phrase.end, surface, phrase.type, phrase.candidates, phrase.hint, index))
+    return [f for f in found if id(f) not in replaced] + added
 
 
 def _linked_by_rule(start, end, surface, mention_type, candidates, hint, index: Index) -> Found:
@@ -306,7 +323,8 @@ def _new_entities(text: str, keyed: arabic.Key, words, found: list[Found], index
             continue
         name: list[tuple[int, int]] = []
         previous_end = end
-        for next_start, next_end in words[position + 1:]:
+        for next_position in range(position + 1, len(words)):
+            next_start, next_end = words[next_position]
             between = keyed.text[previous_end:next_start]
             if between.strip():
                 break  # punctuation ends the phrase

@@ -8,7 +8,10 @@ the registry does not list yet (the annotator adds it to the variants, or delete
 - a monarch's name after an honorific (جلالة الملك محمد السادس, from الملك محمد السادس);
 - a role word in its other forms: without the article (برئاسة مشتركة, from الرئاسة المشتركة) and with
   an enclitic pronoun on its head (رئاستها المشتركة، أعضائه), the taa marbuta and the hamza written as
-  Arabic writes them before a suffix.
+  Arabic writes them before a suffix;
+- a post's name as the press shortens and agrees it: الخارجية for الشؤون الخارجية (the foreign
+  ministry), and its last relative adjective in the other gender, which then agrees with the ministry
+  rather than the minister (وزير الخارجية الأمريكية / وزير الخارجية الأمريكي).
 
 Phrases found in the article (`phrases`), each linked only when one entity fits:
 - the coalition by what it is against: التحالف (الدولي|العالمي)? (ضد|لهزيمة|المناهض ل…) تنظيم? + the
@@ -19,6 +22,9 @@ Phrases found in the article (`phrases`), each linked only when one entity fits:
 - a meeting by its place: a meeting word in the construct state and a place (لقاء الصخيرات), linked
   when one meeting of the registry was held there, or one of those held there is in a year the
   article writes; otherwise ambiguous with them as candidates;
+- a coalition's meeting by its kind: الاجتماع + an adjective (الوزاري) + an ordinal? + ل + a coalition's
+  name, linked when one meeting's label starts with the same words (and ordinal), or one of those is
+  in a year the article writes; otherwise ambiguous with them;
 - a person by the surname, once the article has named them in full (بلينكن after أنتوني بلينكن).
 """
 
@@ -34,6 +40,7 @@ from .vocabulary import ENTITY_MENTIONS
 MEETING_KINDS = frozenset(ENTITY_MENTIONS["Meeting"])
 # Words for a meeting that, in the construct state, take the name of its place (اجتماع الرباط).
 MEETING_WORDS = frozenset(arabic.normalise(word) for word in ("اجتماع", "لقاء", "قمة", "مؤتمر", "منتدى"))
+THE_MEETING = arabic.normalise("الاجتماع")
 # Honorifics written before a monarch's title and name.
 HONORIFICS = tuple(arabic.normalise(word) + " " for word in ("جلالة", "صاحب الجلالة", "سمو", "صاحب السمو"))
 MONARCH_TITLES = frozenset(arabic.normalise(word) for word in ("الملك", "الأمير", "السلطان"))
@@ -82,12 +89,15 @@ def derived_forms(registry: Registry) -> dict[str, set[str]]:
             derived[arabic.normalise(name)].add(entity.id)
         for form in entity.surface_forms:
             form_key = arabic.normalise(form)
-            if entity.type == "Person" and form_key.split(" ")[0] in MONARCH_TITLES:
+            if entity.type in ("Person", "Post") and form_key.split(" ")[0] in MONARCH_TITLES:
                 for honorific in HONORIFICS:
                     derived[honorific + form_key].add(entity.id)
             if entity.type == "Role":
                 for inflected in role_inflections(form_key):
                     derived[inflected].add(entity.id)
+            if entity.type == "Post":
+                for shortened in post_forms(form_key):
+                    derived[shortened].add(entity.id)
     return derived
 
 
@@ -106,6 +116,26 @@ def role_inflections(form_key: str) -> set[str]:
         stem = head
     for enclitic in ENCLITICS:
         found.add(" ".join([stem + enclitic] + words[1:]))
+    found.discard(form_key)
+    return found
+
+
+FOREIGN_AFFAIRS = arabic.normalise("الشؤون الخارجية")
+FOREIGN_MINISTRY = arabic.normalise("الخارجية")
+
+
+def post_forms(form_key: str) -> set[str]:
+    """A post's keyed form with الشؤون الخارجية shortened to الخارجية, and with its last word, a
+    relative adjective (…ي / …ية), in the other gender; each alone and both together."""
+    shortened = {form_key, form_key.replace(FOREIGN_AFFAIRS, FOREIGN_MINISTRY)}
+    found = set(shortened)
+    for form in shortened:
+        head, _, last = form.rpartition(" ")
+        if head and last.startswith(arabic.ARTICLE) and len(last) > 5:
+            if last.endswith("يه"):
+                found.add(f"{head} {last[:-1]}")
+            elif last.endswith("ي"):
+                found.add(f"{head} {last}ه")
     found.discard(form_key)
     return found
 
@@ -175,6 +205,9 @@ class Rules:
     def __init__(self, registry: Registry):
         self.registry = registry
         self.places = meeting_places(registry)
+        self.meeting_names = {
+            e.id: arabic.normalise(meeting_label_parts(e.ar)[0]) for e in registry.entities.values() if e.type in MEETING_KINDS
+        }
         self.adversaries = adversaries(registry)
         self.regions = group_regions(registry)
         self.region_stems: dict[str, set[str]] = defaultdict(set)  # nisba stem -> group ids
@@ -213,6 +246,7 @@ def phrases(keyed: arabic.Key, words, linked_at, rules: Rules) -> list[Phrase]:
     def span(key_start: int, key_end: int) -> tuple[int, int]:
         return keyed.span(key_start, key_end)
 
+    coalitions_at: dict[int, tuple] = {}
     for position, (start, end) in enumerate(words):
         readings = stems(position)
         # the coalition by its adversary
@@ -223,6 +257,7 @@ def phrases(keyed: arabic.Key, words, linked_at, rules: Rules) -> list[Phrase]:
                 last_end, candidates = match
                 first, last = span(start + head.skip, last_end)
                 found.append(Phrase(first, last, "Coalition", candidates, "the coalition named by what it is against"))
+                coalitions_at[start + head.skip] = (last_end, candidates, "Coalition")
         # a group by its focus word and region
         head = next((r for r in readings if r.stem == GROUP_HEAD), None)
         if head is not None:
@@ -245,7 +280,56 @@ def phrases(keyed: arabic.Key, words, linked_at, rules: Rules) -> list[Phrase]:
                         candidates = in_article
                 first, last = span(start + head.skip, place_end)
                 found.append(Phrase(first, last, "Meeting", tuple(sorted(candidates)), "a meeting named by its place"))
+
+    def coalition_at(key_start: int):
+        linked = coalitions_at.get(key_start) or linked_at(key_start)
+        return linked if linked is not None and linked[2] == "Coalition" else None
+
+    for position, (start, end) in enumerate(words):
+        # a meeting by its kind: الاجتماع الوزاري (التاسع)? للتحالف …
+        if text[start:end] != THE_MEETING:
+            continue
+        match = _meeting_of_coalition(position, words, text, coalition_at, rules, gap_is_space)
+        if match is not None:
+            last_end, candidates = match
+            if len(candidates) > 1:
+                years = _years(registry, candidates)
+                in_article = {m for m in candidates if years[m] in years_written}
+                candidates = tuple(sorted(in_article)) if len(in_article) == 1 else candidates
+            first, last = span(start, last_end)
+            found.append(Phrase(first, last, "Meeting", candidates, "a coalition's meeting named by its kind (and the year the article writes)"))
     return found
+
+
+def _meeting_of_coalition(position, words, text, coalition_at, rules: Rules, gap_is_space):
+    """(key end, candidate meetings) of الاجتماع + an adjective of kind + an ordinal? + ل + a coalition's
+    name: the meetings whose labels start with the same words (and the same ordinal, when written)."""
+    at = position + 1
+    if at + 1 >= len(words) or not gap_is_space(words[position][1], words[at][0]):
+        return None
+    kind = text[words[at][0]:words[at][1]]
+    if not kind.startswith(arabic.ARTICLE) or kind in values.ORDINALS:
+        return None
+    at += 1
+    ordinal = None
+    if text[words[at][0]:words[at][1]] in values.ORDINALS and at + 1 < len(words):
+        ordinal = text[words[at][0]:words[at][1]]
+        at += 1
+    if not gap_is_space(words[at - 1][1], words[at][0]) or not text[words[at][0]:words[at][1]].startswith("ل"):
+        return None
+    coalition = coalition_at(words[at][0] + 1)
+    if coalition is None:
+        return None
+    head = f"{THE_MEETING} {kind} "
+    candidates = []
+    for meeting_id, name in rules.meeting_names.items():
+        if not name.startswith(head):
+            continue
+        written = [w for w in name.split(" ") if w in values.ORDINALS]
+        if ordinal is not None and written != [ordinal]:
+            continue
+        candidates.append(meeting_id)
+    return (coalition[0], tuple(sorted(candidates))) if candidates else None
 
 
 def _coalition(position, words, text, linked_at, rules: Rules, named, gap_is_space):
