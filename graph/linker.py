@@ -258,15 +258,19 @@ def _linked_by_rule(start, end, surface, mention_type, candidates, hint, index: 
 def _with_surnames(text: str, keyed: arabic.Key, words, found: list[Found], index: Index) -> list[Found]:
     """A person's surname (the last word of the full name) after the article has named them in full,
     where no other person it names has that surname and the word is not a name of anything else nor
-    a month or an ordinal (لويجي دي مايو: مايو is May; محمد السادس: the sixth)."""
+    a month or an ordinal (لويجي دي مايو: مايو is May; محمد السادس: the sixth). The surname must be
+    written with the letters of the full name, hamza seats included (the key folds them): after
+    الحسن إيدي, the word أيدي (hands) is not his name."""
     first_named: dict[str, int] = {}  # surname key -> where the first full name ends
     people: dict[str, set[str]] = defaultdict(set)
+    written: dict[str, set[str]] = defaultdict(set)  # surname key -> its letters as the full names write it
     for item in found:
         if item.type == "Person" and item.status in (LINKED, NEW_SPELLING) and " " in item.form:
             surname = item.form.rsplit(" ", 1)[1]
             if len(surname) >= 3 and surname not in index.by_key and surname not in values.MONTHS \
                     and surname not in values.ORDINALS:
                 people[surname].add(item.candidates[0])
+                written[surname].add(_letters(item.text.split()[-1]))
                 first_named[surname] = min(first_named.get(surname, item.end), item.end)
     surnames = {s: next(iter(ids)) for s, ids in people.items() if len(ids) == 1}
     if not surnames:
@@ -279,11 +283,17 @@ def _with_surnames(text: str, keyed: arabic.Key, words, found: list[Found], inde
         for reading in arabic.readings(keyed.text[start:end]):
             if reading.stem in surnames:
                 first, last = keyed.span(start + reading.skip, end)
-                if first >= first_named[reading.stem] and not covered.covers(first, last):
+                if first >= first_named[reading.stem] and not covered.covers(first, last) \
+                        and _letters(text[first:last]) in written[reading.stem]:
                     added.append(_linked_by_rule(first, last, text[first:last], "Person", (surnames[reading.stem],),
                                                  "the surname of a person the article names in full before", index))
                 break
     return found + added
+
+
+def _letters(word: str) -> str:
+    """A word as written, without what the key drops (marks, quotation marks, invisible characters)."""
+    return "".join(char for char in word if not arabic.is_dropped(char))
 
 
 def _classify(start: int, end: int, surface: str, form_key: str, index: Index) -> Found:
@@ -412,7 +422,8 @@ def draft(text: str, registry: Registry) -> str:
 def _note(item: Found, registry: Registry) -> str | None:
     if item.status == AMBIGUOUS:
         names = ", ".join(f"ckg:{c} ({registry.entities[c].en})" for c in item.candidates)
-        return f"{DRAFT_MARK}ambiguous: a generic phrase; add the N line of the one meant, or delete the mention. Candidates: {names}"
+        why = f"{item.hint}, and more than one entity fits" if item.hint else "a generic phrase"
+        return f"{DRAFT_MARK}ambiguous: {why}; add the N line of the one meant, or delete the mention. Candidates: {names}"
     if item.status == NEW_SPELLING:
         entity: Entity = registry.entities[item.candidates[0]]
         why = f" ({item.hint})" if item.hint else ""

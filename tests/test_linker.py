@@ -269,3 +269,10 @@ def test_names_nested_at_the_start_of_a_longer_one(entities):
     assert [f[0] for f in _linked("المملكة العربية السعودية", entities)] == ["المملكة العربية السعودية"]
     assert [f[1] for f in _linked("وزير الخارجية والتعاون الدولي الإيطالي", entities)] == [("post-italy-foreign-minister",)]
     assert [f[:2] for f in _linked("جلالة الملك محمد السادس", entities)][:1] == [("جلالة الملك محمد السادس", ("mohammed-vi",))]
+
+
+def test_a_surname_is_matched_with_its_own_hamza_seat(labels_only):
+    """The key folds أيدي (hands) and إيدي (a surname) together; the surname rule does not."""
+    text = "سفير النيجر الحسن إيدي قال إن الأمر بأيدي الدول، وأكد إيدي ذلك."
+    linked = [(f.start, f.text) for f in linker.find(text, linker.Index(labels_only)) if f.candidates == ("alhassane-idi",)]
+    assert linked == [(12, "الحسن إيدي"), (text.index("وأكد إيدي") + 5, "إيدي")]
