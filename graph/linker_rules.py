@@ -219,19 +219,20 @@ class Rules:
                         self.region_stems[_nisba_stem(name_key)].add(group_id)
 
 
-def _years(registry: Registry, meeting_ids) -> dict[str, str | None]:
-    found = {}
-    for meeting_id in meeting_ids:
-        tail = registry.entities[meeting_id].ar.rsplit(" ", 1)[-1]
-        found[meeting_id] = tail if tail.isdigit() and len(tail) == 4 else None
-    return found
+def _by_year(registry: Registry, meetings, years_written: set[str]) -> tuple[str, ...]:
+    """The one of several meetings whose label's year the article writes, or all of them."""
+    meetings = tuple(sorted(meetings))
+    if len(meetings) > 1:
+        in_article = [m for m in meetings if registry.entities[m].ar.rsplit(" ", 1)[-1] in years_written]
+        if len(in_article) == 1:
+            return tuple(in_article)
+    return meetings
 
 
 def phrases(keyed: arabic.Key, words, linked_at, rules: Rules) -> list[Phrase]:
     """The phrases of the module's docstring in a keyed article. `linked_at(key start)` gives the
     (key end, entity ids, mention type) of a mention the linker found starting there, or None."""
-    text = keyed.text
-    registry = rules.registry
+    text, span = keyed.text, keyed.span
     found: list[Phrase] = []
     years_written = {text[s:e] for s, e in words if e - s == 4 and text[s:e].isdigit()}
     named = {entity for start, _ in words for entity in (linked_at(start) or (0, (), ""))[1]}
@@ -239,16 +240,9 @@ def phrases(keyed: arabic.Key, words, linked_at, rules: Rules) -> list[Phrase]:
     def gap_is_space(end: int, next_start: int) -> bool:
         return text[end:next_start] == " "
 
-    def stems(position: int):
-        start, end = words[position]
-        return arabic.readings(text[start:end])
-
-    def span(key_start: int, key_end: int) -> tuple[int, int]:
-        return keyed.span(key_start, key_end)
-
-    coalitions_at: dict[int, tuple] = {}
+    coalitions_at: dict[int, tuple] = {}  # the coalitions found here, as linked_at gives mentions
     for position, (start, end) in enumerate(words):
-        readings = stems(position)
+        readings = arabic.readings(text[start:end])
         # the coalition by its adversary
         head = next((r for r in readings if r.stem == COALITION_HEAD), None)
         if head is not None:
@@ -272,14 +266,9 @@ def phrases(keyed: arabic.Key, words, linked_at, rules: Rules) -> list[Phrase]:
             place_start, place_end = words[position + 1]
             meetings = rules.places.get(text[place_start:place_end])
             if meetings:
-                candidates = set(meetings)
-                if len(candidates) > 1:
-                    years = _years(registry, candidates)
-                    in_article = {m for m in candidates if years[m] in years_written}
-                    if len(in_article) == 1:
-                        candidates = in_article
                 first, last = span(start + head.skip, place_end)
-                found.append(Phrase(first, last, "Meeting", tuple(sorted(candidates)), "a meeting named by its place"))
+                found.append(Phrase(first, last, "Meeting", _by_year(rules.registry, meetings, years_written),
+                                    "a meeting named by its place"))
 
     def coalition_at(key_start: int):
         linked = coalitions_at.get(key_start) or linked_at(key_start)
@@ -292,12 +281,9 @@ def phrases(keyed: arabic.Key, words, linked_at, rules: Rules) -> list[Phrase]:
         match = _meeting_of_coalition(position, words, text, coalition_at, rules, gap_is_space)
         if match is not None:
             last_end, candidates = match
-            if len(candidates) > 1:
-                years = _years(registry, candidates)
-                in_article = {m for m in candidates if years[m] in years_written}
-                candidates = tuple(sorted(in_article)) if len(in_article) == 1 else candidates
             first, last = span(start, last_end)
-            found.append(Phrase(first, last, "Meeting", candidates, "a coalition's meeting named by its kind (and the year the article writes)"))
+            found.append(Phrase(first, last, "Meeting", _by_year(rules.registry, candidates, years_written),
+                                "a coalition's meeting named by its kind (and the year the article writes)"))
     return found
 
 
