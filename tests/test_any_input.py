@@ -81,6 +81,12 @@ def test_several_megabytes_of_arabic_get_a_correct_draft_in_reasonable_time(proj
     assert counts["Person"] == one["Person"] * copies
     assert counts["City"] == one["City"] * copies
     assert "Traceback" not in capsys.readouterr().err
+    # `ckg check` (which the build runs too) reads it back in the same reasonable time
+    started = time.monotonic()
+    assert cli.main(["--root", str(project_copy.root), "check"]) == 1  # the draft's DRAFT marks are left
+    assert time.monotonic() - started < 180
+    covered, sure = map(int, re.search(rf"{ann.stem}: (\d+) of (\d+) registry names annotated", capsys.readouterr().out).groups())
+    assert covered == sure > 1000  # the draft covers every name the linker is sure of
 
 
 def test_offsets_stay_exact_through_marks_astral_characters_and_direction_marks():
