@@ -157,7 +157,8 @@ def find(text: str, index: Index) -> list[Found]:
     found = _with_context(found, index)
     found += _new_entities(text, keyed, words, found, index)
     found += _named_meetings(text, keyed, words, found, index)
-    return sorted(found, key=lambda f: (f.start, -f.end))
+    # a name broken over lines or tabs cannot be one brat mention (the key reads any whitespace as a space)
+    return sorted((f for f in found if "\n" not in f.text and "\t" not in f.text), key=lambda f: (f.start, -f.end))
 
 
 def _matching(key_text: str, word_end: int, stem: str, forms: list[str]):
