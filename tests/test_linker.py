@@ -109,11 +109,11 @@ def test_on_the_seeds_every_linked_mention_is_a_hand_annotation(entities):
         ann = annotations.read(SEEDS / f"{stem}.ann", SEEDS / f"{stem}.txt", entities)
         hand = {(m.start, m.end, m.entity) for m in ann.mentions.values() if m.entity}
         for item in linker.find(ann.text, index):
-            if item.status == linker.LINKED:
+            if item.status in (linker.LINKED, linker.NEW_SPELLING):  # a rule's link too
                 assert (item.start, item.end, item.candidates[0]) in hand, (stem, item)
                 linked += 1
         hand_total += len(hand)
-    assert linked >= 0.8 * hand_total  # 294 of 355 today; the rest are generic phrases, anaphora, values
+    assert linked >= 0.8 * hand_total  # 299 of 360 today; the rest are generic phrases, anaphora, values
 
 
 def test_annotate_never_overwrites_without_force(tmp_path, capsys):
