@@ -201,8 +201,9 @@ def _without_crossings(raw, index: Index):
     name); one that crosses its border or repeats its entity goes. At the start of the longer one, a
     shorter one stays only when it is a name of its own there: of another kind (the title جلالة الملك
     in the name جلالة الملك محمد السادس) or a place (إفريقيا in إفريقيا جنوب الصحراء), as the seeds
-    annotate both, but not a generic phrase of its own kind (المملكة in المملكة العربية السعودية); a post's name at the
-    start of another post's is only its beginning (وزير الخارجية والتعاون الدولي الإيطالي)."""
+    annotate both, but not a generic phrase of its own kind (المملكة in المملكة العربية السعودية); a
+    post's name at the start of another post's is only its beginning (وزير الخارجية والتعاون الدولي
+    الإيطالي)."""
     accepted = _Spans()
     for start, end, form in sorted(raw, key=lambda m: (m[0] - m[1], m[0])):
         if any((start < s < end < e) or (s < start < e < end)
