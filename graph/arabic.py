@@ -16,6 +16,7 @@ No library does this here: PyArabic is GPL, and CAMeL Tools needs data downloads
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from dataclasses import dataclass
 
@@ -81,16 +82,28 @@ def key(text: str) -> Key:
     """The key of `text` with its map back to verbatim offsets."""
     chars: list[str] = []
     origin: list[int] = []
+    after_space = False
     for offset, char in enumerate(text):
-        if is_dropped(char):
+        folded = _folded(char)
+        if folded is None:
             continue
-        if char.isspace():
-            if chars and chars[-1] == " ":
+        if folded == " ":
+            if after_space:
                 continue  # a run of whitespace is one space
-            char = " "
-        chars.append(char.translate(_FOLD))
+            after_space = True
+        else:
+            after_space = False
+        chars.append(folded)
         origin.append(offset)
     return Key("".join(chars), text, tuple(origin))
+
+
+@functools.lru_cache(maxsize=None)  # a text has few distinct characters: each is looked at once
+def _folded(char: str) -> str | None:
+    """What one character becomes in the key: None when dropped, a space for any whitespace."""
+    if is_dropped(char):
+        return None
+    return " " if char.isspace() else char.translate(_FOLD)
 
 
 def normalise(text: str) -> str:
@@ -120,7 +133,8 @@ class Reading:
         return len(self.proclitics)
 
 
-def readings(word: str, *, article: bool = False) -> list[Reading]:
+@functools.lru_cache(maxsize=1 << 16)  # an article repeats its words: a long one reads each once
+def readings(word: str, *, article: bool = False) -> tuple[Reading, ...]:
     """Every split of a keyed word into proclitics and a stem, the word itself first, then shorter
     stems. With article=True, readings without the article ال are added too (a query for مغرب finds
     المغرب); the linker leaves ال on the name, as the annotation guide does."""
@@ -138,7 +152,7 @@ def readings(word: str, *, article: bool = False) -> list[Reading]:
         for reading in list(found):
             if reading.stem.startswith(ARTICLE) and len(reading.stem) > len(ARTICLE) + 1:
                 found.append(Reading(reading.proclitics + ARTICLE, reading.stem[len(ARTICLE):]))
-    return found
+    return tuple(found)
 
 
 def skeleton(word: str) -> str:

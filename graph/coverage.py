@@ -12,6 +12,7 @@ can be checked too; the build's own checks stay in graph/annotations.py.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -94,9 +95,16 @@ def check_article(text: str, mentions: dict[str, Mention], stem: str, index: lin
     found = linker.find(text, index)
     entities = index.registry.entities
 
+    by_start = sorted(mentions.values(), key=lambda m: m.start)
+    starts = [m.start for m in by_start]
+    longest = max((m.end - m.start for m in by_start), default=0)
+
     def covered(item: linker.Found, entity: str | None = None) -> bool:
+        # the mentions that may cover it start at most `longest` before its end (a long article has
+        # many thousands: no scan of all of them for each name)
+        near = by_start[bisect.bisect_left(starts, item.end - longest):bisect.bisect_right(starts, item.start)]
         return any(m.start <= item.start and item.end <= m.end and (entity is None or m.entity == entity)
-                   for m in mentions.values())
+                   for m in near)
 
     for item in found:
         if item.status in (linker.LINKED, linker.NEW_SPELLING):

@@ -19,6 +19,9 @@ from .errors import BuildError
 
 BOM = "\ufeff"
 CHECKSUMS = "SHA256SUMS"
+# The largest article taken: drafting runs at about 0.4 MB of Arabic a second, so one at the limit
+# is drafted in under a minute; a news article is a few kilobytes, and a file this big is a mistake.
+MAX_ARTICLE_BYTES = 16 * 1024 * 1024
 
 
 class IntakeError(Exception):
@@ -38,6 +41,9 @@ class Added:
 
 def fixed_text(path: Path, data: bytes) -> tuple[str, list[str]]:
     """The article's text as it will be kept, and what was changed to get it."""
+    if len(data) > MAX_ARTICLE_BYTES:
+        raise IntakeError(f"{path}: {len(data) / 2**20:.1f} MiB is more than the {MAX_ARTICLE_BYTES // 2**20} MiB an article "
+                          "may have (graph/intake.py MAX_ARTICLE_BYTES); split it into articles")
     try:
         text = decode(path, data)
     except BuildError as error:

@@ -12,6 +12,10 @@ until someone has decided. It finds, in an article:
   same kind that the article names unambiguously;
 - new spelling: a registry entity written in a spelling the key folds to a known form but the
   registry does not list (the build checks forms exactly: add it to the entity's variants);
+- by rule (graph/linker_rules.py): forms derived from the registry's (a meeting's label, a monarch
+  after an honorific, a role inflected), the coalition by its adversary, a group by its region, a
+  meeting by its place, and a person by the surname once the article has named them in full; linked
+  when one entity fits (as a new spelling when the registry does not list the form), else ambiguous;
 - new entity: words after a title (وزير، سفير، المبعوث، رئيس …) that no registry name covers; a
   meeting named after its place (اجتماع الرباط) and that place, when the registry knows neither.
 Dates and numbers come from graph/values.py.
@@ -23,10 +27,10 @@ import bisect
 from collections import defaultdict
 from dataclasses import dataclass, replace
 
-from . import arabic, values
+from . import arabic, linker_rules, values
 from .annotations import restored_form
 from .registry import Entity, Registry
-from .vocabulary import ENTITY_MENTIONS
+from .vocabulary import ENTITY_MENTIONS, PLACES as PLACE_MENTIONS
 
 # Phrases the seeds use as names but that name different things in different articles (which
 # ministerial meeting is الاجتماع الوزاري depends on the article): never linked without a person.
@@ -51,8 +55,6 @@ _NOT_NAMES = frozenset(arabic.normalise(word) for word in (
 ))
 # Shortest one-word name matched by its skeleton (shorter ones collide with common words).
 _LOOSE_MIN = 5
-# Words for a meeting that, in the construct state, take the name of its place (اجتماع الرباط).
-MEETING_WORDS = frozenset(arabic.normalise(word) for word in ("اجتماع", "لقاء", "قمة", "مؤتمر", "منتدى"))
 # Words after a meeting word that say who met or what kind of meeting it was, not where.
 _NOT_PLACES = frozenset(arabic.normalise(word) for word in (
     "وزراء", "الوزراء", "المديرين", "المدراء", "رؤساء", "قادة", "القادة", "كبار", "ممثلي", "خبراء", "الخبراء",
@@ -96,12 +98,6 @@ class Index:
                 form_key = arabic.normalise(form)
                 if form_key and arabic.is_word_char(form_key[0]):
                     self.by_key[form_key].add(entity.id)
-        self.by_first_word: dict[str, list[str]] = defaultdict(list)
-        for form_key in self.by_key:
-            first_end = arabic.words(form_key)[0][1]
-            self.by_first_word[form_key[:first_end]].append(form_key)
-        for forms in self.by_first_word.values():
-            forms.sort(key=len, reverse=True)  # longest first
         # one-word names without the article, by their skeleton (another spelling of a foreign name)
         by_skeleton: dict[str, set[str]] = defaultdict(set)
         for form_key, ids in self.by_key.items():
@@ -111,6 +107,17 @@ class Index:
             sk: next(iter(forms)) for sk, forms in by_skeleton.items()
             if len({i for f in forms for i in self.by_key[f]}) == 1 and len(sk) >= _LOOSE_MIN - 1
         }
+        # forms derived by rule, where no registry form already has the key
+        for form_key, ids in linker_rules.derived_forms(registry).items():
+            if form_key and form_key not in self.by_key and arabic.is_word_char(form_key[0]):
+                self.by_key[form_key] = set(ids)
+        self.by_first_word: dict[str, list[str]] = defaultdict(list)
+        for form_key in self.by_key:
+            first_end = arabic.words(form_key)[0][1]
+            self.by_first_word[form_key[:first_end]].append(form_key)
+        for forms in self.by_first_word.values():
+            forms.sort(key=len, reverse=True)  # longest first
+        self.rules = linker_rules.Rules(registry)
 
     def is_name(self, word: str) -> bool:
         return any(reading.stem in self.by_first_word for reading in arabic.readings(word))
@@ -127,9 +134,9 @@ def find(text: str, index: Index) -> list[Found]:
             forms = index.by_first_word.get(reading.stem)
             if not forms:
                 continue
-            match = _longest(keyed.text, end, reading.stem, forms)
-            if match is not None:
-                raw.append((start + reading.skip, end + len(match) - len(reading.stem), match))
+            matches = list(_matching(keyed.text, end, reading.stem, forms))
+            if matches:
+                raw += [(start + reading.skip, end + len(match) - len(reading.stem), match) for match in matches]
                 break  # the word read with the fewest proclitics wins: a name's letters are not eaten
         else:
             for reading in arabic.readings(word):
@@ -145,19 +152,23 @@ def find(text: str, index: Index) -> list[Found]:
         if "\n" in surface or "\t" in surface:
             continue  # a name broken over lines cannot be one brat mention
         found.append(_classify(start, end, surface, form_key, index))
+    found = _with_phrases(text, keyed, words, found, index)
+    found = _with_surnames(text, keyed, words, found, index)
     found = _with_context(found, index)
     found += _new_entities(text, keyed, words, found, index)
     found += _named_meetings(text, keyed, words, found, index)
-    return sorted(found, key=lambda f: (f.start, -f.end))
+    # a name broken over lines or tabs cannot be one brat mention (the key reads any whitespace as a space)
+    return sorted((f for f in found if "\n" not in f.text and "\t" not in f.text), key=lambda f: (f.start, -f.end))
 
 
-def _longest(key_text: str, word_end: int, stem: str, forms: list[str]) -> str | None:
+def _matching(key_text: str, word_end: int, stem: str, forms: list[str]):
+    """The forms starting with `stem` that the text goes on with, longest first (the shorter ones
+    may be nested names of other entities: إفريقيا in إفريقيا جنوب الصحراء)."""
     for form_key in forms:
         rest = form_key[len(stem):]
         after = word_end + len(rest)
         if key_text[word_end:after] == rest and (after == len(key_text) or not arabic.is_word_char(key_text[after])):
-            return form_key
-    return None
+            yield form_key
 
 
 class _Spans:
@@ -187,15 +198,104 @@ class _Spans:
 
 def _without_crossings(raw, index: Index):
     """Longest first; a shorter match inside a longer one stays when it names another entity (a nested
-    name); one that starts at the same place, crosses its border or repeats its entity goes."""
+    name); one that crosses its border or repeats its entity goes. At the start of the longer one, a
+    shorter one stays only when it is a name of its own there: of another kind (the title جلالة الملك
+    in the name جلالة الملك محمد السادس) or a place (إفريقيا in إفريقيا جنوب الصحراء), as the seeds
+    annotate both, but not a generic phrase of its own kind (المملكة in المملكة العربية السعودية); a
+    post's name at the start of another post's is only its beginning (وزير الخارجية والتعاون الدولي
+    الإيطالي)."""
     accepted = _Spans()
     for start, end, form in sorted(raw, key=lambda m: (m[0] - m[1], m[0])):
-        if any(s == start or (start < s < end < e) or (s < start < e < end)
+        if any((start < s < end < e) or (s < start < e < end)
                or (s <= start and end <= e and index.by_key[form] & index.by_key[f])
+               or (s == start and not _own_name_at_start(form, f, index))
                for s, e, f in accepted.near(start, end)):
             continue
         accepted.add(start, end, form)
     return accepted.items
+
+
+def _own_name_at_start(shorter: str, longer: str, index: Index) -> bool:
+    kinds = {MENTION_TYPE[index.registry.entities[i].type] for i in index.by_key[shorter]}
+    longer_kinds = {MENTION_TYPE[index.registry.entities[i].type] for i in index.by_key[longer]}
+    if not kinds & longer_kinds:
+        return True
+    return kinds <= set(PLACE_MENTIONS) and shorter not in GENERIC_FORMS
+
+
+def _with_phrases(text: str, keyed: arabic.Key, words, found: list[Found], index: Index) -> list[Found]:
+    """The names graph/linker_rules.py finds by phrase; one replaces the mentions of its own type
+    inside it (the generic التحالف الدولي inside التحالف الدولي ضد تنظيم داعش)."""
+    linked_at = {}
+    by_place = _Spans()  # the mentions found, by where they are (added in order of start: cheap)
+    for item in sorted(found, key=lambda f: f.start):
+        by_place.add(item.start, item.end, item)
+        if item.status in (LINKED, NEW_SPELLING):
+            key_start = bisect.bisect_left(keyed.origin, item.start)
+            linked_at[key_start] = (bisect.bisect_left(keyed.origin, item.end), item.candidates, item.type)
+    replaced: set[int] = set()  # id() of the mentions a phrase replaces
+    added = []
+    for phrase in linker_rules.phrases(keyed, words, linked_at.get, index.rules):
+        surface = text[phrase.start:phrase.end]
+        if "\n" in surface or "\t" in surface:
+            continue
+        same_type = [f for _, _, f in by_place.near(phrase.start, phrase.end)
+                     if f.type == phrase.type and id(f) not in replaced]
+        if any(f.start <= phrase.start and phrase.end <= f.end and f.status != AMBIGUOUS for f in same_type):
+            continue  # a registry form already names it (or a longer one)
+        replaced.update(id(f) for f in same_type if phrase.start <= f.start and f.end <= phrase.end)
+        added.append(_linked_by_rule(phrase.start, phrase.end, surface, phrase.type, phrase.candidates, phrase.hint, index))
+    return [f for f in found if id(f) not in replaced] + added
+
+
+def _linked_by_rule(start, end, surface, mention_type, candidates, hint, index: Index) -> Found:
+    if len(candidates) != 1:
+        return Found(start, end, surface, mention_type, tuple(candidates), AMBIGUOUS, arabic.normalise(surface), hint)
+    entity = index.registry.entities[candidates[0]]
+    exact = restored_form(surface, entity.surface_forms) in entity.surface_forms
+    return Found(start, end, surface, mention_type, tuple(candidates), LINKED if exact else NEW_SPELLING,
+                 arabic.normalise(surface), hint)
+
+
+def _with_surnames(text: str, keyed: arabic.Key, words, found: list[Found], index: Index) -> list[Found]:
+    """A person's surname (the last word of the full name) after the article has named them in full,
+    where no other person it names has that surname and the word is not a name of anything else nor
+    a month or an ordinal (لويجي دي مايو: مايو is May; محمد السادس: the sixth). The surname must be
+    written with the letters of the full name, hamza seats included (the key folds them): after
+    الحسن إيدي, the word أيدي (hands) is not his name."""
+    first_named: dict[str, int] = {}  # surname key -> where the first full name ends
+    people: dict[str, set[str]] = defaultdict(set)
+    written: dict[str, set[str]] = defaultdict(set)  # surname key -> its letters as the full names write it
+    for item in found:
+        if item.type == "Person" and item.status in (LINKED, NEW_SPELLING) and " " in item.form:
+            surname = item.form.rsplit(" ", 1)[1]
+            if len(surname) >= 3 and surname not in index.by_key and surname not in values.MONTHS \
+                    and surname not in values.ORDINALS:
+                people[surname].add(item.candidates[0])
+                written[surname].add(_letters(item.text.split()[-1]))
+                first_named[surname] = min(first_named.get(surname, item.end), item.end)
+    surnames = {s: next(iter(ids)) for s, ids in people.items() if len(ids) == 1}
+    if not surnames:
+        return found
+    covered = _Spans()
+    for item in found:
+        covered.add(item.start, item.end)
+    added = []
+    for start, end in words:
+        for reading in arabic.readings(keyed.text[start:end]):
+            if reading.stem in surnames:
+                first, last = keyed.span(start + reading.skip, end)
+                if first >= first_named[reading.stem] and not covered.covers(first, last) \
+                        and _letters(text[first:last]) in written[reading.stem]:
+                    added.append(_linked_by_rule(first, last, text[first:last], "Person", (surnames[reading.stem],),
+                                                 "the surname of a person the article names in full before", index))
+                break
+    return found + added
+
+
+def _letters(word: str) -> str:
+    """A word as written, without what the key drops (marks, quotation marks, invisible characters)."""
+    return "".join(char for char in word if not arabic.is_dropped(char))
 
 
 def _classify(start: int, end: int, surface: str, form_key: str, index: Index) -> Found:
@@ -235,7 +335,8 @@ def _new_entities(text: str, keyed: arabic.Key, words, found: list[Found], index
             continue
         name: list[tuple[int, int]] = []
         previous_end = end
-        for next_start, next_end in words[position + 1:]:
+        for next_position in range(position + 1, len(words)):
+            next_start, next_end = words[next_position]
             between = keyed.text[previous_end:next_start]
             if between.strip():
                 break  # punctuation ends the phrase
@@ -272,12 +373,12 @@ def _named_meetings(text: str, keyed: arabic.Key, words, found: list[Found], ind
     proposed: list[Found] = []
     places: set[str] = set()
     for (start, end), (next_start, next_end) in zip(words, words[1:]):
-        if keyed.text[end:next_start] != " " or not any(r.stem in MEETING_WORDS for r in arabic.readings(keyed.text[start:end])):
+        if keyed.text[end:next_start] != " " or not any(r.stem in linker_rules.MEETING_WORDS for r in arabic.readings(keyed.text[start:end])):
             continue
         place = keyed.text[next_start:next_end]
         if place in _NOT_NAMES or place in _NOT_PLACES or index.is_name(place) or place.isdigit():
             continue
-        reading = next(r for r in arabic.readings(keyed.text[start:end]) if r.stem in MEETING_WORDS)
+        reading = next(r for r in arabic.readings(keyed.text[start:end]) if r.stem in linker_rules.MEETING_WORDS)
         first, last = keyed.span(start + reading.skip, next_end)
         if not covered.covers(first, last):
             proposed.append(Found(first, last, text[first:last], "Meeting", (), NEW_ENTITY, arabic.normalise(text[first:last]),
@@ -323,10 +424,12 @@ def draft(text: str, registry: Registry) -> str:
 def _note(item: Found, registry: Registry) -> str | None:
     if item.status == AMBIGUOUS:
         names = ", ".join(f"ckg:{c} ({registry.entities[c].en})" for c in item.candidates)
-        return f"{DRAFT_MARK}ambiguous: a generic phrase; add the N line of the one meant, or delete the mention. Candidates: {names}"
+        why = f"{item.hint}, and more than one entity fits" if item.hint else "a generic phrase"
+        return f"{DRAFT_MARK}ambiguous: {why}; add the N line of the one meant, or delete the mention. Candidates: {names}"
     if item.status == NEW_SPELLING:
         entity: Entity = registry.entities[item.candidates[0]]
-        return f"{DRAFT_MARK}new spelling of ckg:{entity.id}: add {item.text!r} to its variants in entities.toml if it is right"
+        why = f" ({item.hint})" if item.hint else ""
+        return f"{DRAFT_MARK}new spelling of ckg:{entity.id}{why}: add {item.text!r} to its variants in entities.toml if it is right"
     if item.status == NEW_ENTITY:
         return f"{DRAFT_MARK}new entity? {item.hint}: add an [entity] table and an N line, or delete the mention"
     return None

@@ -11,7 +11,9 @@ Levant (أيار، تموز), compared by the Arabic matching key; digits may be
 
 from __future__ import annotations
 
+import bisect
 import datetime
+import itertools
 import re
 from dataclasses import dataclass
 
@@ -84,8 +86,12 @@ def find(text: str) -> list[ValueMention]:
         except ValueError:
             continue
         add(m.start(), m.end(), "Date", day.isoformat(), False)
+    dates = sorted(taken)  # a number inside a date is part of it (a long text has thousands: bisect)
+    date_starts = [s for s, _ in dates]
+    reach = list(itertools.accumulate((e for _, e in dates), max))  # the furthest end so far
     for m in _NUMBER.finditer(keyed.text):
-        if any(s <= m.start() < e for s, e in taken):
+        before = bisect.bisect_right(date_starts, m.start()) - 1
+        if before >= 0 and m.start() < reach[before]:
             continue
         number = int(m.group())
         if len(m.group()) == 4 and 1900 <= number <= 2100:

@@ -1,7 +1,8 @@
 """A new article end to end: `ckg add` -> the draft -> a scripted review (accept what is linked, decide
-the ambiguous phrases, accept a new spelling, add the proposed new person, city and meeting to the
-registry and link the draft's proposals to them, the city's country to curation) -> `ckg check` ->
-`ckg build` -> the meeting in the timeline, the person's facts."""
+the ambiguous phrases, accept a new spelling, add the one name the draft missed (بوريطة, a surname
+alone) with its form in the registry, add the proposed new person, city and meeting to the registry
+and link the draft's proposals to them, the city's country to curation) -> `ckg check` -> `ckg build`
+-> the meeting in the timeline, the article's sentences in search, its people on their pages."""
 
 from __future__ import annotations
 
@@ -57,11 +58,16 @@ def _review(ann_text: str) -> str:
     cities = proposed("a place a meeting is named after")
     (meeting_phrase,) = [t for t in notes if mentions[t].endswith("\tالاجتماع الوزاري")]
     (coalition,) = [t for t in notes if mentions[t].endswith("\tلتحالف")]
+    assert not [line for line in mentions.values() if line.endswith("\tبوريطة")]  # a surname alone: missed
     # the next ministerial meeting is not one the registry knows: that mention goes; the notes go
     kept = [line for line in lines if not line.startswith("#") and not line.startswith(meeting_phrase + "\t")]
     links = {person: "youssef-bakari", meeting: "rabat-plenary-2025", coalition: "global-coalition"}
     links.update({city: "rabat" for city in cities})
     kept += [f"N{t[1:]}\tReference {t} ckg:{entity}\t{entity}" for t, entity in links.items()]
+    # the span the draft missed: وقال بوريطة (the surname alone; the registry gets the form)
+    missed = max(int(t[1:]) for t in mentions) + 1
+    start = ARTICLE.read_text(encoding="utf-8").index("وقال بوريطة") + len("وقال ")
+    kept += [f"T{missed}\tPerson {start} {start + 6}\tبوريطة", f"N{missed}\tReference T{missed} ckg:nasser-bourita\tNasser Bourita"]
     # the facts the article states, which the linker does not draft
     date = next(t for t, line in mentions.items() if "\tDate " in line and "فبراير" in line)
     group = next(t for t, line in mentions.items() if "\tGroup " in line)
@@ -91,6 +97,7 @@ def test_a_new_article_from_add_to_the_timeline(project_copy, capsys, monkeypatc
     registry = seeds / "entities.toml"
     toml = registry.read_text(encoding="utf-8")
     toml = re.sub(r'(\[entity\.africa-focus-group\][^\[]*?variants = \[)', r'\1"مجموعة التركيز المعنية بأفريقيا", ', toml, count=1)
+    toml = re.sub(r'(\[entity\.nasser-bourita\][^\[]*?variants = \[)', r'\1"بوريطة"', toml, count=1)
     registry.write_text(toml + NEW_ENTITIES.format(stem=stem), encoding="utf-8")
     with open(seeds / "curation.toml", "a", encoding="utf-8") as curation:  # the article does not say it
         curation.write('\n[[fact]]\nsubject = "rabat"\nrelation = "containedIn"\nobject = "morocco"\n'
@@ -113,3 +120,48 @@ def test_a_new_article_from_add_to_the_timeline(project_copy, capsys, monkeypatc
     code, out = _run(capsys, "--root", root, "query", "entity-facts", "--param", "entity=youssef-bakari", "--format", "csv")
     facts = list(csv.DictReader(io.StringIO(out)))
     assert any("يوسف بكاري" in row["words"] and stem in row["source"] for row in facts), out
+
+    _search_and_pages(project_copy, stem)
+
+
+def _search_and_pages(project, stem: str) -> None:
+    """The new article through the server (in process): search finds its sentences, with the words
+    marked, and its people's pages name it."""
+    from coalition_kg.server.app import Settings, create_app
+
+    app = create_app(Settings(var=project.var, queries=project.queries, evaluators=1))
+    try:
+        client = app.test_client()
+
+        def search(q: str) -> list[dict]:
+            response = client.get("/search", query_string={"q": q, "format": "json"})
+            assert response.status_code == 200, response.get_data(as_text=True)
+            return response.get_json()["hits"]
+
+        # a sentence only the new article has, found by its words (واتفق: the conjunction is read off)
+        hits = search("اتفق المجتمعون")
+        (sentence,) = [h for h in hits if h["kind"] == "sentence"]
+        assert sentence["article"]["iri"].endswith(stem) and "واتفق المجتمعون على عرض النتائج" in sentence["text"]
+        # the new person: the entity first, then the sentence that names him
+        hits = search("بكاري")
+        assert hits[0]["href"] == "/id/youssef-bakari"
+        (named,) = [h for h in hits if h["kind"] == "sentence"]
+        assert named["article"]["iri"].endswith(stem) and named["href"] == f"/article/{stem}"
+        start, end = named["highlights"][0]
+        assert named["text"][start:end] == "بكاري"  # offsets on the sentence's own text
+        page = client.get("/search", query_string={"q": "بكاري"}).get_data(as_text=True)
+        assert "<mark>بكاري</mark>" in page and f'href="/article/{stem}' in page
+
+        # the people's pages: the new person, and a known one the article names by surname alone
+        for person, words in (("youssef-bakari", "يوسف بكاري"), ("nasser-bourita", "بوريطة")):
+            response = client.get(f"/id/{person}", headers={"Accept": "text/html"})
+            assert response.status_code == 200, person
+            html = response.get_data(as_text=True)
+            assert f"/article/{stem}" in html and words in html, person
+        bakari = client.get("/id/youssef-bakari", headers={"Accept": "text/html"}).get_data(as_text=True)
+        assert "/id/rabat-plenary-2025" in bakari  # he attended the new meeting
+        article = client.get(f"/article/{stem}", headers={"Accept": "text/html"})
+        html = article.get_data(as_text=True)
+        assert article.status_code == 200 and "وترأس" in html and "/id/youssef-bakari" in html
+    finally:
+        app.extensions["ckg"].pool.close()
