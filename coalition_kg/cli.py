@@ -67,10 +67,11 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _build(project: Project, args) -> int:
-    from coalition_kg.graph.build import BuildError, build, is_up_to_date
+    from coalition_kg.graph.build import BuildError, build, is_up_to_date, require_input_folders
 
     timings: dict[str, float] = {}
     try:
+        require_input_folders(project)
         if args.if_changed and is_up_to_date(project):
             if not args.quiet:
                 print("the current store is up to date; nothing to build")

@@ -78,6 +78,13 @@ def asserted_quads(project: Project) -> list[ox.Quad]:
     return [quad for _, quads in asserted_graphs(read_sources(project)) for quad in dict.fromkeys(quads)]
 
 
+def require_input_folders(project: Project) -> None:
+    """Stop with a clear error when the project root lacks the folders a build reads (a wrong --root)."""
+    for folder in (project.seeds, project.ontology):
+        if not folder.is_dir():
+            raise BuildError(folder, "no such folder: the project root (--root or CKG_ROOT) must hold seeds/ and ontology/")
+
+
 def inputs_digest(project: Project) -> str:
     """A hash of everything a build reads, to tell whether the current store is up to date."""
     digest = hashlib.sha256()

@@ -183,6 +183,7 @@ def test_shapes_that_are_not_turtle_are_refused_before_anything_is_written(serve
 @pytest.mark.parametrize("break_it, expected", [
     (lambda p: _rewrite(p.seeds / "SHA256SUMS", lambda d: b"\xc3" + d), r"SHA256SUMS:1: not valid UTF-8: byte 0xc3 at byte offset 0"),
     (lambda p: shutil.copy(p.root / ANN, p.seeds / "005_orphan.ann"), r"005_orphan\.ann: annotations of no article"),
+    (lambda p: shutil.rmtree(p.ontology), r"ontology: no such folder: the project root .* must hold seeds/ and ontology/"),
 ])
 def test_the_cli_reports_broken_inputs_without_a_traceback(served, break_it, expected):
     project, info = served
