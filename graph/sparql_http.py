@@ -65,11 +65,16 @@ class Client:
 
     def select(self, query: str) -> list[dict[str, dict]]:
         """A SELECT's rows as SPARQL JSON bindings ({variable: {"type", "value", ...}})."""
+        return self.results(query)[1]
+
+    def results(self, query: str) -> tuple[list[str], list[dict[str, dict]]]:
+        """A SELECT's variables and rows."""
         body = self._send("POST", self.endpoints.query, _form(query=query),
                           {"Content-Type": "application/x-www-form-urlencoded",
                            "Accept": "application/sparql-results+json"}, what="query")
         try:
-            return json.loads(body)["results"]["bindings"]
+            answer = json.loads(body)
+            return answer["head"]["vars"], answer["results"]["bindings"]
         except (ValueError, KeyError, TypeError):
             # Oxigraph's server, for one, reports a query cancelled midway in the body of a 200
             raise EngineError(f"query at {self.endpoints.query}: the answer is not SPARQL JSON results: "
