@@ -13,6 +13,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from typing import Callable
 
 from coalition_kg.graph import publish, saved_queries, sparql_http
 
@@ -93,6 +94,7 @@ DirsAllowed = .
 ServerPort = 127.0.0.1:{http_port}
 ServerRoot = vsp
 ServerThreads = 4
+Charset = UTF-8
 [SPARQL]
 ResultSetMaxRows = 10000
 MaxQueryExecutionTime = 60
@@ -125,36 +127,51 @@ def graph_counts(client: sparql_http.Client) -> dict[str, int]:
 
 # --- a saved query's rows, locally and from an engine, in one comparable form -------------------
 
-def local_rows(graph_store, saved: saved_queries.SavedQuery) -> list[tuple]:
+Adjust = Callable[[str, tuple], tuple]  # (column, term) -> the term to compare
+
+
+def local_rows(graph_store, saved: saved_queries.SavedQuery, adjust: Adjust | None = None) -> list[tuple]:
     text, substitutions = saved.bound({})  # as the server and `ckg query` bind them
     results = graph_store.query(text, use_default_graph_as_union=True, substitutions=substitutions)
     names = [v.value for v in results.variables]
-    return _comparable(saved, names, [[_local_term(row[name]) for name in names] for row in results])
+    return _comparable(saved, names, [[_local_term(row[name]) for name in names] for row in results], adjust)
 
 
-def remote_rows(client: sparql_http.Client, saved: saved_queries.SavedQuery, graphs) -> list[tuple]:
+def remote_rows(client: sparql_http.Client, saved: saved_queries.SavedQuery, graphs, adjust: Adjust | None = None,
+                written: Callable[[str], str] = lambda separator: separator) -> list[tuple]:
     """The rows over the published graphs only. An engine takes no SEP-0007 substitutions, so the default
-    values are written into the text (saved_queries.inline, the `inline` binding)."""
+    values are written into the text (saved_queries.inline, the `inline` binding). written: how the
+    engine writes a GROUP_CONCAT separator back."""
     text, substitutions = saved.bound({})
     if substitutions:
         text = saved_queries.inline(text, substitutions)
     names, bindings = client.results(sparql_http.with_dataset(text, list(graphs)))
-    return _comparable(saved, names, [[_remote_term(row.get(name)) for name in names] for row in bindings])
+    return _comparable(saved, names, [[_remote_term(row.get(name)) for name in names] for row in bindings],
+                       adjust, written)
 
 
 _CONCATENATION = re.compile(r'GROUP_CONCAT\((?:DISTINCT\s+)?\?\w+\s*;\s*separator\s*=\s*"([^"]+)"\)\s+AS\s+\?(\w+)',
                             re.IGNORECASE)
 
 
-def _comparable(saved, names: list[str], rows: list[list[tuple]]) -> list[tuple]:
+def concatenations(saved: saved_queries.SavedQuery) -> dict[str, str]:
+    """The columns that are GROUP_CONCATs, with their separators."""
+    return {column: separator for separator, column in _CONCATENATION.findall(saved.text)}
+
+
+def _comparable(saved, names: list[str], rows: list[list[tuple]], adjust: Adjust | None,
+                written: Callable[[str], str] = lambda separator: separator) -> list[tuple]:
     """Rows in one order, and each GROUP_CONCAT's parts in one order: SPARQL leaves the order of both
     open, and two stores holding the same quads under other internal ids do give other orders."""
-    separators = {column: separator for separator, column in _CONCATENATION.findall(saved.text)}
+    separators = concatenations(saved)
     for row in rows:
         for index, name in enumerate(names):
             kind, value, tag = row[index]
             if name in separators and kind == "literal":
-                row[index] = (kind, separators[name].join(sorted(value.split(separators[name]))), tag)
+                parts = sorted(value.split(written(separators[name])))
+                row[index] = (kind, separators[name].join(parts), tag)
+            if adjust is not None:
+                row[index] = adjust(name, row[index])
     return sorted(tuple(row) for row in rows)
 
 
