@@ -172,3 +172,28 @@ def test_the_dataset_goes_before_the_outermost_where():
     assert sparql_http.with_dataset(text, ["http://g/1"]) == (
         "# where { not this one }\nSELECT ?x FROM <http://g/1>\nFROM NAMED <http://g/1>\n"
         "WHERE { { SELECT ?x WHERE { ?x ?p ?o } } }")
+
+
+def test_a_redirect_is_not_followed(server):
+    """Nothing reaches beyond the URLs given: a 3xx is an error, whatever it points at."""
+    import http.server
+    import threading
+
+    class Redirect(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            self.send_response(302)
+            self.send_header("Location", server.base + "/query")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    with http.server.HTTPServer(("127.0.0.1", 0), Redirect) as redirecting:
+        threading.Thread(target=redirecting.serve_forever, daemon=True).start()
+        url = f"http://127.0.0.1:{redirecting.server_address[1]}"
+        client = sparql_http.Client(sparql_http.Endpoints(url + "/query", url + "/update", url + "/store"))
+        try:
+            with pytest.raises(sparql_http.EngineError, match="HTTP 302.*redirects are not followed"):
+                client.select("SELECT * WHERE { ?s ?p ?o }")
+        finally:
+            redirecting.shutdown()

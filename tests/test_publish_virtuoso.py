@@ -128,3 +128,43 @@ def test_a_second_publish_replaces_the_first(virtuoso, seeded, built_project, tm
         assert dropped not in counts and {g: n for g, n in counts.items() if g != publish.METADATA} == smaller.graphs
     finally:
         publish.publish(seed, VIRTUOSO, client)  # the module's other tests read the seed build
+
+
+def test_a_swap_that_fails_midway_says_how_far_it_went(seeded, built_project, tmp_path, monkeypatch):
+    from coalition_kg.graph import build_id, sparql_http, store
+
+    client, _, _ = seeded
+    seed = publish.current_build(built_project.var)
+    quads = [q for q in seed.open_read_only() if q.graph_name.value != GRAPH + "ontology"]
+    other = store.write_new_store(tmp_path, build_id.build_id(quads), quads)
+    real_update, updates = sparql_http.Client.update, []
+
+    def refuse_the_fourth(self, text):
+        updates.append(text)
+        if len(updates) == 4:
+            raise sparql_http.EngineError("update refused by the test")
+        real_update(self, text)
+
+    monkeypatch.setattr(sparql_http.Client, "update", refuse_the_fourth)
+    try:
+        with pytest.raises(publish.PublishError, match=rf"the swap failed midway on virtuoso, which swaps graph by "
+                           rf"graph: 3 of 7 graphs were replaced, the metadata still names build {seed.build_id}: "
+                           "publish again to finish: update refused by the test"):
+            publish.publish(other, VIRTUOSO, client)
+        assert publish.published(client).build_id == seed.build_id
+        monkeypatch.undo()
+        publish.publish(other, VIRTUOSO, client)
+        assert publish.published(client).build_id == other.build_id
+        assert GRAPH + "ontology" not in engines.graph_counts(client)
+    finally:
+        monkeypatch.undo()
+        publish.publish(seed, VIRTUOSO, client)
+
+
+def test_a_wrong_password_is_refused_before_anything_is_sent(virtuoso, seeded, built_project):
+    from coalition_kg.graph import sparql_http
+
+    wrong = sparql_http.Client(VIRTUOSO.endpoints(virtuoso.base), "dba", "not the password")
+    with pytest.raises(publish.PublishError, match=r"could not read what the engine serves, nothing was changed: "
+                       r"query refused by http://127\.0\.0\.1:\d+/sparql-auth: HTTP 401"):
+        publish.publish(publish.current_build(built_project.var), VIRTUOSO, wrong)
