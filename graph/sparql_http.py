@@ -132,9 +132,9 @@ def _where(url: str) -> str:
 
 
 def with_dataset(query: str, graphs: list[str]) -> str:
-    """The query over exactly the given graphs: FROM each (its default graph is their merge, as the union
-    default graph of our own store is) and FROM NAMED each (for its GRAPH patterns), written before the
-    outermost WHERE. An engine's own union default graph may hold more (a publish's staging graphs,
+    """The query over exactly the given graphs: FROM each (its default graph is made of them, as our own
+    store's union default graph is: Oxigraph and Virtuoso both count a triple once per graph that holds
+    it) and FROM NAMED each (for its GRAPH patterns), written before the outermost WHERE. An engine's own union default graph may hold more (a publish's staging graphs,
     Virtuoso's system graphs), hence the explicit dataset."""
     for match in _WHERE.finditer(query):
         line_start = query.rfind("\n", 0, match.start()) + 1
