@@ -197,3 +197,27 @@ def test_a_redirect_is_not_followed(server):
                 client.select("SELECT * WHERE { ?s ?p ?o }")
         finally:
             redirecting.shutdown()
+
+
+def test_the_swap_is_one_transaction_on_oxigraph(server, seed_info, smaller_info, monkeypatch):
+    """The last staging graph vanishes between its count and the swap: the swap's last MOVE fails, and
+    the operations before it in the same request (the other graphs' DROP and MOVE) are undone with it."""
+    client = engines.client(server, "oxigraph")
+    publish.publish(seed_info, OXIGRAPH, client)
+    real_count, last = sparql_http.Client.count, f"{publish.STAGING}{smaller_info.build_id}/{len(smaller_info.graphs) - 1}"
+
+    def count_then_lose_the_last(self, graph):
+        counted = real_count(self, graph)
+        if graph == last:
+            self.delete_graph(graph)
+        return counted
+
+    monkeypatch.setattr(sparql_http.Client, "count", count_then_lose_the_last)
+    with pytest.raises(publish.PublishError, match=rf"the swap failed \(build {seed_info.build_id} serves\)"):
+        publish.publish(smaller_info, OXIGRAPH, client)
+    monkeypatch.undo()
+    _assert_seed_build_serves(client, seed_info)
+    # the curation graph (staged fifth, swapped before the last graph) holds the seed build's triples,
+    # not the changed one: no graph was swapped
+    assert not client.select(f'SELECT * WHERE {{ GRAPH <{GRAPH}curation> {{ ?s ?p "changed for the test" }} }}')
+    assert last == f"{publish.STAGING}{smaller_info.build_id}/6" and sorted(smaller_info.graphs)[4] == GRAPH + "curation"
