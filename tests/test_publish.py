@@ -4,6 +4,7 @@ publish fails at each of its steps."""
 
 from __future__ import annotations
 
+import pyoxigraph as ox
 import pytest
 
 import engines
@@ -43,9 +44,9 @@ def smaller_info(built_project, seed_info, tmp_path_factory) -> store.StoreInfo:
     """Another build: the seed build without the last article's graph, and one triple changed in the
     curation graph (a synthetic change; a real rebuild would also change what is inferred)."""
     seed = seed_info.open_read_only()
-    label = next(seed.quads_for_pattern(None, None, None, publish.ox.NamedNode(GRAPH + "curation")))
+    label = next(seed.quads_for_pattern(None, None, None, ox.NamedNode(GRAPH + "curation")))
     quads = [q for q in seed if q.graph_name.value != DROPPED and q != label]
-    quads.append(publish.ox.Quad(label.subject, label.predicate, publish.ox.Literal("changed for the test"),
+    quads.append(ox.Quad(label.subject, label.predicate, ox.Literal("changed for the test"),
                                  label.graph_name))
     return store.write_new_store(tmp_path_factory.mktemp("var"), build_id.build_id(quads), quads)
 
