@@ -15,12 +15,19 @@ $(BIN)/ckg: pyproject.toml
 
 setup: $(BIN)/ckg
 
-# Test extras, and Debian's Chromium for the browser tests (as root, or through sudo).
+# Test extras, Debian's Chromium for the browser tests and Debian's Virtuoso for the publish tests (as
+# root, or through sudo). Of Virtuoso only the server binary (virtuoso-opensource-7-bin, ~4 s to install):
+# the tests start it on loopback in a temporary directory, where it answers in 2-5 s; the whole
+# virtuoso-opensource package would also set up a system service listening on every interface.
 setup-test: setup
 	$(BIN)/pip install --quiet -e '.[test]'
 	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	fi
+	@if ! command -v virtuoso-t >/dev/null; then \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends virtuoso-opensource-7-bin >/dev/null; \
 	fi
 
 build: setup

@@ -52,6 +52,17 @@ def main(argv: list[str] | None = None) -> int:
     brat.add_argument("--check", action="store_true", help="write nothing; exit 1 if the files are missing or out of date")
     brat.set_defaults(run=_brat_config)
 
+    publish = commands.add_parser(
+        "publish", help="copy the current build into an existing SPARQL engine (staged, counted, then swapped in)",
+        description="Credentials, when the engine asks for them, come from the environment: "
+                    "CKG_PUBLISH_USER and CKG_PUBLISH_PASSWORD (Basic or Digest authentication).")
+    publish.add_argument("--to", metavar="URL", help="the engine's base URL (oxigraph, virtuoso)")
+    publish.add_argument("--engine", required=True, choices=["oxigraph", "virtuoso", "sparql11"])
+    publish.add_argument("--query-url", help="sparql11: the SPARQL query endpoint")
+    publish.add_argument("--update-url", help="sparql11: the SPARQL update endpoint")
+    publish.add_argument("--gsp-url", help="sparql11: the Graph Store Protocol endpoint (takes ?graph=IRI)")
+    publish.set_defaults(run=_publish)
+
     serve = commands.add_parser("serve", help="serve the SPARQL endpoint and web pages")
     from coalition_kg.server import serve as serving
 
@@ -86,6 +97,36 @@ def _build(project: Project, args) -> int:
     if not args.quiet:
         print(f"built {info.quads} quads in {len(info.graphs)} graphs (build {info.build_id}) -> {info.directory}")
         print("  " + ", ".join(f"{phase} {seconds:.2f} s" for phase, seconds in timings.items()))
+    return 0
+
+
+def _publish(project: Project, args) -> int:
+    from coalition_kg.graph import publish, sparql_http
+
+    engine = publish.ENGINES[args.engine]
+    urls = (args.query_url, args.update_url, args.gsp_url)
+    if args.engine == "sparql11":
+        if not all(urls):
+            print("ckg publish: --engine sparql11 needs --query-url, --update-url and --gsp-url", file=sys.stderr)
+            return 2
+        endpoints = sparql_http.Endpoints(*urls)
+    else:
+        if not args.to or any(urls):
+            print(f"ckg publish: --engine {args.engine} takes --to URL (and not the sparql11 URLs)", file=sys.stderr)
+            return 2
+        endpoints = engine.endpoints(args.to)
+    client = sparql_http.Client.from_environment(endpoints)
+    if engine.needs_credentials and client.anonymous:
+        print(f"ckg publish: {args.engine} needs {sparql_http.USER_VARIABLE} and {sparql_http.PASSWORD_VARIABLE} "
+              "in the environment (an account allowed to update, such as dba)", file=sys.stderr)
+        return 2
+    try:
+        report = publish.publish(publish.current_build(project.var), engine, client, say=print)
+    except publish.PublishError as error:
+        print(f"ckg publish: {error}", file=sys.stderr)
+        return 1
+    print(f"published build {report.build_id}: {sum(report.graphs.values())} triples in {len(report.graphs)} graphs "
+          f"in {report.seconds:.2f} s")
     return 0
 
 

@@ -1,0 +1,221 @@
+"""`ckg publish`: the current build copied into an existing SPARQL engine, replacing the one published before.
+
+The steps, each of which must succeed before the next starts:
+
+1. stage: every named graph of the build is uploaded by the Graph Store HTTP Protocol (a PUT of its
+   N-Triples) into a staging graph of its own, named after the build (STAGING), beside the graphs that
+   serve;
+2. check: each staging graph's triple count, asked of the engine, must equal the local store's;
+3. swap: each served graph is replaced by its staging graph (DROP SILENT GRAPH, MOVE), the graphs of the
+   previous build that this one lacks are dropped, and the metadata graph (METADATA) is rewritten with the
+   build id and the list of the build's graphs, last.
+
+On Oxigraph (and on a generic SPARQL 1.1 engine) the swap is one SPARQL Update request of several
+operations, which Oxigraph applies in one transaction: readers see the previous build or the new one,
+never a mix. Virtuoso does not promise that of a request, so there the swap goes graph by graph, one
+request each, and the metadata graph is written after the last graph: while it runs (and if it fails
+midway) some graphs are already the new build's while the metadata still names the previous build;
+publishing again finishes it. A failure before the swap (an upload refused, a count that differs, the
+engine gone) changes nothing that serves: the staging graphs are deleted (if the engine still answers)
+and the error says what failed.
+
+A reader who wants exactly the published build queries the graphs the metadata graph lists, with FROM
+and FROM NAMED (sparql_http.with_dataset): an engine's union default graph also holds the staging graphs
+while a publish runs, and Virtuoso's holds its own system graphs.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import pyoxigraph as ox
+
+from ..project import GRAPH
+from . import store, store_manifest
+from .errors import CorruptStore
+from .sparql_http import Client, EngineError, Endpoints
+
+METADATA = GRAPH + "published"  # the graph, and the subject, that says which build is published
+STAGING = GRAPH + "staging/"    # + build id + "/" + the graph's number in the build's sorted list
+# Terms of Dublin Core for the metadata, so that the ontology (and so every build id) stays as it is.
+IDENTIFIER = "http://purl.org/dc/terms/identifier"  # the build id
+HAS_PART = "http://purl.org/dc/terms/hasPart"       # each graph of the build
+CREATED = "http://purl.org/dc/terms/created"        # when the build was made
+ISSUED = "http://purl.org/dc/terms/issued"          # when it was published
+XSD_DATETIME = "http://www.w3.org/2001/XMLSchema#dateTime"
+
+
+class PublishError(Exception):
+    """A publish stopped; the message says at which step and why, and what still serves."""
+
+
+@dataclass(frozen=True)
+class Engine:
+    name: str
+    atomic_swap: bool  # the swap is one update request, applied in one transaction
+    needs_credentials: bool = False
+
+    def endpoints(self, base: str) -> Endpoints:
+        base = base.rstrip("/")
+        if self.name == "oxigraph":  # `oxigraph serve`: /query, /update, /store
+            return Endpoints(base + "/query", base + "/update", base + "/store")
+        if self.name == "virtuoso":  # the endpoints that take Digest authentication (the dba account)
+            return Endpoints(base + "/sparql-auth", base + "/sparql-auth", base + "/sparql-graph-crud-auth")
+        raise ValueError(f"the {self.name} engine takes its three URLs (--query-url, --update-url, --gsp-url)")
+
+
+ENGINES = {
+    "oxigraph": Engine("oxigraph", atomic_swap=True),
+    "virtuoso": Engine("virtuoso", atomic_swap=False, needs_credentials=True),
+    # SPARQL 1.1 Update asks that a request be applied atomically; an engine that does not is a Virtuoso
+    "sparql11": Engine("sparql11", atomic_swap=True),
+}
+
+
+@dataclass(frozen=True)
+class Published:
+    """What the engine's metadata graph says: the build that serves and its graphs."""
+
+    build_id: str
+    graphs: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Report:
+    build_id: str
+    previous: Published | None
+    graphs: dict[str, int]  # triples per graph, as counted on the engine
+    seconds: float
+
+
+def published(client: Client) -> Published | None:
+    """The build the engine serves, from its metadata graph; None if nothing was published there."""
+    rows = client.select(f"SELECT ?id ?graph WHERE {{ GRAPH <{METADATA}> {{ <{METADATA}> <{IDENTIFIER}> ?id . "
+                         f"OPTIONAL {{ <{METADATA}> <{HAS_PART}> ?graph }} }} }}")
+    if not rows:
+        return None
+    ids = {row["id"]["value"] for row in rows}
+    if len(ids) != 1:
+        raise EngineError(f"the metadata graph <{METADATA}> names {len(ids)} builds: {', '.join(sorted(ids))}")
+    return Published(ids.pop(), tuple(sorted(row["graph"]["value"] for row in rows if "graph" in row)))
+
+
+def publish(info: store.StoreInfo, engine: Engine, client: Client,
+            say: Callable[[str], None] = lambda line: None) -> Report:
+    """Publish the build described by info; raise PublishError if it could not be done."""
+    started = time.perf_counter()
+    try:
+        store_manifest.verify(info.directory)
+    except CorruptStore as error:
+        raise PublishError(f"the local store is damaged, nothing was sent: {error}") from None
+    if "" in info.graphs:
+        raise PublishError("the build has triples in its default graph; only named graphs are published")
+    local = info.open_read_only()
+    graphs = sorted(info.graphs)
+    staging = {graph: f"{STAGING}{info.build_id}/{number}" for number, graph in enumerate(graphs)}
+    try:
+        previous = published(client)
+    except EngineError as error:
+        raise PublishError(f"could not read what the engine serves, nothing was changed: {error}") from None
+    serving = f"build {previous.build_id} keeps serving" if previous else "nothing was published there before"
+    say(f"publishing build {info.build_id} ({len(graphs)} graphs, {info.quads} triples) to {engine.name}; "
+        + (f"replacing build {previous.build_id}" if previous else "nothing published there yet"))
+
+    counts: dict[str, int] = {}
+    try:
+        for graph in graphs:
+            # one graph in memory at a time: an article's graph is 250-380 KB of N-Triples; the graphs that grow
+            # with the articles (curation, inferred) are 90-140 KB on the seeds, so ~10-15 MB at 100x
+            ntriples = local.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(graph))
+            expected = ntriples.count(b"\n")  # one triple a line, as Oxigraph writes N-Triples
+            client.put_graph(staging[graph], ntriples)
+            counts[graph] = client.count(staging[graph])
+            if counts[graph] != expected:
+                raise PublishError(f"the staging copy of <{graph}> holds {counts[graph]} triples on the engine, "
+                                   f"the local store {expected}")
+        say(f"staged and counted {len(graphs)} graphs ({sum(counts.values())} triples)")
+    except (EngineError, PublishError) as error:
+        _discard_staging(client, staging.values())
+        raise PublishError(f"staging failed, nothing that serves was changed ({serving}): {error}") from None
+
+    retired = [graph for graph in (previous.graphs if previous else ()) if graph not in info.graphs]
+    metadata = _metadata(info, graphs)
+    if engine.atomic_swap:
+        operations = [op for graph in graphs for op in _replace(graph, staging[graph])]
+        operations += [f"DROP SILENT GRAPH <{graph}>" for graph in retired] + metadata
+        try:
+            client.update(" ;\n".join(operations))
+        except EngineError as error:
+            # One transaction: all of it was applied or none. A refusal is none; a lost answer is either,
+            # so the engine is asked which build it now serves.
+            _discard_staging(client, staging.values())
+            raise PublishError(f"the swap failed ({_now_serving(client)}): {error}") from None
+        say(f"swapped in one update request (atomic on {engine.name}): build {info.build_id} serves")
+    else:
+        done = 0
+        before = f"build {previous.build_id}" if previous else "no build"
+        try:
+            for graph in graphs:
+                client.update(" ;\n".join(_replace(graph, staging[graph])))
+                done += 1
+            client.update(" ;\n".join(metadata))
+            done += 1
+            for graph in retired:
+                client.delete_graph(graph)
+        except EngineError as error:
+            if done < len(graphs):
+                state = (f"{done} of {len(graphs)} graphs were replaced, the metadata still names {before}: "
+                         "publish again to finish")
+            elif done == len(graphs):
+                state = f"every graph was replaced, the metadata still names {before}: publish again to finish"
+            else:
+                state = (f"build {info.build_id} serves, but graphs of {before} that it lacks are left: "
+                         f"{', '.join(retired)}")
+            raise PublishError(f"the swap failed midway on {engine.name}, which swaps graph by graph: {state}: "
+                               f"{error}") from None
+        say(f"swapped graph by graph ({len(graphs)} update requests, not atomic on {engine.name}), "
+            f"metadata last: build {info.build_id} serves")
+    return Report(info.build_id, previous, counts, time.perf_counter() - started)
+
+
+def _replace(graph: str, staged: str) -> list[str]:
+    return [f"DROP SILENT GRAPH <{graph}>", f"MOVE <{staged}> TO <{graph}>"]
+
+
+def _metadata(info: store.StoreInfo, graphs: list[str]) -> list[str]:
+    """The operations that rewrite the metadata graph: the build id, its graphs, when it was built and published."""
+    issued = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    subject = f"<{METADATA}>"
+    triples = [f'{subject} <{IDENTIFIER}> "{info.build_id}"',
+               f'{subject} <{CREATED}> "{info.built_at}"^^<{XSD_DATETIME}>',
+               f'{subject} <{ISSUED}> "{issued}"^^<{XSD_DATETIME}>']
+    triples += [f"{subject} <{HAS_PART}> <{graph}>" for graph in graphs]
+    return [f"DROP SILENT GRAPH {subject}",
+            f"INSERT DATA {{ GRAPH {subject} {{ {' . '.join(triples)} }} }}"]
+
+
+def _now_serving(client: Client) -> str:
+    try:
+        now = published(client)
+    except EngineError:
+        return "the engine does not answer to say which build it serves"
+    return f"build {now.build_id} serves" if now else "nothing is published there"
+
+
+def _discard_staging(client: Client, graphs) -> None:
+    """Delete the staging graphs of a failed publish, as far as the engine still answers."""
+    for graph in graphs:
+        try:
+            client.delete_graph(graph)
+        except EngineError:
+            return  # the engine is gone or refuses: the graphs are left, named after their build
+
+
+def current_build(var: Path) -> store.StoreInfo:
+    info = store.current(var)
+    if info is None:
+        raise PublishError(f"there is no build under {var}: run `ckg build` first")
+    return info

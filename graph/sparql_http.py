@@ -1,0 +1,144 @@
+"""A client of a remote SPARQL engine over HTTP: the SPARQL 1.1 Protocol (query, update) and the Graph
+Store HTTP Protocol (put, count, delete a graph), with the standard library's urllib.
+
+urllib is enough here: the requests are a handful of form POSTs and PUTs of one graph's N-Triples each,
+and its handlers already do Basic and Digest authentication (Virtuoso asks for Digest). Two of its
+defaults would let a request reach beyond the URLs the user gave, so they are turned off: proxies taken
+from the environment (http_proxy and the like) and redirects (a 3xx is an error, never followed).
+
+Credentials come from the environment (CKG_PUBLISH_USER, CKG_PUBLISH_PASSWORD), never from the command
+line, where any user of the machine could read them in the process list.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass
+
+USER_VARIABLE = "CKG_PUBLISH_USER"
+PASSWORD_VARIABLE = "CKG_PUBLISH_PASSWORD"
+TIMEOUT_SECONDS = 300  # one graph's upload or the swap of a large build may take a while; a dead engine fails sooner
+_WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
+
+
+class EngineError(Exception):
+    """A request to the engine failed: refused, unreachable, or answered with an error."""
+
+
+@dataclass(frozen=True)
+class Endpoints:
+    query: str   # SPARQL 1.1 Protocol, queries
+    update: str  # SPARQL 1.1 Protocol, updates
+    gsp: str     # Graph Store HTTP Protocol, with ?graph=IRI
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        raise urllib.error.HTTPError(req.full_url, code, f"redirected to {newurl}; redirects are not followed",
+                                     headers, fp)
+
+
+class Client:
+    """Requests to one engine's three endpoints, and to nothing else."""
+
+    def __init__(self, endpoints: Endpoints, user: str | None = None, password: str | None = None):
+        self.endpoints = endpoints
+        self.anonymous = user is None
+        handlers: list = [urllib.request.ProxyHandler({}), _NoRedirects()]
+        if user is not None:
+            passwords = urllib.request.HTTPPasswordMgrWithDefaultRealm()
+            for url in {endpoints.query, endpoints.update, endpoints.gsp}:
+                passwords.add_password(None, url, user, password or "")
+            handlers += [urllib.request.HTTPBasicAuthHandler(passwords),
+                         urllib.request.HTTPDigestAuthHandler(passwords)]
+        self._opener = urllib.request.build_opener(*handlers)
+
+    @classmethod
+    def from_environment(cls, endpoints: Endpoints) -> "Client":
+        user = os.environ.get(USER_VARIABLE)
+        return cls(endpoints, user, os.environ.get(PASSWORD_VARIABLE) if user is not None else None)
+
+    def select(self, query: str) -> list[dict[str, dict]]:
+        """A SELECT's rows as SPARQL JSON bindings ({variable: {"type", "value", ...}})."""
+        return self.results(query)[1]
+
+    def results(self, query: str) -> tuple[list[str], list[dict[str, dict]]]:
+        """A SELECT's variables and rows."""
+        body = self._send("POST", self.endpoints.query, _form(query=query),
+                          {"Content-Type": "application/x-www-form-urlencoded",
+                           "Accept": "application/sparql-results+json"}, what="query")
+        try:
+            answer = json.loads(body)
+            return answer["head"]["vars"], answer["results"]["bindings"]
+        except (ValueError, KeyError, TypeError):
+            # Oxigraph's server, for one, reports a query cancelled midway in the body of a 200
+            raise EngineError(f"query at {self.endpoints.query}: the answer is not SPARQL JSON results: "
+                              f"{body[:200]!r}") from None
+
+    def update(self, update: str) -> None:
+        self._send("POST", self.endpoints.update, _form(update=update),
+                   {"Content-Type": "application/x-www-form-urlencoded"}, what="update")
+
+    def put_graph(self, graph: str, ntriples: bytes) -> None:
+        """Replace a graph with the given N-Triples (GSP PUT)."""
+        self._send("PUT", self._graph_url(graph), ntriples, {"Content-Type": "application/n-triples"},
+                   what=f"upload of <{graph}>")
+
+    def delete_graph(self, graph: str) -> None:
+        """Remove a graph (GSP DELETE); a graph that is not there is not an error."""
+        try:
+            self._send("DELETE", self._graph_url(graph), None, {}, what=f"deletion of <{graph}>")
+        except EngineError as error:
+            if not isinstance(error.__cause__, urllib.error.HTTPError) or error.__cause__.code != 404:
+                raise
+
+    def count(self, graph: str) -> int:
+        rows = self.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
+        try:
+            return int(rows[0]["n"]["value"])
+        except (IndexError, KeyError, ValueError):
+            raise EngineError(f"the count of <{graph}> came back as {rows!r}") from None
+
+    def _graph_url(self, graph: str) -> str:
+        separator = "&" if "?" in self.endpoints.gsp else "?"
+        return self.endpoints.gsp + separator + urllib.parse.urlencode({"graph": graph})
+
+    def _send(self, method: str, url: str, data: bytes | None, headers: dict, what: str) -> str:
+        request = urllib.request.Request(url, data=data, headers=headers, method=method)
+        try:
+            with self._opener.open(request, timeout=TIMEOUT_SECONDS) as response:
+                return response.read().decode("utf-8", "replace")
+        except urllib.error.HTTPError as error:
+            detail = error.read().decode("utf-8", "replace").strip()[:300] if error.fp else ""
+            raise EngineError(f"{what} refused by {_where(url)}: HTTP {error.code} {error.reason}"
+                              + (f": {detail}" if detail else "")) from error
+        except (urllib.error.URLError, OSError) as error:
+            reason = getattr(error, "reason", error)
+            raise EngineError(f"{what} could not reach {_where(url)}: {reason}") from error
+
+
+def _form(**fields: str) -> bytes:
+    return urllib.parse.urlencode(fields).encode("utf-8")
+
+
+def _where(url: str) -> str:
+    """The URL without its query string, which can be long (a graph's IRI)."""
+    return url.split("?", 1)[0]
+
+
+def with_dataset(query: str, graphs: list[str]) -> str:
+    """The query over exactly the given graphs: FROM each (its default graph is made of them, as our own
+    store's union default graph is: Oxigraph and Virtuoso both count a triple once per graph that holds
+    it) and FROM NAMED each (for its GRAPH patterns), written before the outermost WHERE. An engine's own union default graph may hold more (a publish's staging graphs,
+    Virtuoso's system graphs), hence the explicit dataset."""
+    for match in _WHERE.finditer(query):
+        line_start = query.rfind("\n", 0, match.start()) + 1
+        if "#" not in query[line_start:match.start()]:  # not inside a comment
+            clauses = "".join(f"FROM <{g}>\n" for g in graphs) + "".join(f"FROM NAMED <{g}>\n" for g in graphs)
+            return query[:match.start()] + clauses + query[match.start():]
+    raise ValueError("a dataset can only be given to a query with a WHERE { … } group")

@@ -1,0 +1,200 @@
+"""Real SPARQL engines for the publish tests, started on loopback in a temporary directory and stopped after.
+
+Oxigraph's server comes with the `oxigraph` package (a test extra); Virtuoso with Debian's
+virtuoso-opensource-7-bin (installed by `make setup-test`). Each listens on 127.0.0.1 only."""
+
+from __future__ import annotations
+
+import socket
+import re
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Callable
+
+from coalition_kg.graph import publish, saved_queries, sparql_http
+
+START_SECONDS = 60
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+VIRTUOSO_USER, VIRTUOSO_PASSWORD = "dba", "dba"  # a fresh database's administrator, on loopback only
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Server:
+    """A running engine: its process, base URL and the seconds it took to answer its first request."""
+
+    def __init__(self, command: list[str], cwd: Path, base: str, probe: str, log: Path):
+        self.base = base
+        self.command, self.cwd, self.log_path = command, cwd, log
+        self.process: subprocess.Popen | None = None
+        self.probe = probe
+        self.start_seconds = 0.0
+        self.start()
+
+    def start(self) -> None:
+        started = time.monotonic()
+        self._log = open(self.log_path, "ab")
+        self.process = subprocess.Popen(self.command, cwd=self.cwd, stdout=self._log, stderr=subprocess.STDOUT)
+        while time.monotonic() - started < START_SECONDS:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"{self.command[0]} exited with {self.process.returncode}: "
+                                   f"{self.log_path.read_text(errors='replace')[-2000:]}")
+            try:
+                urllib.request.urlopen(self.base + self.probe, timeout=2).close()
+                self.start_seconds = time.monotonic() - started
+                return
+            except (urllib.error.URLError, OSError):
+                time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"{self.command[0]} did not answer within {START_SECONDS} s")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self._log.close()
+
+
+def oxigraph(directory: Path) -> Server:
+    binary = str(Path(sys.executable).with_name("oxigraph"))  # the test extra, beside this Python
+    port = free_port()
+    return Server([binary, "serve", "--location", str(directory / "data"), "--bind", f"127.0.0.1:{port}"],
+                  directory, f"http://127.0.0.1:{port}", "/query?query=ASK%7B%7D", directory / "oxigraph.log")
+
+
+VIRTUOSO_INI = """[Database]
+DatabaseFile = db/virtuoso.db
+ErrorLogFile = db/virtuoso.log
+LockFile = db/virtuoso.lck
+TransactionFile = db/virtuoso.trx
+xa_persistent_file = db/virtuoso.pxa
+TempStorage = TempDatabase
+[TempDatabase]
+DatabaseFile = db/virtuoso-temp.db
+TransactionFile = db/virtuoso-temp.trx
+[Parameters]
+ServerPort = 127.0.0.1:{sql_port}
+DisableUnixSocket = 1
+NumberOfBuffers = 10000
+MaxDirtyBuffers = 6000
+DirsAllowed = .
+[HTTPServer]
+ServerPort = 127.0.0.1:{http_port}
+ServerRoot = vsp
+ServerThreads = 4
+Charset = UTF-8
+[SPARQL]
+ResultSetMaxRows = 10000
+MaxQueryExecutionTime = 60
+"""
+
+
+def virtuoso(directory: Path) -> Server:
+    """A new Virtuoso database in directory, both its SQL and HTTP ports on loopback."""
+    (directory / "db").mkdir(parents=True)
+    (directory / "vsp").mkdir()
+    http_port = free_port()
+    (directory / "virtuoso.ini").write_text(VIRTUOSO_INI.format(sql_port=free_port(), http_port=http_port))
+    return Server(["virtuoso-t", "+foreground", "+configfile", "virtuoso.ini"], directory,
+                  f"http://127.0.0.1:{http_port}", "/sparql?query=ASK%7B%7D", directory / "virtuoso.out")
+
+
+def client(server: Server, engine: str) -> sparql_http.Client:
+    endpoints = publish.ENGINES[engine].endpoints(server.base)
+    if engine == "virtuoso":
+        return sparql_http.Client(endpoints, VIRTUOSO_USER, VIRTUOSO_PASSWORD)
+    return sparql_http.Client(endpoints)
+
+
+def graph_counts(client: sparql_http.Client) -> dict[str, int]:
+    """Triples per named graph on the engine, for the graphs under our base."""
+    rows = client.select("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } "
+                         f"FILTER(STRSTARTS(STR(?g), \"{publish.GRAPH}\")) }} GROUP BY ?g")
+    return {row["g"]["value"]: int(row["n"]["value"]) for row in rows}
+
+
+# --- a saved query's rows, locally and from an engine, in one comparable form -------------------
+
+Adjust = Callable[[str, tuple], tuple]  # (column, term) -> the term to compare
+
+
+def local_rows(graph_store, saved: saved_queries.SavedQuery, adjust: Adjust | None = None) -> list[tuple]:
+    text, substitutions = saved.bound({})  # as the server and `ckg query` bind them
+    results = graph_store.query(text, use_default_graph_as_union=True, substitutions=substitutions)
+    names = [v.value for v in results.variables]
+    return _comparable(saved, names, [[_local_term(row[name]) for name in names] for row in results], adjust)
+
+
+def remote_rows(client: sparql_http.Client, saved: saved_queries.SavedQuery, graphs, adjust: Adjust | None = None,
+                written: Callable[[str], str] = lambda separator: separator) -> list[tuple]:
+    """The rows over the published graphs only. An engine takes no SEP-0007 substitutions, so the default
+    values are written into the text (saved_queries.inline, the `inline` binding). written: how the
+    engine writes a GROUP_CONCAT separator back."""
+    text, substitutions = saved.bound({})
+    if substitutions:
+        text = saved_queries.inline(text, substitutions)
+    names, bindings = client.results(sparql_http.with_dataset(text, list(graphs)))
+    return _comparable(saved, names, [[_remote_term(row.get(name)) for name in names] for row in bindings],
+                       adjust, written)
+
+
+_CONCATENATION = re.compile(r'GROUP_CONCAT\((?:DISTINCT\s+)?\?\w+\s*;\s*separator\s*=\s*"([^"]+)"\)\s+AS\s+\?(\w+)',
+                            re.IGNORECASE)
+
+
+def concatenations(saved: saved_queries.SavedQuery) -> dict[str, str]:
+    """The columns that are GROUP_CONCATs, with their separators."""
+    return {column: separator for separator, column in _CONCATENATION.findall(saved.text)}
+
+
+def _comparable(saved, names: list[str], rows: list[list[tuple]], adjust: Adjust | None,
+                written: Callable[[str], str] = lambda separator: separator) -> list[tuple]:
+    """Rows in one order, and each GROUP_CONCAT's parts in one order: SPARQL leaves the order of both
+    open, and two stores holding the same quads under other internal ids do give other orders."""
+    separators = concatenations(saved)
+    for row in rows:
+        for index, name in enumerate(names):
+            kind, value, tag = row[index]
+            if name in separators and kind == "literal":
+                parts = sorted(value.split(written(separators[name])))
+                row[index] = (kind, separators[name].join(parts), tag)
+            if adjust is not None:
+                row[index] = adjust(name, row[index])
+    return sorted(tuple(row) for row in rows)
+
+
+UNBOUND = ("unbound", "", "")
+
+
+def _local_term(term) -> tuple:
+    if term is None:
+        return UNBOUND
+    if hasattr(term, "language"):  # a literal
+        if term.language:
+            return ("literal", term.value, "@" + term.language)
+        datatype = term.datatype.value
+        return ("literal", term.value, "" if datatype == XSD_STRING else datatype)
+    return ("iri", term.value, "")
+
+
+def _remote_term(binding: dict | None) -> tuple:
+    if binding is None:
+        return UNBOUND
+    if binding["type"] == "uri":
+        return ("iri", binding["value"], "")
+    if "xml:lang" in binding:
+        return ("literal", binding["value"], "@" + binding["xml:lang"])
+    datatype = binding.get("datatype", "")
+    return ("literal", binding["value"], "" if datatype == XSD_STRING else datatype)
