@@ -125,6 +125,8 @@ def build(store: ox.Store, path: Path) -> int:
             for position, iri in enumerate(sorted(labels)):
                 if kind == "article" and "/" in iri[len(base):]:
                     continue  # sentences and mentions are not articles
+                if kind == "entity" and iri.startswith(ENTITY + "membership/"):
+                    continue  # membership records are labelled from their parts, which are found themselves
                 rows += 1
                 en, ar = display.get(iri, {}).get("en"), display.get(iri, {}).get("ar")
                 connection.execute("INSERT INTO hit VALUES (?, ?, ?, ?, ?, NULL, NULL, ?)",

@@ -101,6 +101,7 @@ class Report:
 
     kind: str  # count, repatriation, detention, commitment, proposal, claim, participation
     phrase: list
+    figure: list = field(default_factory=list)  # a count's number and what it counts, whoever's account
     references: list[Reference] = field(default_factory=list)
     words_ar: str | None = None  # a claim's own words
     attribution: str | None = None  # a claim: "words" or "context"
@@ -182,7 +183,7 @@ def _statement_references(rows: list[dict]) -> dict[tuple[str, str, str, str], l
 def _plain_reference(graph: str) -> Reference:
     """A fact with no statement record: the graph is all that can be said of where it comes from."""
     if graph == CURATION:
-        return Reference("curated", reason="from the curators' entity registry (seeds/entities.toml)")
+        return Reference("curated")
     if graph in (INFERRED, ONTOLOGY_GRAPH):
         return Reference("inferred" if graph == INFERRED else "ontology")
     return Reference("article", _article_of(BASE + "article/" + graph[len(GRAPH):]))
@@ -344,24 +345,30 @@ def _account(event: _Event, claims: dict[str, list[_Event]]) -> list:
         authors = claim.all("claimedBy")
         if authors:
             phrase += [", by the account of "] + _join(authors)
-        if claim.first("saidAt"):
-            phrase += [", at ", claim.first("saidAt")]
+        said_at = claim.first("saidAt")
+        if said_at and (not event.first("atMeeting") or said_at.title != event.first("atMeeting").title):
+            phrase += [", at ", said_at]
         if claim.first("inDocument"):
             phrase += [", in ", claim.first("inDocument")]
     return phrase
+
+
+def _figure(event: _Event) -> list:
+    """A count as a figure: "more than 79 countries and organizations", "23 delegations from Africa"."""
+    bound = "more than " if event.first("bound") == "more-than" else ""
+    measure = event.first("measure")
+    phrase = [f"{bound}{_number(event.first('count') or '?')} {MEASURES.get(measure, measure or '')}".rstrip()]
+    return phrase + ([" from ", event.first("region")] if event.first("region") else [])
 
 
 def _sentence(event: _Event, claims: dict[str, list[_Event]]) -> list:
     """The event as one English sentence: its agents and values linked, whose account it is."""
     v = event
     at = [" at ", v.first("atMeeting")] if v.first("atMeeting") else []
-    region = [" (", v.first("region"), ")"] if v.first("region") else []
+    region = [" on ", v.first("region")] if v.first("region") else []
     gloss = v.first("comment")
     if v.kind == "count":
-        bound = "more than " if v.first("bound") == "more-than" else ""
-        phrase = [f"{bound}{_number(v.first('count') or '?')} {MEASURES.get(v.first('measure'), v.first('measure') or '')}"]
-        if v.first("region"):
-            phrase += [" from ", v.first("region")]
+        phrase = _figure(v)
     elif v.kind == "repatriation":
         count = v.first("count")
         phrase = _join(v.all("agent")) + [" repatriated " + (f"{_number(count)} " if count else "")
@@ -373,13 +380,15 @@ def _sentence(event: _Event, claims: dict[str, list[_Event]]) -> list:
         if v.all("detainee"):
             phrase += [" of "] + _join(v.all("detainee"))
     elif v.kind == "commitment":
-        phrase = _join(v.all("agent")) + [" committed"] + at + region + ([": " + gloss] if gloss else [])
+        phrase = _join(v.all("agent")) + [" committed"] + region + at + ([": " + gloss] if gloss else [])
     elif v.kind == "proposal":
         phrase = _join(v.all("agent")) + [" proposed"] + at + ([": " + gloss] if gloss else [])
     elif v.kind == "participation":
-        phrase = _join(v.all("participantIn")) + [" took part"] + at
-        if v.all("capacity"):
-            phrase += [" as "] + _join(v.all("capacity"))
+        phrase = _join(v.all("participantIn")) + [" took part"]
+        if v.first("atMeeting"):
+            phrase += [" in ", v.first("atMeeting")]
+        for capacity in v.all("capacity"):  # "as observer", but "by video conference"
+            phrase += [" " if capacity.text.startswith("by ") else " as ", capacity]
     elif v.kind == "claim":
         phrase = _join(v.all("claimedBy")) + [" said"]
         if v.first("saidAt"):
@@ -404,7 +413,8 @@ def reports(iri: str, rows: list[dict]) -> list[Report]:
     counts: dict[tuple, Report] = {}
     stated_by_claims = {e for e in claims}
     for event in sorted(events.values(), key=lambda e: (ORDER.index(e.kind) if e.kind in ORDER else 99, _record_order(e.iri))):
-        report = Report(event.kind, _sentence(event, claims), event.references)
+        report = Report(event.kind, _sentence(event, claims), references=event.references,
+                        figure=_figure(event) if event.kind == "count" else [])
         if event.kind == "claim":
             report.words_ar = event.first("text")
             report.attribution = event.first("attribution")
