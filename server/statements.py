@@ -68,10 +68,18 @@ class Reference:
 
 
 @dataclass
+class Qualifier:
+    """What refines a value (the capacity someone took part in), with the sentence that says so."""
+
+    phrase: list  # text and Terms
+    references: list[Reference] = field(default_factory=list)
+
+
+@dataclass
 class Value:
     term: Term
     references: list[Reference] = field(default_factory=list)
-    qualifiers: list[list] = field(default_factory=list)  # phrases: text and Terms
+    qualifiers: list["Qualifier"] = field(default_factory=list)
 
     @property
     def worked_out(self) -> bool:
@@ -174,10 +182,17 @@ def _statement_references(rows: list[dict]) -> dict[tuple[str, str, str, str], l
         reference.reason = _value(row.get("reason")) or None
         reference.worked_out = _value(row.get("worked_out")) == "true"
         reference.source = _value(row.get("source"))
-        reference.derived_from = [Term(compact(iri), local_href(iri), title=iri)
-                                  for iri in sorted((_value(row.get("derived_from")) or "").split())]
+        reference.derived_from = [_derived(line) for line in sorted((_value(row.get("derived_from")) or "").splitlines()) if line.strip()]
         found.setdefault(key, []).append(reference)
     return found
+
+
+def _derived(line: str) -> Term:
+    """What a curated fact was worked out from: a mention, shown by its words, or an article."""
+    iri, _, words = line.partition(" ")
+    if words:
+        return Term(f"«{words}»", local_href(iri), "ar", title=iri)
+    return _article_of(iri) if page_is_article(iri) else Term(compact(iri), local_href(iri), title=iri)
 
 
 def _plain_reference(graph: str) -> Reference:
@@ -256,7 +271,9 @@ def build(iri: str, facts: list[dict], statements: list[dict], events: list[dict
     page.statements = _ordered(stated)
     page.pointing = _ordered(pointing)
     page.restated = _ordered(restated)
-    page.reports = reports(iri, events)
+    happenings = _events(events)
+    page.reports = reports(iri, happenings)
+    _qualify_participation(iri, stated, pointing, happenings)
     return page
 
 
@@ -380,9 +397,9 @@ def _sentence(event: _Event, claims: dict[str, list[_Event]]) -> list:
         if v.all("detainee"):
             phrase += [" of "] + _join(v.all("detainee"))
     elif v.kind == "commitment":
-        phrase = _join(v.all("agent")) + [" committed"] + region + at + ([": " + gloss] if gloss else [])
+        phrase = _join(v.all("agent")) + [" committed"] + region + at
     elif v.kind == "proposal":
-        phrase = _join(v.all("agent")) + [" proposed"] + at + ([": " + gloss] if gloss else [])
+        phrase = _join(v.all("agent")) + [" proposed"] + at
     elif v.kind == "participation":
         phrase = _join(v.all("participantIn")) + [" took part"]
         if v.first("atMeeting"):
@@ -395,15 +412,15 @@ def _sentence(event: _Event, claims: dict[str, list[_Event]]) -> list:
             phrase += [" at ", v.first("saidAt")]
         if v.first("inDocument"):
             phrase += [" in ", v.first("inDocument")]
-        phrase += [": " + (v.first("description") or gloss or "")]
-        return phrase
+        return phrase + [": " + (v.first("description") or gloss or "")]
     else:
-        phrase = [gloss or event.iri]
-    return phrase + ([] if v.kind == "claim" else _account(event, claims))
+        return [gloss or event.iri]
+    # Whose account it is comes before the gloss of what was committed or proposed, which ends the sentence.
+    phrase += _account(event, claims)
+    return phrase + ([": " + gloss] if gloss and v.kind in ("commitment", "proposal") else [])
 
 
-def reports(iri: str, rows: list[dict]) -> list[Report]:
-    events = _events(rows)
+def reports(iri: str, events: dict[str, "_Event"]) -> list[Report]:
     claims: dict[str, list[_Event]] = {}
     for event in events.values():
         if event.kind == "claim":
@@ -435,6 +452,26 @@ def reports(iri: str, rows: list[dict]) -> list[Report]:
             continue  # shown inside the claim that states it
         found.append(report)
     return found
+
+
+PARTICIPANT = ONTOLOGY + "participant"
+
+
+def _qualify_participation(iri: str, stated: dict[str, Property], pointing: dict[str, Property],
+                           events: dict[str, _Event]) -> None:
+    """A meeting's participant who took part in a capacity (observer, by video conference): the capacity
+    qualifies the fact, on the meeting's page and on the participant's, with the sentence that names it."""
+    for group, meeting_is_here in ((stated.get(PARTICIPANT), True), (pointing.get(PARTICIPANT), False)):
+        for value in group.values if group else []:
+            meeting, participant = (iri, value.term.title) if meeting_is_here else (value.term.title, iri)
+            for event in events.values():
+                at = event.first("atMeeting")
+                if event.kind != "participation" or not at or at.title != meeting:
+                    continue
+                if participant in {t.title for t in event.all("participantIn")}:
+                    for capacity in event.all("capacity"):
+                        way = "taking part " if capacity.text.startswith("by ") else "taking part as "
+                        value.qualifiers.append(Qualifier([way, capacity], event.references))
 
 
 def _involved(event: _Event) -> set[str]:

@@ -147,3 +147,21 @@ def test_rdf_twin_keeps_labels_hidden_keys_and_facts(server):
     # A statement record stays a resource of its own, with its subject, predicate and object.
     record = server.get("/article/001_eef99b9cc9c1a199/R12", headers={"Accept": "text/turtle"})
     assert record.status_code == 200 and ("rdf:subject" in record.text or "22-rdf-syntax-ns#subject" in record.text)
+
+
+def test_taking_part_in_a_capacity_qualifies_the_participant(server):
+    statements = section(page(server, "/id/rome-ministerial-2021"), "statements")
+    participant = statements[statements.index('title="https://w3id.org/coalition-kg/ontology#participant"'):]
+    qualifier = re.search(r'<ul class="qualifiers">(.*?)</ul></li>', participant, re.S).group(1)
+    assert "taking part as" in text(qualifier) and 'href="/id/role-observer"' in qualifier
+    assert 'href="/article/002_ecb604b8a81b9122#s7">sentence 7</a>' in qualifier
+    # On the participant's page, the same capacity qualifies the meeting it took part in.
+    pointing = section(page(server, "/id/african-delegations-rome-2021"), "pointing")
+    assert "taking part as observer" in text(pointing)
+
+
+def test_a_curated_day_names_the_words_it_was_worked_out_from(server):
+    statements = section(page(server, "/id/rome-ministerial-2021"), "statements")
+    start = statements[statements.index('title="https://w3id.org/coalition-kg/ontology#startDate"'):]
+    assert re.search(r'Worked out from: <a href="/article/002_ecb604b8a81b9122/T8"[^>]*lang="ar"[^>]*>«يوم الإثنين»</a>', start)
+    assert "D-ISIS Coalition ministerial" in start  # the curators' source
