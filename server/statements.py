@@ -300,7 +300,7 @@ def _ordered(groups: dict[str, Property]) -> list[Property]:
 MEASURES = {  # ckg:measure and ckg:returnees as a sentence says them (the annotation guide's values)
     "members": "members", "delegations": "delegations", "ministers": "ministers",
     "heads-of-diplomacy": "heads of diplomacy", "countries-and-organizations": "countries and organizations",
-    "participating-members": "participating members", "fighters": "fighters", "families": "families",
+    "participating-members": "participating members", "fighters": "fighters", "families": "fighters' families",
     "fighters-and-families": "fighters and family members",
 }
 KINDS = {"CountObservation": "count", "Repatriation": "repatriation", "Detention": "detention",
@@ -362,6 +362,8 @@ def _account(event: _Event, claims: dict[str, list[_Event]]) -> list:
         authors = claim.all("claimedBy")
         if authors:
             phrase += [", by the account of "] + _join(authors)
+            if claim.first("attribution") == "context":  # the annotators' reading, not the article's words
+                phrase += [" (as the context reads; the article does not name the speaker here)"]
         said_at = claim.first("saidAt")
         if said_at and (not event.first("atMeeting") or said_at.title != event.first("atMeeting").title):
             phrase += [", at ", said_at]
@@ -450,6 +452,8 @@ def reports(iri: str, events: dict[str, "_Event"]) -> list[Report]:
             continue
         if event.kind != "claim" and event.iri in stated_by_claims and iri not in _involved(event):
             continue  # shown inside the claim that states it
+        if event.kind == "claim" and iri not in _involved(event):
+            continue  # it states an event of this page, which says whose account it is
         found.append(report)
     return found
 
