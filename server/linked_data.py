@@ -42,8 +42,6 @@ PREFIXES = {
     "graph": BASE + "graph/",
 }
 
-_PROLOGUE = "".join(f"PREFIX {name}: <{iri}>\n" for name, iri in PREFIXES.items())
-
 SPARQL_DIR = Path(__file__).parent / "sparql"
 
 
@@ -57,78 +55,15 @@ def internal_query(name: str) -> str:
 DESCRIPTION = internal_query("resource-description")
 
 
-# A named graph's own triples: for RDF clients, and a first page of them for people.
-GRAPH_CONTENTS = "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?graph { ?s ?p ?o } }"
-GRAPH_PREVIEW_ROWS = 200
-GRAPH_PREVIEW = _PROLOGUE + f"""SELECT ?graph ?s ?p ?o (SAMPLE(?sen) AS ?s_en) (SAMPLE(?oen) AS ?o_en) (SAMPLE(?pl) AS ?p_label) WHERE {{
-  {{ SELECT ?graph ?s ?p ?o WHERE {{ GRAPH ?graph {{ ?s ?p ?o }} }} LIMIT {GRAPH_PREVIEW_ROWS} }}
-  OPTIONAL {{ ?s rdfs:label ?sen FILTER(langMatches(lang(?sen), "en")) }}
-  OPTIONAL {{ ?o rdfs:label ?oen FILTER(langMatches(lang(?oen), "en")) }}
-  OPTIONAL {{ ?p rdfs:label ?pl FILTER(langMatches(lang(?pl), "en")) }}
-}} GROUP BY ?graph ?s ?p ?o ORDER BY ?s ?p ?o"""
-
-# The entity index (/id/): every entity of the registry with its kind (the ontology class the curators
-# gave it) and both labels. Membership records are plumbing (their labels are their members'), left out.
-ENTITY_INDEX = _PROLOGUE + """SELECT ?entity ?kind (SAMPLE(?kl) AS ?kind_label) (SAMPLE(?en) AS ?label_en)
-       (SAMPLE(?ar) AS ?label_ar) WHERE {
-  GRAPH graph:curation { ?entity a ?kind }
-  FILTER(STRSTARTS(STR(?entity), STR(id:)) && !STRSTARTS(STR(?entity), STR(id:membership)))
-  FILTER(STRSTARTS(STR(?kind), STR(ckg:)))
-  OPTIONAL { ?kind rdfs:label ?kl FILTER(langMatches(lang(?kl), "en")) }
-  OPTIONAL { ?entity rdfs:label ?en FILTER(langMatches(lang(?en), "en")) }
-  OPTIONAL { ?entity rdfs:label ?ar FILTER(langMatches(lang(?ar), "ar")) }
-} GROUP BY ?entity ?kind ORDER BY ?kind_label ?label_en ?entity"""
-
-# The same, for RDF clients: each entity's kind and labels.
-ENTITY_INDEX_GRAPH = _PROLOGUE + """CONSTRUCT { ?entity a ?kind ; rdfs:label ?label } WHERE {
-  GRAPH graph:curation { ?entity a ?kind }
-  FILTER(STRSTARTS(STR(?entity), STR(id:)) && !STRSTARTS(STR(?entity), STR(id:membership)))
-  FILTER(STRSTARTS(STR(?kind), STR(ckg:)))
-  OPTIONAL { ?entity rdfs:label ?label }
-}"""
-
-# The article index (/article/): every article with its labels, and how many sentences and mentions of
-# the graph's entities it holds.
-ARTICLE_INDEX = _PROLOGUE + """SELECT ?article (SAMPLE(?en) AS ?label_en) (SAMPLE(?ar) AS ?label_ar)
-       (SAMPLE(?file) AS ?identifier) (COUNT(DISTINCT ?sentence) AS ?sentences) (COUNT(DISTINCT ?mention) AS ?mentions)
-WHERE {
-  ?article a schema:NewsArticle .
-  OPTIONAL { ?article dcterms:identifier ?file }
-  OPTIONAL { ?article rdfs:label ?en FILTER(langMatches(lang(?en), "en")) }
-  OPTIONAL { ?article rdfs:label ?ar FILTER(langMatches(lang(?ar), "ar")) }
-  OPTIONAL { ?sentence schema:isPartOf ?article ; rdf:value ?text }
-  OPTIONAL { ?mention oa:hasTarget/oa:hasSource ?article }
-} GROUP BY ?article ORDER BY ?article"""
-
-ARTICLE_INDEX_GRAPH = _PROLOGUE + """CONSTRUCT { ?article a schema:NewsArticle ; rdfs:label ?label ; dcterms:identifier ?file }
-WHERE {
-  ?article a schema:NewsArticle .
-  OPTIONAL { ?article rdfs:label ?label }
-  OPTIONAL { ?article dcterms:identifier ?file }
-}"""
-
-# The versions the ontology names (owl:versionIRI): each one dereferences to /ontology as well.
-ONTOLOGY_VERSIONS = _PROLOGUE + """SELECT DISTINCT ?version WHERE {
-  GRAPH graph:ontology { ?ontology a owl:Ontology ; owl:versionIRI ?version }
-}"""
-
-# The ontology's own terms, each with its labels, comment, parents and standard equivalents.
-ONTOLOGY_TERMS = _PROLOGUE + """SELECT ?term ?kind (SAMPLE(?en) AS ?label_en) (SAMPLE(?ar) AS ?label_ar)
-       (SAMPLE(?note) AS ?comment) (SAMPLE(?dom) AS ?domain) (SAMPLE(?ran) AS ?range)
-       (GROUP_CONCAT(DISTINCT STR(?parent); separator=" ") AS ?parents)
-       (GROUP_CONCAT(DISTINCT STR(?same); separator=" ") AS ?equivalents) WHERE {
-  GRAPH graph:ontology {
-    ?term a ?kind .
-    FILTER(?kind IN (owl:Class, owl:ObjectProperty, owl:DatatypeProperty) && STRSTARTS(STR(?term), STR(ckg:)))
-    OPTIONAL { ?term rdfs:label ?en FILTER(langMatches(lang(?en), "en")) }
-    OPTIONAL { ?term rdfs:label ?ar FILTER(langMatches(lang(?ar), "ar")) }
-    OPTIONAL { ?term rdfs:comment ?note }
-    OPTIONAL { ?term rdfs:domain ?dom FILTER(isIRI(?dom)) }
-    OPTIONAL { ?term rdfs:range ?ran FILTER(isIRI(?ran)) }
-    OPTIONAL { ?term rdfs:subClassOf|rdfs:subPropertyOf ?parent FILTER(isIRI(?parent)) }
-    OPTIONAL { ?term owl:equivalentClass|owl:equivalentProperty ?same FILTER(isIRI(?same)) }
-  }
-} GROUP BY ?term ?kind ORDER BY ?kind ?term"""
+# The pages' other queries, by the names the routes use.
+GRAPH_CONTENTS = internal_query("graph-contents")
+GRAPH_PREVIEW = internal_query("graph-preview")
+ENTITY_INDEX = internal_query("entity-index")
+ENTITY_INDEX_GRAPH = internal_query("entity-index-graph")
+ARTICLE_INDEX = internal_query("article-index")
+ARTICLE_INDEX_GRAPH = internal_query("article-index-graph")
+ONTOLOGY_VERSIONS = internal_query("ontology-versions")
+ONTOLOGY_TERMS = internal_query("ontology-terms")
 
 
 def resource_iri(path: str) -> str:
