@@ -25,8 +25,6 @@ RDF_TYPE = PREFIXES["rdf"] + "type"
 SKOS = PREFIXES["skos"]
 # What a page shows in its head, or not at all (the hidden matching key is for search, the twin keeps it).
 LABELLING = {PREFIXES["rdfs"] + "label", SKOS + "prefLabel", SKOS + "altLabel", SKOS + "hiddenLabel"}
-EXACT_MATCH = SKOS + "exactMatch"
-COMMENT = PREFIXES["rdfs"] + "comment"
 SCHEMA_TEXT = PREFIXES["schema"] + "text"
 SCHEMA_HEADLINE = PREFIXES["schema"] + "headline"
 SCHEMA_ATTENDEE = PREFIXES["schema"] + "attendee"
@@ -259,8 +257,8 @@ def build(iri: str, facts: list[dict], statements: list[dict], events: list[dict
                 key = (graph, iri, predicate, other["value"])
             else:
                 key = (graph, other["value"], predicate, iri)
-            found = references.get(key) if other["type"] == "uri" else _literal_references(references, graph, iri, predicate, other)
-            value.references += found or [_plain_reference(graph)]
+            # A literal's record holds the same lexical form (both come as text, their datatypes aside).
+            value.references += references.get(key) or [_plain_reference(graph)]
         if not asserted or restatement:
             _property(row, restated).values.append(value)
         elif direction == "out":
@@ -275,12 +273,6 @@ def build(iri: str, facts: list[dict], statements: list[dict], events: list[dict
     page.reports = reports(iri, happenings)
     _qualify_participation(iri, stated, pointing, happenings)
     return page
-
-
-def _literal_references(references, graph, subject, predicate, literal: dict) -> list[Reference] | None:
-    """A literal's record: the same lexical form (the query gives values as text, their types aside)."""
-    return next((found for (g, s, p, o), found in references.items()
-                 if g == graph and s == subject and p == predicate and o == literal["value"]), None)
 
 
 def page_is_article(iri: str) -> bool:
