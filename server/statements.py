@@ -280,11 +280,18 @@ def page_is_article(iri: str) -> bool:
     return rest is not None and "/" not in rest
 
 
+# Where and when first, then who: the properties a reader looks for first, in this order; the rest follow
+# in the order of their words (our own terms, then the standard ones).
+FIRST = [ONTOLOGY + name for name in ("heldIn", "startDate", "endDate", "weekday", "ordinal", "hostedBy",
+                                      "convenedBy", "coChairedBy", "plenaryOf", "holdsPost", "serves")]
+
+
 def _ordered(groups: dict[str, Property]) -> list[Property]:
-    """Our own terms first (in the order of their words), then the standard ones; values by their text."""
+    """The groups in reading order (FIRST, then by their words); values by their text, curated ones last."""
     for group in groups.values():
         group.values.sort(key=lambda v: (v.curated_only, v.term.text.casefold()))
-    return sorted(groups.values(), key=lambda g: (not g.iri.startswith(ONTOLOGY), g.label_en.casefold()))
+    return sorted(groups.values(), key=lambda g: (FIRST.index(g.iri) if g.iri in FIRST else len(FIRST),
+                                                  not g.iri.startswith(ONTOLOGY), g.label_en.casefold()))
 
 
 # --------------------------------------------------------------------------- n-ary facts
@@ -442,7 +449,7 @@ def reports(iri: str, events: dict[str, "_Event"]) -> list[Report]:
                 found.append(group)
             group.items.append(report)
             continue
-        if event.kind != "claim" and event.iri in stated_by_claims and iri not in _involved(event):
+        if event.kind != "claim" and event.iri in stated_by_claims and iri not in _involved(event) | {event.iri}:
             continue  # shown inside the claim that states it
         if event.kind == "claim" and iri not in _involved(event):
             continue  # it states an event of this page, which says whose account it is

@@ -165,3 +165,16 @@ def test_a_curated_day_names_the_words_it_was_worked_out_from(server):
     start = statements[statements.index('title="https://w3id.org/coalition-kg/ontology#startDate"'):]
     assert re.search(r'Worked out from: <a href="/article/002_ecb604b8a81b9122/T8"[^>]*lang="ar"[^>]*>«يوم الإثنين»</a>', start)
     assert "D-ISIS Coalition ministerial" in start  # the curators' source
+
+
+def test_a_record_page_reads_its_own_fact_first(server):
+    said = text(section(page(server, "/article/004_9eb9693275b328fe/E2"), "reports"))
+    assert "9th ministerial meeting of the Global Coalition, Marrakesh, May 2022: 47 ministers" in said
+    said = text(section(page(server, "/article/002_ecb604b8a81b9122/E9"), "reports"))
+    assert said.strip().startswith("Kazakhstan repatriated 600 fighters and family members, by the account of Antony Blinken")
+
+
+def test_meeting_statements_read_where_and_when_first(server):
+    statements = section(page(server, "/id/marrakesh-ministerial-2022"), "statements")
+    headings = [text(h).strip() for h in re.findall(r'<h3 class="property">(.*?)</h3>', statements, re.S)]
+    assert headings[:5] == ["held in", "start date", "end date", "ordinal number", "hosted by"]
