@@ -133,6 +133,13 @@ class StatementPage:
     headline: str | None = None
 
     @property
+    def title(self) -> str:
+        """The English label; a record without one is named by its kind and its short IRI."""
+        if self.label_en:
+            return self.label_en
+        return f"{self.kinds[0].text}: {compact(self.iri)}" if self.kinds else compact(self.iri)
+
+    @property
     def title_is_curated(self) -> bool:
         return self.article_text is not None and bool(self.label_ar) and self.label_ar != self.headline
 
