@@ -126,6 +126,7 @@ class StatementPage:
     pointing: list[Property] = field(default_factory=list)
     reports: list[Report] = field(default_factory=list)
     restated: list[Property] = field(default_factory=list)
+    restated_pointing: list[Property] = field(default_factory=list)  # what the closure adds that points here
     restated_kinds: list[Term] = field(default_factory=list)
     sentences: list = field(default_factory=list)  # linked_data.Sentence: every mention of it
     text: str | None = None  # an article's own text
@@ -227,6 +228,7 @@ def build(iri: str, facts: list[dict], statements: list[dict], events: list[dict
     stated: dict[str, Property] = {}
     pointing: dict[str, Property] = {}
     restated: dict[str, Property] = {}
+    restated_pointing: dict[str, Property] = {}
     # One value per (direction, property, other end), with the graphs that hold it.
     merged: dict[tuple[str, str, str], tuple[dict, list[str]]] = {}
     for row in facts:
@@ -267,7 +269,7 @@ def build(iri: str, facts: list[dict], statements: list[dict], events: list[dict
             # A literal's record holds the same lexical form (both come as text, their datatypes aside).
             value.references += references.get(key) or [_plain_reference(graph)]
         if not asserted or restatement:
-            _property(row, restated).values.append(value)
+            _property(row, restated if direction == "out" else restated_pointing).values.append(value)
         elif direction == "out":
             _property(row, stated).values.append(value)
         else:
@@ -276,6 +278,7 @@ def build(iri: str, facts: list[dict], statements: list[dict], events: list[dict
     page.statements = _ordered(stated)
     page.pointing = _ordered(pointing)
     page.restated = _ordered(restated)
+    page.restated_pointing = _ordered(restated_pointing)
     happenings = _events(events)
     page.reports = reports(iri, happenings)
     _qualify_participation(iri, stated, pointing, happenings)

@@ -87,7 +87,7 @@ def test_each_fact_names_its_sources(server):
     start = next(g for g in groups if ">start date</a>" in g)
     assert "2021-06-28" in start and 'class="chip curated"' in start and 'class="where"' not in start  # curated, not stated
     entailed = re.search(r'<details class="restated">(.*?)</details>', page, flags=re.S).group(1)
-    twin = next(r for r in re.findall(r"<tr>(.*?)</tr>", entailed, flags=re.S) if "schema:startDate" in r)
+    twin = next(g for g in re.findall(r'<div class="statement-group">(.*?)</div>', entailed, flags=re.S) if "schema:startDate" in g)
     assert "2021-06-28" in twin and 'class="chip inferred"' in twin and "curated" not in twin
     held = next(g for g in groups if ">held in</a>" in g)
     assert 'href="/id/rome"' in held and '<a href="/article/002_ecb604b8a81b9122" title="https://w3id.org/coalition-kg/article/002_ecb604b8a81b9122">002</a>' in held

@@ -179,3 +179,13 @@ def test_meeting_statements_read_where_and_when_first(server):
     statements = section(page(server, "/id/marrakesh-ministerial-2022"), "statements")
     headings = [text(h).strip() for h in re.findall(r'<h3 class="property">(.*?)</h3>', statements, re.S)]
     assert headings[:5] == ["held in", "start date", "end date", "ordinal number", "hosted by"]
+
+
+def test_folded_twins_keep_their_direction(server):
+    # Riyadh builds on Marrakesh (the closure's reading of "reaffirms"): on Marrakesh's page that twin points
+    # here, and must not read as Marrakesh building on Riyadh.
+    folded = section(page(server, "/id/marrakesh-ministerial-2022"), "restated")
+    groups = dict(re.findall(r'<h3 class="property">(.*?)</h3>\s*<ul class="values">(.*?)</ul>', folded, re.S))
+    builds_on = next(v for h, v in groups.items() if "ckg:buildsOn" in h and "Marrakesh" in h)
+    assert 'href="/id/riyadh-ministerial-2023"' in builds_on
+    assert not any("ckg:buildsOn" in h and "Marrakesh" not in h for h in groups)
