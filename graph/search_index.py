@@ -6,7 +6,8 @@ none, and the server says to rebuild (`IndexMissing`).
 
 What is indexed, each as one row of plain words (the matching key of graph/arabic.py, case-folded):
 entities (every rdfs:label, skos:prefLabel, skos:altLabel and skos:hiddenLabel the store holds for an
-IRI under id/), articles (their labels) and sentences (their Arabic text, rdf:value).
+IRI under id/, membership records aside: their labels are their parts'), articles (their labels) and
+sentences (their Arabic text, rdf:value).
 
 Proclitics are handled on the query side, so the index holds only the words as written: a query word
 stands for itself and for the stems its readings leave when that stem is a word the index knows

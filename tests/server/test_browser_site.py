@@ -53,6 +53,16 @@ PAGES = {
 }
 
 
+def squeezed(page) -> list[str]:
+    """Words squeezed into a column too narrow to read (a table cell a few letters wide fits the screen and
+    still cannot be read): visible elements holding a dozen letters or more in less than 48 px."""
+    return page.evaluate("""() => [...document.querySelectorAll('main td, main th, main li, main p, main a, main h3')]
+      .filter(e => e.textContent.trim().length >= 12)
+      .map(e => [e, e.getBoundingClientRect()])
+      .filter(([e, r]) => r.width > 0 && r.height > 0 && r.width < 48)
+      .map(([e, r]) => `${e.tagName} ${Math.round(r.width)}px: ${e.textContent.trim().slice(0, 40)}`)""")
+
+
 @pytest.fixture(scope="module")
 def site(built_var, tmp_path_factory):
     log = tmp_path_factory.mktemp("log") / "serve.log"
@@ -87,6 +97,7 @@ def test_every_kind_of_page_loads_cleanly_and_fits(session, site, artifacts, wid
     for summary in page.locator("details:not([open]) > summary").all():
         summary.click()
     assert body_overflow(page) == 0, f"{kind}, its folded parts opened, is wider than the screen"
+    assert squeezed(page) == []
     assert problems == []
 
 
