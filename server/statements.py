@@ -145,6 +145,17 @@ class StatementPage:
         return self.article_text is not None and bool(self.label_ar) and self.label_ar != self.headline
 
     @property
+    def report_groups(self) -> list[tuple[str, str, list[Report]]]:
+        """The reports under a heading per kind (English, Arabic), in the order they come."""
+        groups: list[tuple[str, str, list[Report]]] = []
+        for report in self.reports:
+            en, ar = HEADINGS.get(report.kind, ("Other reports", "أخرى"))
+            if not groups or groups[-1][0] != en:
+                groups.append((en, ar, []))
+            groups[-1][2].append(report)
+        return groups
+
+    @property
     def found(self) -> bool:
         return bool(self.statements or self.pointing or self.reports or self.restated or self.sentences
                     or self.kinds or self.label_en)
@@ -315,6 +326,10 @@ MEASURES = {  # ckg:measure and ckg:returnees as a sentence says them (the annot
 KINDS = {"CountObservation": "count", "Repatriation": "repatriation", "Detention": "detention",
          "Commitment": "commitment", "Proposal": "proposal", "Claim": "claim", "Participation": "participation"}
 ORDER = ["count", "participation", "repatriation", "detention", "commitment", "proposal", "claim"]
+HEADINGS = {"count": ("Counts", "أعداد"), "participation": ("Taking part in a capacity", "المشاركة بصفة"),
+            "repatriation": ("Repatriations", "الإعادة إلى الوطن"), "detention": ("Detentions", "الاحتجاز"),
+            "commitment": ("Commitments", "الالتزامات"), "proposal": ("Proposals", "الاقتراحات"),
+            "claim": ("Claims", "الأقوال المنسوبة")}
 
 
 @dataclass
