@@ -153,6 +153,9 @@ class Oracle:
                         for e in entities}
         pages = {e: triples for e, (_, triples, size) in descriptions.items() if size <= row_limit}
         groups = [dict(row)["g"] for row in select(PREFIXES + "SELECT DISTINCT ?g WHERE { ?x ckg:coChairOf ?g }")]
+        # A saved query's parameter takes a registry id: membership records (id/membership/…) are labelled
+        # entities of the graph, but no such id.
+        registry_ids = [e for e in entities if "/" not in e[len(ENTITY):]]
 
         saved = []
         for name, query in sorted(saved_queries.load_all(saved_dir).items()):
@@ -160,7 +163,7 @@ class Oracle:
             # a group parameter, which is an answer too); a query without parameters once.
             values = [{}] if not query.params else [
                 {param.name: value} for param in query.params
-                for value in [g[len(ENTITY):] for g in groups] + [e[len(ENTITY):] for e in entities[::4]]]
+                for value in [g[len(ENTITY):] for g in groups] + [e[len(ENTITY):] for e in registry_ids[::4]]]
             for params in values:
                 saved.append(SavedCall(name, params, *answer(*query.bound(params))))
 

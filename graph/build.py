@@ -35,7 +35,7 @@ from coalition_kg.graph.input_files import read_bytes, read_text
 from coalition_kg.project import GRAPH, Project
 
 ONTOLOGY_GRAPH = ox.NamedNode(GRAPH + "ontology")
-ONTOLOGY_FILES = ("ckg.ttl", "alignment.ttl")
+ONTOLOGY_FILES = ("ckg.ttl", "alignment.ttl", "wording.ttl")
 
 __all__ = ["BuildError", "build"]
 

@@ -194,7 +194,7 @@ def article_quads(ann: Annotations, registry: Registry) -> Iterator[ox.Quad]:
         if sentence_of(arg2) != sentence_of(arg1):
             yield q(statement, ckg("inSentence"), sentence_of(arg2))
         if relation.type in MEMBERSHIP_ROLES:
-            yield from _membership(q, arg1.entity, MEMBERSHIP_ROLES[relation.type], arg2.entity)
+            yield from _membership(q, arg1.entity, MEMBERSHIP_ROLES[relation.type], arg2.entity, registry)
 
     # Events: a node per event, its arguments, and the mentions it rests on.
     for event in ann.events.values():
@@ -295,9 +295,14 @@ def membership_node(member: str, role: str, organization: str) -> ox.NamedNode:
     return entity(f"membership/{member}/{role.removeprefix('role-')}/{organization}")
 
 
-def _membership(q, member: str, role: str, organization: str) -> Iterator[ox.Quad]:
+def _membership(q, member: str, role: str, organization: str, registry: Registry) -> Iterator[ox.Quad]:
+    """An org:Membership, labelled in both languages from its parts' labels, so that it reads as what it
+    is wherever it is shown (its page, a search hit, a query's result)."""
     node = membership_node(member, role, organization)
+    who, what, where = (registry.entities[key] for key in (member, role, organization))
     yield q(node, TYPE, ckg("Membership"))
+    yield q(node, iri(SKOS, "prefLabel"), text(f"Membership of {who.en} in {where.en} ({what.en})", "en"))
+    yield q(node, iri(SKOS, "prefLabel"), text(f"عضوية {who.ar} في {where.ar} ({what.ar})", "ar"))
     yield q(node, iri(ORG, "member"), entity(member))
     yield q(node, iri(ORG, "organization"), entity(organization))
     yield q(node, iri(ORG, "role"), entity(role))
@@ -351,7 +356,7 @@ def curated_fact_quads(facts: list[CuratedFact], registry: Registry) -> Iterator
             stem, _, mid = ref.partition("#")
             yield q(node, iri(PROV, "wasDerivedFrom"), ox.NamedNode(ARTICLE + stem + ("/" + mid if mid else "")))
         if fact.relation in MEMBERSHIP_ROLES and fact.object:
-            yield from _membership(q, fact.subject, MEMBERSHIP_ROLES[fact.relation], fact.object)
+            yield from _membership(q, fact.subject, MEMBERSHIP_ROLES[fact.relation], fact.object, registry)
 
 
 def _curated_value(fact: CuratedFact, registry: Registry) -> Value:

@@ -6,7 +6,8 @@ none, and the server says to rebuild (`IndexMissing`).
 
 What is indexed, each as one row of plain words (the matching key of graph/arabic.py, case-folded):
 entities (every rdfs:label, skos:prefLabel, skos:altLabel and skos:hiddenLabel the store holds for an
-IRI under id/), articles (their labels) and sentences (their Arabic text, rdf:value).
+IRI under id/, membership records aside: their labels are their parts'), articles (their labels) and
+sentences (their Arabic text, rdf:value).
 
 Proclitics are handled on the query side, so the index holds only the words as written: a query word
 stands for itself and for the stems its readings leave when that stem is a word the index knows
@@ -130,6 +131,8 @@ def build(store: ox.Store, path: Path) -> int:
             for position, iri in enumerate(sorted(labels)):
                 if kind == "article" and "/" in iri[len(base):]:
                     continue  # sentences and mentions are not articles
+                if kind == "entity" and iri.startswith(ENTITY + "membership/"):
+                    continue  # membership records are labelled from their parts, which are found themselves
                 rows += 1
                 en, ar = display.get(iri, {}).get("en"), display.get(iri, {}).get("ar")
                 connection.execute("INSERT INTO hit VALUES (?, ?, ?, ?, ?, NULL, NULL, ?)",

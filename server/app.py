@@ -27,7 +27,7 @@ from werkzeug.routing import RequestRedirect
 from coalition_kg.graph import saved_queries as saved_query_files
 from coalition_kg.graph.store import StoreInfo
 from coalition_kg.project import BASE, GRAPH as GRAPH_NAMESPACE, ONTOLOGY, Project
-from coalition_kg.server import formats, guard, linked_data, protocol, search
+from coalition_kg.server import formats, guard, linked_data, protocol, search, statements
 from coalition_kg.server.cache import AnswerCache, Flights
 from coalition_kg.server.errors import BadParameter, HttpError, NotAcceptable, NotFound, shown
 from coalition_kg.server.evaluator import Answer, EvaluatorPool, Job, evaluate_here
@@ -605,7 +605,7 @@ def _register_routes(app: Flask, service: Service) -> None:
         if cached:
             return cached
         iri = ONTOLOGY.rstrip("#")
-        head = linked_data.build_page(iri, service.select(info, linked_data.FACTS, resource=ox.NamedNode(iri)), [], [], None)
+        head = statements.build(iri, service.select(info, linked_data.internal_query("resource-facts"), resource=ox.NamedNode(iri)), [], [])
         terms = linked_data.ontology_terms(service.select(info, linked_data.ONTOLOGY_TERMS, row_cap=100_000))
         links = {f.name: f"/ontology?format={f.name}" for f in GRAPH_FORMATS}
         return _html(render_template("ontology.html", info=info, page=head, terms=terms, links=links), info, etag)
@@ -652,12 +652,16 @@ def _register_routes(app: Flask, service: Service) -> None:
         cached = not_modified(info, etag)
         if cached:
             return cached
-        facts = service.select(info, linked_data.FACTS, resource=node)
-        incoming = service.select(info, linked_data.INCOMING, resource=node)
-        mentions = service.select(info, linked_data.MENTIONS, resource=node)
-        has_text = any(r["p"]["value"] == linked_data.SCHEMA_TEXT for r in facts)
-        article_mentions = service.select(info, linked_data.ARTICLE_MENTIONS, resource=node) if has_text else None
-        page = linked_data.build_page(iri, facts, incoming, mentions, article_mentions)
+        # Whole, whatever the row limit: what a page shows of one resource is bounded by the graph.
+        cap = max(settings.row_limit, info.quads)
+
+        def rows(name: str) -> list[dict]:
+            return service.select(info, linked_data.internal_query(name), row_cap=cap, resource=node)
+
+        page = statements.build(iri, rows("resource-facts"), rows("resource-statements"), rows("resource-events"))
+        page.sentences = linked_data.mention_sentences(rows("resource-mentions"))
+        if page.text is not None:
+            page.article_text = linked_data.article_text(page.text, rows("article-text"))
         if not page.found:
             nearest = []
             if path.startswith("id/"):

@@ -11,6 +11,8 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
 
 import pyoxigraph as ox
 
@@ -40,142 +42,28 @@ PREFIXES = {
     "graph": BASE + "graph/",
 }
 
-_PROLOGUE = "".join(f"PREFIX {name}: <{iri}>\n" for name, iri in PREFIXES.items())
+SPARQL_DIR = Path(__file__).parent / "sparql"
 
 
-
-def _unless_curated_title(article: str, label: str) -> str:
-    """A filter that leaves out an article's Arabic title where it is the curators' own (graph/rdf.py
-    curated_titles): beside a link, where it could not be marked, it would pass for the headline."""
-    return (f"FILTER NOT EXISTS {{ GRAPH graph:curation {{ ?title_record rdf:subject {article} ; "
-            f"rdf:predicate skos:prefLabel ; rdf:object {label} }} }}")
+@lru_cache(maxsize=None)
+def internal_query(name: str) -> str:
+    """One of the server's own queries, server/sparql/NAME.rq: the one home of its SPARQL text."""
+    return (SPARQL_DIR / f"{name}.rq").read_text(encoding="utf-8")
 
 
-# Each fact comes with the graphs that hold it: the articles that state it, the curation, the closure.
-FACTS = _PROLOGUE + """SELECT ?resource ?p ?o (SAMPLE(?en) AS ?o_en) (SAMPLE(?ar) AS ?o_ar) (SAMPLE(?pl) AS ?p_label)
-       (GROUP_CONCAT(DISTINCT STR(?g); separator=" ") AS ?graphs) WHERE {
-  GRAPH ?g { ?resource ?p ?o }
-  OPTIONAL { ?o rdfs:label ?en FILTER(langMatches(lang(?en), "en")) }
-  OPTIONAL { ?o rdfs:label ?ar FILTER(langMatches(lang(?ar), "ar")) """ + _unless_curated_title("?o", "?ar") + """ }
-  OPTIONAL { ?p rdfs:label ?pl FILTER(langMatches(lang(?pl), "en")) }
-} GROUP BY ?resource ?p ?o ORDER BY ?p ?o"""
-
-# Annotations and sentences point at resources by the thousand; they are shown as sentences instead.
-INCOMING = _PROLOGUE + """SELECT ?resource ?s ?p (SAMPLE(?en) AS ?s_en) (SAMPLE(?ar) AS ?s_ar) (SAMPLE(?pl) AS ?p_label) WHERE {
-  ?s ?p ?resource .
-  FILTER(?p NOT IN (oa:hasBody, oa:hasSource, schema:isPartOf, ckg:inSentence, oa:hasTarget))
-  OPTIONAL { ?s rdfs:label ?en FILTER(langMatches(lang(?en), "en")) }
-  OPTIONAL { ?s rdfs:label ?ar FILTER(langMatches(lang(?ar), "ar")) """ + _unless_curated_title("?s", "?ar") + """ }
-  OPTIONAL { ?p rdfs:label ?pl FILTER(langMatches(lang(?pl), "en")) }
-} GROUP BY ?resource ?s ?p ORDER BY ?p ?s LIMIT 500"""
-
-MENTIONS = _PROLOGUE + """SELECT ?resource ?sentence ?text ?sentence_start ?mention_start ?mention_end ?article ?index
-       (SAMPLE(?aen) AS ?article_en) (SAMPLE(?aar) AS ?article_ar) WHERE {
-  ?mention oa:hasBody ?resource ; ckg:inSentence ?sentence ; oa:hasTarget ?target .
-  ?target oa:hasSelector ?selector .
-  ?selector oa:start ?mention_start ; oa:end ?mention_end .
-  ?sentence rdf:value ?text ; ckg:start ?sentence_start ; schema:isPartOf ?article .
-  OPTIONAL { ?sentence ckg:index ?index }
-  OPTIONAL { ?article rdfs:label ?aen FILTER(langMatches(lang(?aen), "en")) }
-  OPTIONAL { ?article rdfs:label ?aar FILTER(langMatches(lang(?aar), "ar")) """ + _unless_curated_title("?article", "?aar") + """ }
-} GROUP BY ?resource ?sentence ?text ?sentence_start ?mention_start ?mention_end ?article ?index
-  ORDER BY ?article ?index ?mention_start"""
-
-ARTICLE_MENTIONS = _PROLOGUE + """SELECT ?resource ?mention_start ?mention_end ?body (SAMPLE(?en) AS ?body_en) WHERE {
-  ?mention oa:hasTarget ?target ; oa:hasBody ?body .
-  ?target oa:hasSource ?resource ; oa:hasSelector ?selector .
-  ?selector oa:start ?mention_start ; oa:end ?mention_end .
-  OPTIONAL { ?body rdfs:label ?en FILTER(langMatches(lang(?en), "en")) }
-} GROUP BY ?resource ?mention_start ?mention_end ?body ORDER BY ?mention_start"""
-
-# What an RDF client gets: the resource's own triples and the labels of what they point to, and the
-# curators' record of an article's title that its text does not hold (the title is theirs, not a headline).
-DESCRIPTION = _PROLOGUE + """CONSTRUCT { ?resource ?p ?o . ?o rdfs:label ?label . ?record ?rp ?ro } WHERE {
-  { ?resource ?p ?o . OPTIONAL { ?o rdfs:label ?label } }
-  UNION { GRAPH graph:curation { ?record rdf:subject ?resource ; rdf:predicate skos:prefLabel ; ?rp ?ro } }
-}"""
+# What an RDF client gets at a resource's IRI (the benchmarks read it here too).
+DESCRIPTION = internal_query("resource-description")
 
 
-# A named graph's own triples: for RDF clients, and a first page of them for people.
-GRAPH_CONTENTS = "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?graph { ?s ?p ?o } }"
-GRAPH_PREVIEW_ROWS = 200
-GRAPH_PREVIEW = _PROLOGUE + f"""SELECT ?graph ?s ?p ?o (SAMPLE(?sen) AS ?s_en) (SAMPLE(?oen) AS ?o_en) (SAMPLE(?pl) AS ?p_label) WHERE {{
-  {{ SELECT ?graph ?s ?p ?o WHERE {{ GRAPH ?graph {{ ?s ?p ?o }} }} LIMIT {GRAPH_PREVIEW_ROWS} }}
-  OPTIONAL {{ ?s rdfs:label ?sen FILTER(langMatches(lang(?sen), "en")) }}
-  OPTIONAL {{ ?o rdfs:label ?oen FILTER(langMatches(lang(?oen), "en")) }}
-  OPTIONAL {{ ?p rdfs:label ?pl FILTER(langMatches(lang(?pl), "en")) }}
-}} GROUP BY ?graph ?s ?p ?o ORDER BY ?s ?p ?o"""
-
-# The entity index (/id/): every entity of the registry with its kind (the ontology class the curators
-# gave it) and both labels. Membership records are plumbing (their labels are their members'), left out.
-ENTITY_INDEX = _PROLOGUE + """SELECT ?entity ?kind (SAMPLE(?kl) AS ?kind_label) (SAMPLE(?en) AS ?label_en)
-       (SAMPLE(?ar) AS ?label_ar) WHERE {
-  GRAPH graph:curation { ?entity a ?kind }
-  FILTER(STRSTARTS(STR(?entity), STR(id:)) && !STRSTARTS(STR(?entity), STR(id:membership)))
-  FILTER(STRSTARTS(STR(?kind), STR(ckg:)))
-  OPTIONAL { ?kind rdfs:label ?kl FILTER(langMatches(lang(?kl), "en")) }
-  OPTIONAL { ?entity rdfs:label ?en FILTER(langMatches(lang(?en), "en")) }
-  OPTIONAL { ?entity rdfs:label ?ar FILTER(langMatches(lang(?ar), "ar")) }
-} GROUP BY ?entity ?kind ORDER BY ?kind_label ?label_en ?entity"""
-
-# The same, for RDF clients: each entity's kind and labels.
-ENTITY_INDEX_GRAPH = _PROLOGUE + """CONSTRUCT { ?entity a ?kind ; rdfs:label ?label } WHERE {
-  GRAPH graph:curation { ?entity a ?kind }
-  FILTER(STRSTARTS(STR(?entity), STR(id:)) && !STRSTARTS(STR(?entity), STR(id:membership)))
-  FILTER(STRSTARTS(STR(?kind), STR(ckg:)))
-  OPTIONAL { ?entity rdfs:label ?label }
-}"""
-
-# The curators' record of an article's Arabic title that its text does not hold (graph/rdf.py curated_titles).
-_CURATED_TITLE = """  OPTIONAL { GRAPH graph:curation { ?record rdf:subject ?article ; rdf:predicate skos:prefLabel ;
-                                              rdf:object ?title ; rdfs:comment ?why } }
-"""
-
-# The article index (/article/): every article with its labels, and how many sentences and mentions of
-# the graph's entities it holds; an Arabic title that is the curators' own comes with their record's note.
-ARTICLE_INDEX = _PROLOGUE + """SELECT ?article (SAMPLE(?en) AS ?label_en) (SAMPLE(?ar) AS ?label_ar)
-       (SAMPLE(?file) AS ?identifier) (COUNT(DISTINCT ?sentence) AS ?sentences) (COUNT(DISTINCT ?mention) AS ?mentions)
-       (SAMPLE(?why) AS ?title_note)
-WHERE {
-  ?article a schema:NewsArticle .
-  OPTIONAL { ?article dcterms:identifier ?file }
-""" + _CURATED_TITLE + """
-  OPTIONAL { ?article rdfs:label ?en FILTER(langMatches(lang(?en), "en")) }
-  OPTIONAL { ?article rdfs:label ?ar FILTER(langMatches(lang(?ar), "ar")) }
-  OPTIONAL { ?sentence schema:isPartOf ?article ; rdf:value ?text }
-  OPTIONAL { ?mention oa:hasTarget/oa:hasSource ?article }
-} GROUP BY ?article ORDER BY ?article"""
-
-ARTICLE_INDEX_GRAPH = _PROLOGUE + """CONSTRUCT { ?article a schema:NewsArticle ; rdfs:label ?label ; dcterms:identifier ?file .
-  ?record a ckg:Statement ; rdf:subject ?article ; rdf:predicate skos:prefLabel ; rdf:object ?title ; rdfs:comment ?why }
-WHERE {
-  ?article a schema:NewsArticle .
-  OPTIONAL { ?article rdfs:label ?label }
-  OPTIONAL { ?article dcterms:identifier ?file }
-""" + _CURATED_TITLE + """}"""
-
-# The versions the ontology names (owl:versionIRI): each one dereferences to /ontology as well.
-ONTOLOGY_VERSIONS = _PROLOGUE + """SELECT DISTINCT ?version WHERE {
-  GRAPH graph:ontology { ?ontology a owl:Ontology ; owl:versionIRI ?version }
-}"""
-
-# The ontology's own terms, each with its labels, comment, parents and standard equivalents.
-ONTOLOGY_TERMS = _PROLOGUE + """SELECT ?term ?kind (SAMPLE(?en) AS ?label_en) (SAMPLE(?ar) AS ?label_ar)
-       (SAMPLE(?note) AS ?comment) (SAMPLE(?dom) AS ?domain) (SAMPLE(?ran) AS ?range)
-       (GROUP_CONCAT(DISTINCT STR(?parent); separator=" ") AS ?parents)
-       (GROUP_CONCAT(DISTINCT STR(?same); separator=" ") AS ?equivalents) WHERE {
-  GRAPH graph:ontology {
-    ?term a ?kind .
-    FILTER(?kind IN (owl:Class, owl:ObjectProperty, owl:DatatypeProperty) && STRSTARTS(STR(?term), STR(ckg:)))
-    OPTIONAL { ?term rdfs:label ?en FILTER(langMatches(lang(?en), "en")) }
-    OPTIONAL { ?term rdfs:label ?ar FILTER(langMatches(lang(?ar), "ar")) }
-    OPTIONAL { ?term rdfs:comment ?note }
-    OPTIONAL { ?term rdfs:domain ?dom FILTER(isIRI(?dom)) }
-    OPTIONAL { ?term rdfs:range ?ran FILTER(isIRI(?ran)) }
-    OPTIONAL { ?term rdfs:subClassOf|rdfs:subPropertyOf ?parent FILTER(isIRI(?parent)) }
-    OPTIONAL { ?term owl:equivalentClass|owl:equivalentProperty ?same FILTER(isIRI(?same)) }
-  }
-} GROUP BY ?term ?kind ORDER BY ?kind ?term"""
+# The pages' other queries, by the names the routes use.
+GRAPH_CONTENTS = internal_query("graph-contents")
+GRAPH_PREVIEW = internal_query("graph-preview")
+ENTITY_INDEX = internal_query("entity-index")
+ENTITY_INDEX_GRAPH = internal_query("entity-index-graph")
+ARTICLE_INDEX = internal_query("article-index")
+ARTICLE_INDEX_GRAPH = internal_query("article-index-graph")
+ONTOLOGY_VERSIONS = internal_query("ontology-versions")
+ONTOLOGY_TERMS = internal_query("ontology-terms")
 
 
 def resource_iri(path: str) -> str:
@@ -250,27 +138,8 @@ class Term:
         return cls(binding["value"], None, binding.get("xml:lang"), None, compact(datatype) if datatype else None)
 
 
-@dataclass
-class Fact:
-    predicate: Term
-    value: Term
-    sources: list[Term] = field(default_factory=list)  # where it is stated: articles, curation, inference
-
-
 GRAPH_NAMESPACE = BASE + "graph/"
 _SHARED_GRAPHS = {"curation": "curated", "inferred": "inferred", "ontology": "ontology"}
-
-
-def sources(graphs: dict | None) -> list[Term]:
-    """The graphs that hold a fact, as a page names them: each article (linked), curated, inferred."""
-    named = []
-    for iri in sorted((graphs or {}).get("value", "").split()):
-        name = iri[len(GRAPH_NAMESPACE):] if iri.startswith(GRAPH_NAMESPACE) else iri
-        if name in _SHARED_GRAPHS:
-            named.append(Term(_SHARED_GRAPHS[name], local_href(iri), title=iri))
-        else:
-            named.append(Term(name.split("_", 1)[0], local_href(BASE + "article/" + name), title=iri))
-    return named
 
 
 @dataclass
@@ -278,36 +147,6 @@ class Sentence:
     article: Term
     index: int | None
     pieces: list[tuple[str, bool]]  # the sentence's text, cut where mentions start and end
-
-
-@dataclass
-class ResourcePage:
-    iri: str
-    label_en: str | None = None
-    label_ar: str | None = None
-    alt_labels: list[str] = field(default_factory=list)
-    types: list[Term] = field(default_factory=list)
-    facts: list[Fact] = field(default_factory=list)
-    incoming: list[Fact] = field(default_factory=list)
-    sentences: list[Sentence] = field(default_factory=list)
-    article_text: list[tuple[str, Term | None]] | None = None
-    headline: str | None = None  # an article's own headline (schema:headline), when it has one
-
-    @property
-    def title_is_curated(self) -> bool:
-        """An article whose Arabic title is not its headline: the title is the curators' own."""
-        return self.article_text is not None and bool(self.label_ar) and self.label_ar != self.headline
-
-    @property
-    def found(self) -> bool:
-        return bool(self.facts or self.incoming or self.sentences)
-
-
-RDF_TYPE = PREFIXES["rdf"] + "type"
-RDFS_LABEL = PREFIXES["rdfs"] + "label"
-ALT_LABEL = PREFIXES["skos"] + "altLabel"
-SCHEMA_TEXT = PREFIXES["schema"] + "text"
-SCHEMA_HEADLINE = PREFIXES["schema"] + "headline"
 
 
 def highlight(text: str, spans: list[tuple[int, int]]) -> list[tuple[str, bool]]:
@@ -326,61 +165,58 @@ def highlight(text: str, spans: list[tuple[int, int]]) -> list[tuple[str, bool]]
     return pieces
 
 
-def build_page(iri: str, facts: list[dict], incoming: list[dict], mentions: list[dict],
-               article_mentions: list[dict] | None) -> ResourcePage:
-    page = ResourcePage(iri)
-    article_text = None
-    for row in facts:
-        predicate, value = row["p"]["value"], row["o"]
-        if predicate == RDFS_LABEL and value.get("xml:lang", "").startswith("en") and not page.label_en:
-            page.label_en = value["value"]
-        elif predicate == RDFS_LABEL and value.get("xml:lang", "").startswith("ar") and not page.label_ar:
-            page.label_ar = value["value"]
-        elif predicate == ALT_LABEL and value["type"] == "literal":
-            page.alt_labels.append(value["value"])
-        elif predicate == RDF_TYPE:
-            page.types.append(Term.of(value, row.get("o_en"), row.get("o_ar")))
-            continue
-        if predicate == SCHEMA_HEADLINE and value["type"] == "literal":
-            page.headline = value["value"]
-        if predicate == SCHEMA_TEXT and value["type"] == "literal":
-            article_text = value["value"]
-            continue  # shown whole, with its mentions marked, below the facts
-        page.facts.append(Fact(Term.of(row["p"], row.get("p_label")), Term.of(value, row.get("o_en"), row.get("o_ar")),
-                               sources(row.get("graphs"))))
-    for row in incoming:
-        page.incoming.append(Fact(Term.of(row["p"], row.get("p_label")), Term.of(row["s"], row.get("s_en"), row.get("s_ar"))))
-
+def mention_sentences(rows: list[dict]) -> list[Sentence]:
+    """Rows of resource-mentions.rq as sentences, each with its mentions of the resource marked."""
     by_sentence: dict[str, tuple[dict, list]] = {}
-    for row in mentions:
-        key = row["sentence"]["value"]
-        first, spans = by_sentence.setdefault(key, (row, []))
+    for row in rows:
+        first, spans = by_sentence.setdefault(row["sentence"]["value"], (row, []))
         offset = _int(row["sentence_start"]) or 0
         start, end = _int(row["mention_start"]), _int(row["mention_end"])
         if start is not None and end is not None:
             spans.append((start - offset, end - offset))
-    for row, spans in by_sentence.values():
-        article = Term.of(row["article"], row.get("article_en"), row.get("article_ar"))
-        page.sentences.append(Sentence(article, _int(row.get("index")), highlight(row["text"]["value"], spans)))
-
-    if article_text is not None:
-        page.article_text = _mark_article(article_text, article_mentions or [])
-    return page
+    return [Sentence(Term.of(row["article"], row.get("article_en"), row.get("article_ar")), _int(row.get("index")),
+                     highlight(row["text"]["value"], spans))
+            for row, spans in by_sentence.values()]
 
 
-def _mark_article(text: str, mentions: list[dict]) -> list[tuple[str, Term | None]]:
-    """The article's text with each mention linked to what it refers to (first one wins on overlap)."""
-    pieces, cursor = [], 0
+@dataclass
+class TextPart:
+    """A stretch of an article's text: a sentence (with its number, for links to it) or what lies between."""
+
+    index: int | None
+    pieces: list[tuple[str, Term | None]]
+
+
+def article_text(text: str, rows: list[dict]) -> list[TextPart]:
+    """The article's text, sentence by sentence (rows of article-text.rq), each mention linked to what it
+    refers to (the first one wins where mentions overlap)."""
+    sentences = [(_int(r["start"]), _int(r["end"]), _int(r["index"])) for r in rows if r["row"]["value"] == "sentence"]
+    mentions = [r for r in rows if r["row"]["value"] == "mention"]
+    parts, cursor = [], 0
+    for start, end, index in sorted(s for s in sentences if None not in s):
+        if start < cursor or end > len(text):
+            continue
+        if start > cursor:
+            parts.append(TextPart(None, [(text[cursor:start], None)]))
+        parts.append(TextPart(index, _mark(text, start, end, mentions)))
+        cursor = end
+    if cursor < len(text):
+        parts.append(TextPart(None, _mark(text, cursor, len(text), mentions)))
+    return parts
+
+
+def _mark(text: str, begin: int, finish: int, mentions: list[dict]) -> list[tuple[str, Term | None]]:
+    pieces, cursor = [], begin
     for row in mentions:
-        start, end = _int(row["mention_start"]), _int(row["mention_end"])
-        if start is None or end is None or start < cursor or end > len(text) or start >= end:
+        start, end = _int(row["start"]), _int(row["end"])
+        if start is None or end is None or start < cursor or end > finish or start >= end:
             continue
         if start > cursor:
             pieces.append((text[cursor:start], None))
         pieces.append((text[start:end], Term.of(row["body"], row.get("body_en"))))
         cursor = end
-    if cursor < len(text):
-        pieces.append((text[cursor:], None))
+    if cursor < finish:
+        pieces.append((text[cursor:finish], None))
     return pieces
 
 

