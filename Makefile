@@ -15,12 +15,13 @@ $(BIN)/ckg: pyproject.toml
 
 setup: $(BIN)/ckg
 
-# Test extras, and Debian's Chromium for the browser tests (as root, or through sudo).
+# Test extras, Debian's Chromium for the browser tests and Debian's nginx for the replicas' test
+# (as root, or through sudo; nginx lives in /usr/sbin, outside a user's PATH).
 setup-test: setup
 	$(BIN)/pip install --quiet -e '.[test]'
-	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \
+	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null || [ ! -x /usr/sbin/nginx ]; then \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver nginx >/dev/null; \
 	fi
 
 build: setup

@@ -20,6 +20,11 @@ def main(argv: list[str] | None = None) -> int:
                        help="build even when an article's annotations cover too few registry names or keep DRAFT marks (see `ckg check`)")
     build.set_defaults(run=_build)
 
+    install = commands.add_parser("install", help="make a store built elsewhere current here: copied in, checked, swapped (a replica's rollout)")
+    install.add_argument("store", help="a finished store directory, e.g. the build machine's var/current (copied there first)")
+    install.add_argument("--var", help="the var directory to install into (default: the project's, or $CKG_VAR)")
+    install.set_defaults(run=_install)
+
     dump = commands.add_parser("dump", help="write the graph in a deterministic serialization")
     dump.add_argument("--format", default="turtle", choices=["turtle", "trig", "nquads", "jsonld"])
     dump.add_argument("-o", "--output", help="file to write (default: standard output)")
@@ -85,6 +90,27 @@ def _build(project: Project, args) -> int:
     if not args.quiet:
         print(f"built {info.quads} quads in {len(info.graphs)} graphs (build {info.build_id}) -> {info.directory}")
         print("  " + ", ".join(f"{phase} {seconds:.2f} s" for phase, seconds in timings.items()))
+    return 0
+
+
+def _install(project: Project, args) -> int:
+    from pathlib import Path
+
+    from coalition_kg.graph.errors import CorruptStore
+    from coalition_kg.graph.store_install import install
+
+    var = Path(args.var).resolve() if args.var else project.var
+    try:
+        info, copied = install(Path(args.store), var)
+    except CorruptStore as error:
+        print(f"ckg install: {error}", file=sys.stderr)
+        print("ckg install: nothing was changed; the current store keeps serving.", file=sys.stderr)
+        return 1
+    except OSError as error:
+        print(f"ckg install: could not copy the store into {var}: {error}", file=sys.stderr)
+        print("ckg install: nothing was changed; the current store keeps serving.", file=sys.stderr)
+        return 1
+    print(f"build {info.build_id} is current in {var} ({'copied' if copied else 'already there'}: {info.directory.name})")
     return 0
 
 
