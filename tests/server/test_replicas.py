@@ -2,7 +2,7 @@
 while a new build is rolled out to each replica in turn (`ckg install`; the second replica is also
 restarted, as it would be for new code): no request fails, every answer is the right one for the build it
 names, and after the roll every replica and nginx serve the new build; nginx's cache answers from its copy,
-answers conditional requests by our ETags, and serves no answer of the old build past its one second.
+answers conditional requests by our ETags, and serves no answer of the old build two seconds after the roll.
 
 The figures (roll time, requests during it, cache hits) go to tests/artifacts/replicas-report.md."""
 
@@ -32,7 +32,9 @@ REPO = Path(__file__).resolve().parents[2]
 CONF = REPO / "deploy" / "nginx.conf"
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 DROPPED = "004_9eb9693275b328fe"  # the new build is the seeds without this article
-CACHE_SECONDS = 1  # proxy_cache_valid in deploy/nginx.conf: how long nginx may serve a copy unrevalidated
+# How long nginx may serve a copy without revalidating it: proxy_cache_valid's 1 s in deploy/nginx.conf,
+# which nginx counts in whole seconds of its clock (a copy stored at 10.9 s is used until 12.0 s).
+CACHE_SECONDS = 2
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
 JSON = "application/sparql-results+json"
 # What the clients ask, over and over: saved queries, ad-hoc queries by GET and POST, pages.
@@ -247,7 +249,7 @@ def test_rolling_a_new_build_through_three_replicas_fails_no_request(deployment,
     assert {r[4] for r in during} == {old, new}  # the roll was under load, both builds answered
 
     # After the roll every replica and nginx serve the new build; nginx's copies of the old build are gone
-    # one second after the last replica moved on.
+    # two seconds after the last replica moved on.
     for replica in replicas:
         assert requests.get(replica.url + "/health", timeout=30).json()["build_id"] == new
     time.sleep(CACHE_SECONDS + 0.5)
@@ -256,11 +258,12 @@ def test_rolling_a_new_build_through_three_replicas_fails_no_request(deployment,
         assert health.json()["build_id"] == new and health.headers["X-Cache-Status"] != "HIT"
         for name in REQUESTS:
             answer = ask(session, proxy.url, name)
-            assert (answer.status_code, answer.headers["Graph-Build"], digest(answer)) == (200, new, expected[new][name])
+            assert (answer.status_code, answer.headers["Graph-Build"], digest(answer)) == (200, new, expected[new][name]), \
+                (name, answer.headers.get("X-Cache-Status"))
 
     # While the second replica was down, nginx asked another for what it could not ask it: no client saw it.
     retried = [line for line in proxy.log_lines() if re.search(r"upstream=\S+, ", line)]
-    assert retried and all(" 200 " in line for line in retried), retried
+    assert retried and all(re.search(r'" (200|304) ', line) for line in retried), retried
 
     cache = Counter(r[8] for r in load.results)
     gets = sum(count for status, count in cache.items() if status)
@@ -292,6 +295,11 @@ def test_nginx_answers_conditional_requests_by_our_etags(deployment):
         # second may pass between two requests: a few tries).
         statuses = [ask(session, proxy.url, "saved-meetings").headers["X-Cache-Status"] for _ in range(10)]
         assert "HIT" in statuses, statuses
+        # The answers vary by Accept, and nginx keeps them apart: a page's copy is never the Turtle's.
+        for _ in range(3):
+            assert ask(session, proxy.url, "page-niger").headers["Content-Type"].startswith("text/html")
+            turtle = session.get(proxy.url + "/id/niger", headers={"Accept": "text/turtle"}, timeout=30)
+            assert turtle.headers["Content-Type"].startswith("text/turtle") and "@prefix" in turtle.text
         # What the replicas mark no-store is never stored: /health is always asked of a replica.
         assert {session.get(proxy.url + "/health", timeout=30).headers["X-Cache-Status"] for _ in range(5)} == {"MISS"}
 
