@@ -17,7 +17,8 @@ so the next build deletes such remains before it starts, and they never count am
 Readers resolve `current` once per request and open the store read-only, so a rebuild never changes a
 store under a reader's feet; they check a store against its manifest before they first use it. The
 build id is a hash of the graph's content (graph/build_id.py): same graph, same id, so it can serve as an
-HTTP validator.
+HTTP validator. A store built under another var directory (a replica's rollout) enters by the same steps:
+graph/store_install.py.
 """
 
 from __future__ import annotations

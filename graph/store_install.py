@@ -21,7 +21,9 @@ from .errors import CorruptStore
 
 def install(source: Path, var: Path) -> tuple[store.StoreInfo, bool]:
     """Make the finished store directory `source` current under `var`; (its StoreInfo, whether it was
-    copied). Raises CorruptStore when source is not a complete, undamaged store, before anything is written."""
+    copied). Raises CorruptStore when source is not a complete, undamaged store (before anything is written)
+    or when the copy fails its check (deleted), OSError when the copy cannot be written (deleted); then the
+    current store under var is the one it was."""
     source = Path(source).resolve()  # var/current of the build machine names the directory it points at
     try:
         meta = store.read_info(source)
