@@ -38,7 +38,7 @@ def test_install_copies_checks_and_makes_current(shipped, tmp_path):
     assert not copied_again and again.directory == info.directory
 
 
-def test_a_damaged_build_is_not_installed_and_the_current_one_keeps_serving(shipped, tmp_path, built_project):
+def test_a_damaged_build_is_not_installed_and_the_current_one_keeps_serving(shipped, tmp_path):
     source, arrived = shipped
     var = tmp_path / "replica"
     install(source, var)
