@@ -15,15 +15,16 @@ $(BIN)/ckg: pyproject.toml
 
 setup: $(BIN)/ckg
 
-# Test extras, Debian's Chromium for the browser tests and Debian's Virtuoso for the publish tests (as
-# root, or through sudo). Of Virtuoso only the server binary (virtuoso-opensource-7-bin, ~4 s to install):
-# the tests start it on loopback in a temporary directory, where it answers in 2-5 s; the whole
-# virtuoso-opensource package would also set up a system service listening on every interface.
+# Test extras, and from Debian (as root, or through sudo): Chromium for the browser tests, nginx for the
+# replicas' test (it lives in /usr/sbin, outside a user's PATH), and Virtuoso for the publish tests. Of
+# Virtuoso only the server binary (virtuoso-opensource-7-bin, ~4 s to install): the tests start it on
+# loopback in a temporary directory, where it answers in 2-5 s; the whole virtuoso-opensource package
+# would also set up a system service listening on every interface.
 setup-test: setup
 	$(BIN)/pip install --quiet -e '.[test]'
-	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \
+	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null || [ ! -x /usr/sbin/nginx ]; then \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver nginx >/dev/null; \
 	fi
 	@if ! command -v virtuoso-t >/dev/null; then \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \

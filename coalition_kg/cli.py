@@ -20,6 +20,11 @@ def main(argv: list[str] | None = None) -> int:
                        help="build even when an article's annotations cover too few registry names or keep DRAFT marks (see `ckg check`)")
     build.set_defaults(run=_build)
 
+    install = commands.add_parser("install", help="make a store built elsewhere current here: copied in, checked, swapped (a replica's rollout)")
+    install.add_argument("store", help="a finished store directory, e.g. the build machine's var/current (copied there first)")
+    install.add_argument("--var", help="the var directory to install into (default: the project's, or $CKG_VAR)")
+    install.set_defaults(run=_install)
+
     dump = commands.add_parser("dump", help="write the graph in a deterministic serialization")
     dump.add_argument("--format", default="turtle", choices=["turtle", "trig", "nquads", "jsonld"])
     dump.add_argument("-o", "--output", help="file to write (default: standard output)")
@@ -127,6 +132,27 @@ def _publish(project: Project, args) -> int:
         return 1
     print(f"published build {report.build_id}: {sum(report.graphs.values())} triples in {len(report.graphs)} graphs "
           f"in {report.seconds:.2f} s")
+    return 0
+
+
+def _install(project: Project, args) -> int:
+    from pathlib import Path
+
+    from coalition_kg.graph.errors import CorruptStore
+    from coalition_kg.graph.store_install import install
+
+    var = Path(args.var).resolve() if args.var else project.var
+    try:
+        info, copied = install(Path(args.store), var)
+    except CorruptStore as error:
+        print(f"ckg install: {error}", file=sys.stderr)
+        print("ckg install: nothing was changed; the current store keeps serving.", file=sys.stderr)
+        return 1
+    except OSError as error:
+        print(f"ckg install: could not copy the store into {var}: {error}", file=sys.stderr)
+        print("ckg install: nothing was changed; the current store keeps serving.", file=sys.stderr)
+        return 1
+    print(f"build {info.build_id} is current in {var} ({'copied' if copied else 'already there'}: {info.directory.name})")
     return 0
 
 

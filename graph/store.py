@@ -17,7 +17,8 @@ so the next build deletes such remains before it starts, and they never count am
 Readers resolve `current` once per request and open the store read-only, so a rebuild never changes a
 store under a reader's feet; they check a store against its manifest before they first use it. The
 build id is a hash of the graph's content (graph/build_id.py): same graph, same id, so it can serve as an
-HTTP validator.
+HTTP validator. A store built under another var directory (a replica's rollout) enters by the same steps:
+graph/store_install.py.
 """
 
 from __future__ import annotations
@@ -91,6 +92,13 @@ def read_info(directory: Path) -> StoreInfo:
     )
 
 
+def stamp_for(epoch: float) -> str:
+    """The time part of a store directory's name (its build.json's built_at_epoch, to the microsecond), so
+    that names sort by the time each build started."""
+    stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime(epoch))
+    return stamp + f"{epoch % 1:.6f}"[1:].replace(".", "_")
+
+
 class NewStore:
     """A store being written in a new directory under var/stores: not current, and deleted unless finished.
 
@@ -99,8 +107,7 @@ class NewStore:
 
     def __init__(self, var: Path):
         self.started = time.time()
-        stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime(self.started))
-        self.stamp = stamp + f"{self.started % 1:.6f}"[1:].replace(".", "_")
+        self.stamp = stamp_for(self.started)
         self.directory = var / "stores" / f"{self.stamp}{UNFINISHED}"
         self.directory.mkdir(parents=True)
         try:
@@ -128,11 +135,11 @@ class NewStore:
         store_manifest.write_durably(self.directory / "build.json", json.dumps(meta, indent=2) + "\n")
         store_manifest.write(self.directory)
         fault_point("manifest")
-        _sync_directory(self.directory)
+        sync_directory(self.directory)
         final = self.directory.with_name(f"{self.stamp}-{build_id}")
         self.directory.rename(final)
         self.directory = final
-        _sync_directory(final.parent)
+        sync_directory(final.parent)
         return read_info(final)
 
     def discard(self) -> None:
@@ -200,7 +207,7 @@ def make_current(var: Path, info: StoreInfo) -> None:
         tmp.unlink()
     os.symlink(os.path.relpath(info.directory, var), tmp)
     os.replace(tmp, link)
-    _sync_directory(var)
+    sync_directory(var)
     _drop_old_stores(var, keep=info.directory, previous=var / previous if previous else None)
 
 
@@ -253,7 +260,7 @@ def fault_point(name: str) -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
-def _sync_directory(directory: Path) -> None:
+def sync_directory(directory: Path) -> None:
     """fsync a directory, so that a rename or new entry in it survives a crash of the machine."""
     fd = os.open(directory, os.O_RDONLY)
     try:

@@ -21,7 +21,7 @@ from coalition_kg.graph.errors import CorruptStore
 MANIFEST = "manifest.json"
 # RocksDB's lock file and its diagnostic log are not the data, and a process that opens the store may
 # rewrite them; every other file is listed.
-_NOT_CONTENT = ("LOCK", "LOG")
+NOT_CONTENT = ("LOCK", "LOG")
 
 
 def write(directory: Path) -> None:
@@ -77,7 +77,7 @@ def write_durably(path: Path, text: str) -> None:
 
 def _content_files(directory: Path):
     for path in directory.rglob("*"):
-        if path.is_file() and path.name != MANIFEST and not path.name.startswith(_NOT_CONTENT):
+        if path.is_file() and path.name != MANIFEST and not path.name.startswith(NOT_CONTENT):
             yield path
 
 

@@ -56,8 +56,9 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_server(var: Path, log: Path, *extra: str) -> Server:
-    port = free_port()
+def start_server(var: Path, log: Path, *extra: str, port: int | None = None) -> Server:
+    """`ckg serve` over var on a loopback port (a free one unless given), once its /health answers."""
+    port = port or free_port()
     env = {**os.environ, "CKG_VAR": str(var)}
     out = open(log, "wb")
     process = subprocess.Popen(

@@ -1,0 +1,74 @@
+"""Shipping a finished build to another var directory, a replica's: copy it in, check it, make it current.
+
+A build is made once (`ckg build` on one machine) and shipped to every replica as its store directory
+(var/stores/<stamp>-<build_id>: the store, build.json, manifest.json, the search index). On the replica,
+install() does what the end of a build does, with the same guarantees (graph/store.py): the copy is
+written under a `-building` name, checked against its manifest in full, opened and asked, and only then
+renamed to its final name and made current by the one symlink rename; a copy that fails anywhere is
+deleted and the replica's current store is left serving. A running `ckg serve` over that var directory
+follows on its next request, without a restart (server/live_store.py).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+from . import store, store_manifest
+from .errors import CorruptStore
+
+
+def install(source: Path, var: Path) -> tuple[store.StoreInfo, bool]:
+    """Make the finished store directory `source` current under `var`; (its StoreInfo, whether it was
+    copied). Raises CorruptStore when source is not a complete, undamaged store (before anything is written)
+    or when the copy fails its check (deleted), OSError when the copy cannot be written (deleted); then the
+    current store under var is the one it was."""
+    source = Path(source).resolve()  # var/current of the build machine names the directory it points at
+    try:
+        meta = store.read_info(source)
+    except (OSError, ValueError, KeyError):
+        raise CorruptStore(source / "build.json", "cannot be read: not a finished store") from None
+    store_manifest.verify(source, digests=True)
+    name = f"{store.stamp_for(meta.built_at_epoch)}-{meta.build_id}"
+    with store.build_lock(var):
+        target = var / "stores" / name
+        copied = not target.is_dir()
+        if copied:
+            staging = target.with_name(f"{store.stamp_for(meta.built_at_epoch)}{store.UNFINISHED}")
+            try:
+                shutil.copytree(source, staging, ignore=_not_content, copy_function=_copy_durably)
+                _check(staging)
+                store.sync_directory(staging)
+                staging.rename(target)
+                store.sync_directory(target.parent)
+            except BaseException:
+                shutil.rmtree(staging, ignore_errors=True)
+                raise
+        else:
+            _check(target)  # shipped before (a roll resumed, or a roll back): still as its manifest says
+        info = store.read_info(target)
+        if store.current_name(var) != os.path.relpath(target, var):
+            store.make_current(var, info)
+    return info, copied
+
+
+def _check(directory: Path) -> None:
+    """What the build checks before its swap: every file as the manifest records it, and the store opens
+    read-only and answers, as the server will open it."""
+    store_manifest.verify(directory, digests=True)
+    store.read_info(directory).open_read_only().query("ASK { GRAPH ?g { ?s ?p ?o } }")
+
+
+def _not_content(directory: str, names: list[str]) -> list[str]:
+    """RocksDB's lock file and logs: not the data (store_manifest leaves them out), and a reader of the
+    source may hold or rewrite them."""
+    return [name for name in names if name.startswith(store_manifest.NOT_CONTENT)]
+
+
+def _copy_durably(source: str, target: str) -> str:
+    """Copy one file and fsync it, so that the rename that commits the copy commits its contents too."""
+    shutil.copy2(source, target)
+    with open(target, "rb") as copied:
+        os.fsync(copied.fileno())
+    return target
