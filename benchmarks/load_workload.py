@@ -133,7 +133,7 @@ class Oracle:
     def from_store(cls, store: ox.Store, saved_dir: Path, queries_dir: Path, row_limit: int) -> "Oracle":
         def answer(text: str, substitutions=None) -> tuple[Rows | None, Triples | None, int]:
             """Rows or triples, and how many the server counts against the row limit (before duplicates go)."""
-            result = store.query(text, use_default_graph_as_union=True, substitutions=substitutions)
+            result = store.query(text, substitutions=substitutions)
             if isinstance(result, ox.QuerySolutions):
                 rows = rows_of_solutions(result)
                 return rows, None, len(rows)

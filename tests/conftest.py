@@ -62,7 +62,7 @@ PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
 PREFIX dcterms: <http://purl.org/dc/terms/>
 PREFIX owl: <http://www.w3.org/2002/07/owl#>
 """
-    results = graph_store.query(prefixes + query, use_default_graph_as_union=True)
+    results = graph_store.query(prefixes + query)
     names = [v.value for v in results.variables]
     return [{n: (s[n].value if s[n] is not None else None) for n in names} for s in results]
 
