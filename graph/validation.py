@@ -31,6 +31,7 @@ import pyoxigraph as ox
 
 from coalition_kg.graph.errors import BuildError
 from coalition_kg.graph.input_files import decode, read_bytes
+from coalition_kg.graph.store import with_merge
 
 PYSHACL_LIMIT = 50_000  # triples; above it pyshacl takes more than a few seconds
 
@@ -75,7 +76,7 @@ def validate(quads: Iterable[ox.Quad], shapes_path: Path, engine: str | None = N
         results = pyshacl_results(quads, shapes_path)
     else:
         store = ox.Store()
-        store.bulk_extend(quads)
+        store.bulk_extend(with_merge(quads))
         results = sparql_results(store, shapes_path)
     raise_for(results, shapes_path)
 
