@@ -392,7 +392,8 @@ def _register_routes(app: Flask, service: Service) -> None:
     @app.get("/health")
     def health():
         info = service.live.snapshot()
-        body = {"status": "ok", "build_id": info.build_id, "built_at": info.built_at, "quads": info.quads}
+        body = {"status": "ok", "build_id": info.build_id, "built_at": info.built_at, "quads": info.quads,
+                "triples": info.triples}
         return Response(json.dumps(body), content_type="application/json", headers={"Cache-Control": "no-store"})
 
     @app.route("/sparql", methods=["GET", "HEAD", "POST"])

@@ -47,7 +47,7 @@ def project_copy(tmp_path) -> Project:
 
 
 def select(graph_store, query: str, **bindings) -> list[dict[str, str]]:
-    """Run a SELECT over the union of graphs; rows as {variable: lexical value}."""
+    """Run a SELECT over the default graph (the merge of the named graphs); rows as {variable: lexical value}."""
     prefixes = """
 PREFIX ckg: <https://w3id.org/coalition-kg/ontology#>
 PREFIX id: <https://w3id.org/coalition-kg/id/>
