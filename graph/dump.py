@@ -2,10 +2,10 @@
 
 Statements are written in a fixed order and the graph has no blank nodes, so the same input gives the
 same bytes. TriG and N-Quads keep the named graphs, and only them: the store's default graph is their
-RDF merge (graph/store.py), which a dump would only repeat (at 100x the seeds it would make the N-Quads
-dump about half as large again); whoever loads a dump gets it back by merging the graphs (Oxigraph's
-union default graph, rdflib's Dataset(default_union=True)), or by loading the Turtle dump as the default
-graph. Turtle and JSON-LD give that merge, the default graph.
+RDF merge (graph/store.py), which a dump would only repeat (nearly doubling it: the named graphs share
+few triples); whoever loads a dump gets it back with a union default graph that is a set (rdflib's
+Dataset(default_union=True); Oxigraph's union flag counts a triple once per graph), or by loading the
+Turtle dump into the default graph. Turtle and JSON-LD give that merge, the default graph.
 
 The dump streams: it never holds the whole graph in Python. TriG and N-Quads go graph by graph (graphs
 ordered by their N-Quads form, each graph's quads sorted by subject, predicate, object); Turtle and

@@ -216,6 +216,12 @@ def with_merge(quads: Iterable[ox.Quad]) -> Iterator[ox.Quad]:
             yield ox.Quad(quad.subject, quad.predicate, quad.object)
 
 
+def named_quads(store: ox.Store) -> Iterator[ox.Quad]:
+    """The quads of the named graphs, without their merge: what a store is made from (write_new_store)."""
+    default = ox.DefaultGraph()
+    return (quad for quad in store if quad.graph_name != default)
+
+
 def count_default_graph(store: ox.Store) -> int:
     """Triples in the default graph (Oxigraph counts)."""
     return int(next(iter(store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")))["n"].value)
