@@ -275,3 +275,23 @@ def test_a_failing_build_leaves_no_store_directory_behind(served):
         build(project)  # the curated value fails while the quads stream into the new store
     assert [p for p in (project.var / "stores").iterdir()] == [info.directory]
     _assert_untouched(project, info)
+
+
+def test_a_store_of_the_old_layout_is_rebuilt_and_never_served(project_copy, monkeypatch):
+    """A store built before the default graph held the merge would answer every query that names no graph
+    with nothing: `ckg build --if-changed` rebuilds it although its inputs are the same, and the server
+    refuses it, saying why."""
+    from coalition_kg.server.errors import NoGraph
+    from coalition_kg.server.live_store import LiveStore
+
+    monkeypatch.setattr(store, "LAYOUT", 1)
+    old = build(project_copy)
+    monkeypatch.undo()
+    assert old.layout == 1 and store.layout_problem(old)
+    assert not build_module.is_up_to_date(project_copy)
+    with pytest.raises(NoGraph, match=r"built by an earlier version of ckg \(layout 1, not 2"):
+        LiveStore(project_copy.var).snapshot()
+    new = build(project_copy)
+    assert new.layout == store.LAYOUT == 2 and store.layout_problem(new) is None
+    assert build_module.is_up_to_date(project_copy)
+    assert LiveStore(project_copy.var).snapshot().build_id == new.build_id == old.build_id
