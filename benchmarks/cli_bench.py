@@ -1,8 +1,8 @@
 """The command line, timed as whole processes: `ckg build` from the seeds, and `ckg query` of each saved query.
 
 Peers, in the same run: the interpreter's own start (`python -c pass`, the floor of any Python command)
-and Oxigraph's own command line (`oxigraph query --union-default-graph`, from the `bench` extra) on a
-copy of the same store, given the same saved query with its parameters' defaults bound by VALUES.
+and Oxigraph's own command line (`oxigraph query`, from the `bench` extra) on a copy of the same store
+(its default graph is the merge of the named graphs, as ours reads it), given the same saved query with its parameters' defaults bound by VALUES.
 Results go to results/cli.json and results/cli.md.
 
     .venv/bin/python benchmarks/cli_bench.py [--runs 7]
@@ -81,7 +81,7 @@ def main() -> int:
             if oxigraph:
                 query_file = Path(scratch) / f"{name}.rq"
                 query_file.write_text(inline_defaults(saved), encoding="utf-8")
-                peer = timed([oxigraph, "query", "--location", str(store_copy), "--union-default-graph",
+                peer = timed([oxigraph, "query", "--location", str(store_copy),
                               "--query-file", str(query_file), "--results-format", "csv"], args.runs, env)
                 row["oxigraph_query"] = peer
                 row["ratio_best"] = round(ours["best_s"] / peer["best_s"], 2)

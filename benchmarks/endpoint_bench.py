@@ -7,7 +7,8 @@ For each data size (1 = the seeds; N = benchmarks/corpus.py at N times the seeds
 with `ckg build`, dumps it with `ckg dump --format nquads`, and serves that one dump three ways on
 loopback ports:
 
-- Oxigraph: `oxigraph load` into a fresh store, then `oxigraph serve-read-only --union-default-graph`;
+- Oxigraph: `oxigraph load` of the dump (the named graphs) and of `ckg dump --format turtle` (their merge)
+  as the default graph into a fresh store, then `oxigraph serve-read-only`: the dataset ours serves;
 - rdflib-endpoint: `rdflib-endpoint serve DUMP.nq` (an rdflib Dataset with default_union=True, in memory);
 - ours: `ckg serve` on the built store with its defaults: the time limit, the row cap, the body limit,
   the SERVICE/update guard all on; a second `ckg serve --cache-mb 0` answers the saved queries'
@@ -25,7 +26,11 @@ for `--duration` seconds to each server and reports throughput and latency perce
 
 Before measuring, every query's answer is fetched from each server and compared: ours and Oxigraph's
 must have the same rows; rdflib-endpoint's row counts are recorded (its union default graph is a set,
-Oxigraph's a bag, so counts over the union can differ). wrk's own ceiling is measured against a static
+like our merged default graph).
+
+`--baseline DIR` adds "ours before": the `ckg` of another checkout (DIR/.venv/bin/ckg, DIR's own saved
+queries) builds its own store from the same inputs and is served the same way, measured in the same
+run, so a change to the server or the store can be compared with what it replaces. wrk's own ceiling is measured against a static
 page of Oxigraph's server, with wrk's CPU time, so that the load generator is known not to be the limit.
 
 Writes benchmarks/results/endpoint.json, endpoint.md (ratios) and endpoint.png.
@@ -104,10 +109,10 @@ def run(cmd, **kwargs):
 def prepare_data(scale: int, work: Path, rebuild: bool) -> dict:
     """Build the graph at this scale (reused when already built), dump it, load it into Oxigraph."""
     work.mkdir(parents=True, exist_ok=True)
-    var, dump, oxdb = work / "var", work / "data.nq", work / "oxigraph"
+    var, dump, merge, oxdb = work / "var", work / "data.nq", work / "default.ttl", work / "oxigraph"
     facts = {"scale": scale}
-    if rebuild or not (var / "current").exists() or not dump.exists():
-        for stale in (var, dump):
+    if rebuild or not (var / "current").exists() or not dump.exists() or not merge.exists():
+        for stale in (var, dump, merge):
             if stale.is_dir():
                 shutil.rmtree(stale)
             elif stale.exists():
@@ -123,14 +128,33 @@ def prepare_data(scale: int, work: Path, rebuild: bool) -> dict:
         run([BIN / "ckg", "--root", root, "build"], env=env, stdout=subprocess.DEVNULL)
         facts["build_s"] = round(time.monotonic() - started, 2)
         run([BIN / "ckg", "--root", root, "dump", "--format", "nquads", "-o", dump], env=env)
+        # The dump holds the named graphs; the Turtle dump is their merge, our default graph.
+        run([BIN / "ckg", "--root", root, "dump", "--format", "turtle", "-o", merge], env=env)
     if oxdb.exists():
         shutil.rmtree(oxdb)
-    run([BIN / "oxigraph", "load", "--location", oxdb, "--file", dump], stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL)
+    for data_file in (dump, merge):  # a Turtle file goes to the default graph
+        run([BIN / "oxigraph", "load", "--location", oxdb, "--file", data_file], stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL)
     with open(dump, "rb") as f:
         facts["quads"] = sum(1 for _ in f)
     facts.update(var=var, dump=dump, oxdb=oxdb, root=(work / "project") if scale > 1 else REPO)
     return facts
+
+
+def prepare_baseline(baseline: Path, data: dict, work: Path, rebuild: bool) -> dict:
+    """The same inputs built by the baseline checkout's ckg into a var of its own, with its saved queries."""
+    root, var = work / "baseline-project", work / "baseline-var"
+    if rebuild or not (var / "current").exists():
+        for stale in (root, var):
+            if stale.is_dir():
+                shutil.rmtree(stale)
+        root.mkdir(parents=True)
+        for folder in ("seeds", "ontology"):
+            shutil.copytree(Path(data["root"]) / folder, root / folder)
+        shutil.copytree(baseline / "queries", root / "queries")
+        run([baseline / ".venv" / "bin" / "ckg", "--root", root, "build"], env={**os.environ, "CKG_VAR": str(var)},
+            stdout=subprocess.DEVNULL)
+    return {"root": root, "var": var, "ckg": baseline / ".venv" / "bin" / "ckg"}
 
 
 # --- servers ------------------------------------------------------------------------------------
@@ -198,18 +222,19 @@ def start(name: str, cmd: list, sparql_path: str, port: int, log: Path, env=None
     raise RuntimeError(f"{name} did not come up; see {log}")
 
 
-def server_starters(data: dict, work: Path, query_timeout: float | None) -> dict:
-    """How to start ours (with and without its cache) and Oxigraph's server, measured side by side; kept
-    so that a server can be started afresh after a slow query (see measure)."""
-    env = {**os.environ, "CKG_VAR": str(data["var"])}
-    # wrk's connections all come from 127.0.0.1: the per-client cap would refuse (429) what is one
-    # client per connection here, so it is off; throughput, not fairness, is measured.
-    ckg = [BIN / "ckg", "--root", data["root"], "serve", "--host", "127.0.0.1", "--no-build",
-           "--access-log", work / "ckg-access.log", "--per-client-queries", 0]
-    if query_timeout is not None:  # still hard limits, only larger: the corpora's big queries need them
-        ckg += ["--query-timeout", query_timeout, "--evaluator-memory-mb", 8192]
+def server_starters(data: dict, work: Path, query_timeout: float | None, baseline: dict | None = None) -> dict:
+    """How to start ours (with and without its cache), the baseline's if any, and Oxigraph's server,
+    measured side by side; kept so that a server can be started afresh after a slow query (see measure)."""
 
-    def ours(name: str, *extra):
+    def ours(name: str, build: dict, *extra):
+        env = {**os.environ, "CKG_VAR": str(build["var"])}
+        # wrk's connections all come from 127.0.0.1: the per-client cap would refuse (429) what is one
+        # client per connection here, so it is off; throughput, not fairness, is measured.
+        ckg = [build.get("ckg", BIN / "ckg"), "--root", build["root"], "serve", "--host", "127.0.0.1", "--no-build",
+               "--access-log", work / f"{name}-access.log", "--per-client-queries", 0]
+        if query_timeout is not None:  # still hard limits, only larger: the corpora's big queries need them
+            ckg += ["--query-timeout", query_timeout, "--evaluator-memory-mb", 8192]
+
         def starter() -> Server:
             port = free_port()
             return start(name, [*ckg, "--port", port, *extra], "/sparql", port, work / f"{name}.log", env)
@@ -220,10 +245,14 @@ def server_starters(data: dict, work: Path, query_timeout: float | None) -> dict
         # timeout, and under wrk it runs out of threads within seconds (see README.md).
         port = free_port()
         return start("oxigraph", [BIN / "oxigraph", "serve-read-only", "--location", data["oxdb"],
-                                  "--bind", f"127.0.0.1:{port}", "--union-default-graph"],
+                                  "--bind", f"127.0.0.1:{port}"],
                      "/query", port, work / "oxigraph.log")
 
-    return {"ckg": ours("ckg"), "ckg-nocache": ours("ckg-nocache", "--cache-mb", "0"), "oxigraph": oxigraph}
+    starters = {"ckg": ours("ckg", data), "ckg-nocache": ours("ckg-nocache", data, "--cache-mb", "0")}
+    if baseline is not None:
+        starters.update({"before": ours("before", baseline),
+                         "before-nocache": ours("before-nocache", baseline, "--cache-mb", "0")})
+    return {**starters, "oxigraph": oxigraph}
 
 
 def start_rdflib(data: dict, work: Path) -> Server:
@@ -253,11 +282,11 @@ def check_answers(servers: dict[str, Server], queries: list[Query], report: dict
         entry = report.setdefault(q.name, {})
         for name in list(servers):
             server = servers[name]
-            if name == "ckg-nocache":
+            if name.endswith("-nocache"):
                 continue
             started = time.monotonic()
             try:
-                if name == "ckg" and q.saved:
+                if name in OURS and q.saved:
                     status, body = get(f"{server.base}/queries/{q.saved}", timeout)
                 else:
                     status, body = post(server.sparql_url, q.text, timeout)
@@ -273,6 +302,8 @@ def check_answers(servers: dict[str, Server], queries: list[Query], report: dict
                            "_rows": rows}
         ours, theirs = entry.get("ckg", {}).get("_rows"), entry.get("oxigraph", {}).get("_rows")
         entry["ckg_equals_oxigraph"] = ours is not None and ours == theirs
+        if "before" in entry:
+            entry["ckg_equals_before"] = ours is not None and ours == entry["before"]["_rows"]
     return report
 
 
@@ -283,6 +314,8 @@ def drop_rows(report: dict) -> dict:
 
 
 # --- wrk ----------------------------------------------------------------------------------------
+
+OURS = ("ckg", "before")  # our server, and the baseline's (--baseline)
 
 def wrk(url: str, method: str, body_file: Path | None, bust: bool, connections: int, duration: float) -> dict:
     threads = min(connections, 2)
@@ -318,14 +351,14 @@ def measure(servers: dict[str, Server], queries: list[Query], concurrency: list[
         body.write_text(q.text, encoding="utf-8")
         for mode in ("first", "repeated"):
             for c in concurrency:
-                for name in ("ckg", "oxigraph", "rdflib"):
+                for name in ("ckg", "before", "oxigraph", "rdflib"):
                     if name not in servers:
                         continue
                     server = servers[name]
-                    if name == "ckg" and q.saved:
+                    if name in OURS and q.saved:
                         # A saved query's URL has nothing to vary: its first-time runs go to the
                         # server whose cache is off.
-                        target = servers["ckg-nocache"] if mode == "first" else server
+                        target = servers[f"{name}-nocache"] if mode == "first" else server
                         result = wrk(f"{target.base}/queries/{q.saved}", "GET", None, False, c, duration)
                     else:
                         seconds = duration
@@ -340,7 +373,7 @@ def measure(servers: dict[str, Server], queries: list[Query], concurrency: list[
                         # wrk stops at the deadline, but the requests it leaves behind are still being
                         # evaluated (Oxigraph's server has no time limit; ours has one of minutes here):
                         # start the server afresh so that they take no CPU from the next run.
-                        target_name = "ckg-nocache" if name == "ckg" and q.saved else name
+                        target_name = f"{name}-nocache" if name in OURS and q.saved else name
                         servers[target_name].stop()
                         servers[target_name] = restarts[target_name]()
                     if name == "rdflib":
@@ -429,6 +462,7 @@ def summarize(rows: list[dict], scale: int) -> list[dict]:
         if server != "ckg":
             continue
         ox, rl = index.get(("oxigraph", query, mode, c)), index.get(("rdflib", query, mode, c))
+        before = index.get(("before", query, mode, c))
         out.append({
             "scale": scale, "query": query, "kind": mine["kind"], "mode": mode, "concurrency": c,
             "ckg_rps": mine["rps"], "oxigraph_rps": ox and ox["rps"], "rdflib_rps": rl and rl["rps"],
@@ -438,6 +472,7 @@ def summarize(rows: list[dict], scale: int) -> list[dict]:
                                 if ox and latency_consistent(mine) and latency_consistent(ox) else None),
             "latency_consistent": {"ckg": latency_consistent(mine), "oxigraph": bool(ox and latency_consistent(ox))},
             "vs_rdflib_rps": ratio(mine["rps"], rl and rl["rps"]),
+            "before_rps": before and before["rps"], "vs_before_rps": ratio(mine["rps"], before and before["rps"]),
         })
     return out
 
@@ -530,13 +565,30 @@ def write_markdown(path: Path, result: dict) -> None:
                     cells.append(f"{fmt_ratio(r['vs_oxigraph_rps'])}, {p99}")
                     cells.append(fmt_ratio(r["vs_rdflib_rps"]))
                 lines.append(f"| {q} | {mode} | " + " | ".join(cells) + " |")
+        if any(r.get("before_rps") for r in summary):
+            lines += ["", "### Against the baseline (`--baseline`, measured in the same run)", "",
+                      "| query | mode | " + " | ".join(f"c={c}: req/s ours / before, ratio" for c in concurrency) + " |",
+                      "|" + "---|" * (2 + len(concurrency))]
+            for q in names:
+                for mode in ("first", "repeated"):
+                    cells = []
+                    for c in concurrency:
+                        r = by.get((q, mode, c))
+                        cells.append("" if r is None or not r.get("before_rps") else
+                                     f"{r['ckg_rps']:,.0f} / {r['before_rps']:,.0f}, {fmt_ratio(r['vs_before_rps'])}")
+                    lines.append(f"| {q} | {mode} | " + " | ".join(cells) + " |")
+            first = [r["vs_before_rps"] for r in summary if r["mode"] == "first" and r.get("vs_before_rps")]
+            lines += ["", f"Geometric mean of the first-time ratios: {fmt_ratio(geomean(first))}."]
         if scale_block["answers"]:
-            lines += ["", "### Answers", "", "| query | ours (rows) | Oxigraph (rows) | rdflib-endpoint (rows) | ours = Oxigraph |",
-                      "|---|---|---|---|---|"]
+            with_before = any("before" in entry for entry in scale_block["answers"].values())
+            lines += ["", "### Answers", "", "| query | ours (rows) | Oxigraph (rows) | rdflib-endpoint (rows) | ours = Oxigraph |"
+                      + (" before (rows) | ours = before |" if with_before else ""),
+                      "|---|---|---|---|---|" + ("---|---|" if with_before else "")]
         for q, entry in scale_block["answers"].items():
             cell = lambda n: "–" if n not in entry else (f"{entry[n]['rows']}" if entry[n]["status"] == 200 else f"HTTP {entry[n]['status']}")
             lines.append(f"| {q} | {cell('ckg')} | {cell('oxigraph')} | {cell('rdflib')} | "
-                         f"{'yes' if entry['ckg_equals_oxigraph'] else '**no**'} |")
+                         f"{'yes' if entry['ckg_equals_oxigraph'] else '**no**'} |"
+                         + ("" if "before" not in entry else f" {cell('before')} | {'yes' if entry['ckg_equals_before'] else '**no**'} |"))
         lines.append("")
     lines += growth_markdown(result)
     if result.get("targets"):
@@ -704,6 +756,8 @@ def main(argv=None) -> int:
                         help="keep the other scales already in endpoint.json (replace only those measured now)")
     parser.add_argument("--queries", default="", help="only these query names (comma-separated)")
     parser.add_argument("--rebuild", action="store_true", help="build the graphs again even if built before")
+    parser.add_argument("--baseline", default="",
+                        help="another checkout (with its .venv) whose ckg is measured beside ours, in the same run")
     parser.add_argument("--out", default=str(HERE / "results"))
     parser.add_argument("--report-only", action="store_true",
                         help="only write endpoint.md and endpoint.png again from endpoint.json")
@@ -746,7 +800,8 @@ def main(argv=None) -> int:
                    "answered in the web process, answer cache 64 MiB per worker, access log to a file; on "
                    "the corpora a time limit of --scale-query-timeout and 8 GiB)",
             "ckg-nocache": "the same with --cache-mb 0, for the saved queries' first-time runs",
-            "oxigraph": "oxigraph serve-read-only --union-default-graph (no --timeout-s, see README)",
+            "oxigraph": "oxigraph serve-read-only on the dump's named graphs and their merge as the default graph "
+                        "(no --timeout-s, see README)",
             "rdflib": "rdflib-endpoint serve DUMP.nq (rdflib Dataset, default_union=True, uvicorn)",
         },
         "scales": [],
@@ -770,7 +825,9 @@ def main(argv=None) -> int:
         log(f"== scale {scale}: building and loading")
         data = prepare_data(scale, work, args.rebuild)
         data["loadavg"] = os.getloadavg()
-        starters = server_starters(data, work, query_timeout=None if scale == 1 else args.scale_query_timeout)
+        baseline = prepare_baseline(Path(args.baseline), data, work, args.rebuild) if args.baseline else None
+        starters = server_starters(data, work, query_timeout=None if scale == 1 else args.scale_query_timeout,
+                                   baseline=baseline)
         servers = {name: starter() for name, starter in starters.items()}
         concurrency = [int(c) for c in (args.concurrency if scale == 1 else args.scale_concurrency).split(",")]
         try:
@@ -782,6 +839,8 @@ def main(argv=None) -> int:
             for name, entry in answers.items():
                 if not entry["ckg_equals_oxigraph"]:
                     log(f"  note: {name}: our answer differs from Oxigraph's: {drop_rows({name: entry})[name]}")
+                if not entry.get("ckg_equals_before", True):
+                    log(f"  note: {name}: our answer differs from the baseline's: {drop_rows({name: entry})[name]}")
             if scale == 1:
                 result["wrk_ceiling"] = wrk_ceiling(servers["oxigraph"], concurrency, args.duration)
                 log("  wrk ceiling: " + ", ".join(f"c={r['concurrency']} {r['rps']:,.0f} req/s" for r in result["wrk_ceiling"]))

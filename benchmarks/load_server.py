@@ -179,7 +179,7 @@ class Reference:
 
 def prepare_var(var: Path, reference: store.StoreInfo) -> Reference:
     """Set up the server's var directory (before the server starts): a marker store made current."""
-    quads = list(reference.open_read_only())
+    quads = list(store.named_quads(reference.open_read_only()))
     first = swap_to_marker(var, quads, 1)
     first.how, first.started, first.finished = "initial", float("-inf"), float("-inf")
     return Reference(reference, quads, first)

@@ -11,7 +11,7 @@ Requests come in classes:
 - saved: `/queries/NAME?format=json` for the saved queries of tests/server/queries, with varied parameters;
 - lookup: one-subject lookups (answered in the web process), entity pages and `/health`;
 - adhoc: varied SELECT and CONSTRUCT by POST, each with a unique comment so that it misses the cache;
-- probe: a count of every quad, checked against the build named by `Graph-Build`;
+- probe: a count of every quad of the named graphs, checked against the build named by `Graph-Build`;
 - malformed: bad syntax, a wrong content type, a body over the limit, SERVICE, updates: each its 4xx;
 - runaway: a cross product that only the query time limit stops (503; 429 or 503 when admission
   control refuses it first, with Retry-After).
@@ -48,7 +48,7 @@ RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 PREFIXES = ("PREFIX ckg: <https://w3id.org/coalition-kg/ontology#>\nPREFIX schema: <http://schema.org/>\n"
             f"PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n")
 
-COUNT_ALL = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+COUNT_ALL = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"  # the named graphs' quads
 # Four-way cross product of the whole graph (~10^16 rows): only the time limit ends it.
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
 # Discard port on loopback: the guard must refuse the query before anything is sent anywhere.
@@ -133,7 +133,7 @@ class Oracle:
     def from_store(cls, store: ox.Store, saved_dir: Path, queries_dir: Path, row_limit: int) -> "Oracle":
         def answer(text: str, substitutions=None) -> tuple[Rows | None, Triples | None, int]:
             """Rows or triples, and how many the server counts against the row limit (before duplicates go)."""
-            result = store.query(text, use_default_graph_as_union=True, substitutions=substitutions)
+            result = store.query(text, substitutions=substitutions)
             if isinstance(result, ox.QuerySolutions):
                 rows = rows_of_solutions(result)
                 return rows, None, len(rows)

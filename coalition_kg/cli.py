@@ -307,7 +307,7 @@ def _query(project: Project, args) -> int:
         print(f"ckg query: {error}", file=sys.stderr)
         return 2
     store = _open_current(project)
-    results = store.query(text, use_default_graph_as_union=True, substitutions=substitutions)
+    results = store.query(text, substitutions=substitutions)
     write_results(results, args.format, sys.stdout)
     return 0
 

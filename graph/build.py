@@ -7,7 +7,10 @@ its file, line and offset, and the half-written store is deleted.
 The build streams, so that its time and memory grow with the size of the data and no faster: the quads
 go to the store one named graph at a time (the ontology, the curation, then each article), and on their
 way they are counted into the build id (graph/build_id.py) and read by the reasoner
-(graph/reasoning.py); what the reasoner infers follows them. Large graphs are then validated in the new
+(graph/reasoning.py); what the reasoner infers follows them. Each quad also goes to the default graph as
+a triple, where Oxigraph keeps it once however many graphs hold it: the default graph is the RDF merge of
+the named graphs, so a query that names no graph sees each fact once, while the named graphs keep where
+each came from (graph/store.py). Large graphs are then validated in the new
 store itself (graph/validation.py); a violation deletes it before it is ever current. The search index
 (graph/search_index.py) is written from the new store into its directory, before its manifest. Builds take turns
 under a lock (graph/store.py), and the finished store is checked against its manifest
@@ -95,10 +98,10 @@ def inputs_digest(project: Project) -> str:
 
 
 def is_up_to_date(project: Project) -> bool:
-    """Whether the current store was built from these inputs and is still intact (a corrupted store is
-    rebuilt, not kept)."""
+    """Whether the current store was built from these inputs, for this layout, and is still intact (a
+    corrupted store is rebuilt, not kept)."""
     info = store.current(project.var)
-    if info is None or info.inputs != inputs_digest(project):
+    if info is None or info.inputs != inputs_digest(project) or store.layout_problem(info):
         return False
     try:
         store_manifest.verify(info.directory, digests=True)
@@ -168,6 +171,7 @@ def _build(project: Project, phases: _Phases) -> store.StoreInfo:
                 store.fault_point("loaded")
                 with phases("compaction"):
                     store.compact(new.store)
+                    triples = store.count_default_graph(new.store)
                 with phases("validation"):
                     validation.validate_store(new.store, shapes, size=build_id.quads)
                 store.fault_point("validated")
@@ -175,7 +179,7 @@ def _build(project: Project, phases: _Phases) -> store.StoreInfo:
                     # Beside the store, before the manifest, so that the manifest covers it.
                     search_index.build(new.store, new.directory / search_index.INDEX_FILE)
                 with phases("manifest and check"):
-                    info = new.finish(build_id.hexdigest(), graphs=build_id.graphs, inputs=inputs)
+                    info = new.finish(build_id.hexdigest(), graphs=build_id.graphs, triples=triples, inputs=inputs)
                     check_store(info)
             store.fault_point("finished")
             store.make_current(project.var, info)
@@ -194,7 +198,12 @@ def check_store(info: store.StoreInfo) -> None:
 
 
 def _stream(sources: Sources, build_id: BuildId, phases: _Phases) -> Iterator[ox.Quad]:
-    """The quads of the store: asserted, one graph at a time, then inferred; each counted into the build id."""
+    """The quads of the store: asserted, one graph at a time, then inferred; each counted into the build id
+    and followed by its triple in the default graph (store.with_merge)."""
+    return store.with_merge(_named_quads(sources, build_id, phases))
+
+
+def _named_quads(sources: Sources, build_id: BuildId, phases: _Phases) -> Iterator[ox.Quad]:
     reasoner = reasoning.Reasoner()
     graphs = asserted_graphs(sources)
     while True:

@@ -1,8 +1,11 @@
 """`ckg dump`: the graph in a deterministic serialization, so that consumers can diff releases.
 
 Statements are written in a fixed order and the graph has no blank nodes, so the same input gives the
-same bytes. TriG and N-Quads keep the named graphs; Turtle and JSON-LD give the merged graph (the union
-of all named graphs).
+same bytes. TriG and N-Quads keep the named graphs, and only them: the store's default graph is their
+RDF merge (graph/store.py), which a dump would only repeat (nearly doubling it: the named graphs share
+few triples); whoever loads a dump gets it back with a union default graph that is a set (rdflib's
+Dataset(default_union=True); Oxigraph's union flag counts a triple once per graph), or by loading the
+Turtle dump into the default graph. Turtle and JSON-LD give that merge, the default graph.
 
 The dump streams: it never holds the whole graph in Python. TriG and N-Quads go graph by graph (graphs
 ordered by their N-Quads form, each graph's quads sorted by subject, predicate, object); Turtle and
@@ -50,15 +53,12 @@ def _statement_key(statement) -> tuple[str, str, str]:
 
 
 def _graphs(store: ox.Store) -> list:
-    """The graphs that hold quads, in the order of their N-Quads forms (the default graph is "DEFAULT")."""
-    graphs: list = list(store.named_graphs())
-    if next(iter(store.quads_for_pattern(None, None, None, ox.DefaultGraph())), None) is not None:
-        graphs.append(ox.DefaultGraph())
-    return sorted(graphs, key=str)
+    """The named graphs, in the order of their N-Quads forms (not the default graph, their merge)."""
+    return sorted(store.named_graphs(), key=str)
 
 
 def sorted_quads(store: ox.Store) -> Iterator[ox.Quad]:
-    """Every quad, graph by graph in the order of the graphs' N-Quads forms, each graph sorted."""
+    """Every quad of the named graphs, graph by graph in the order of the graphs' N-Quads forms, each sorted."""
     for graph in _graphs(store):
         yield from sorted(store.quads_for_pattern(None, None, None, graph), key=_statement_key)
 
@@ -68,28 +68,24 @@ def write_nquads(store: ox.Store, out: BinaryIO) -> None:
     for graph in _graphs(store):
         lines = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=graph).splitlines()
         lines.sort()
-        if isinstance(graph, ox.DefaultGraph):
-            out.writelines(line + b"\n" for line in lines)
-        else:  # "<s> <p> <o> ." -> "<s> <p> <o> <g> ."
-            end = b" " + str(graph).encode("utf-8") + b" .\n"
-            out.writelines(line[:-2] + end for line in lines)
+        end = b" " + str(graph).encode("utf-8") + b" .\n"  # "<s> <p> <o> ." -> "<s> <p> <o> <g> ."
+        out.writelines(line[:-2] + end for line in lines)
 
 
 def merged_triples(store: ox.Store) -> Iterator[ox.Triple]:
-    """The distinct triples of all graphs, in the order of their N-Triples forms."""
+    """The default graph (the distinct triples of all named graphs), in the order of their N-Triples forms."""
     for subject in sorted(_subjects(store), key=str):
         yield from _triples_of(store, subject)
 
 
 def _subjects(store: ox.Store) -> list:
-    """Every subject of every graph, each once (Oxigraph finds the distinct ones)."""
-    query = "SELECT DISTINCT ?s WHERE { ?s ?p ?o }"
-    return [row["s"] for row in store.query(query, use_default_graph_as_union=True)]
+    """Every subject of the default graph, each once (Oxigraph finds the distinct ones)."""
+    return [row["s"] for row in store.query("SELECT DISTINCT ?s WHERE { ?s ?p ?o }")]
 
 
 def _triples_of(store: ox.Store, subject) -> list[ox.Triple]:
-    triples = {quad.triple for quad in store.quads_for_pattern(subject, None, None, None)}
-    return sorted(triples, key=_statement_key)
+    quads = store.quads_for_pattern(subject, None, None, ox.DefaultGraph())
+    return sorted((quad.triple for quad in quads), key=_statement_key)
 
 
 def dump(store: ox.Store, fmt: str, out: BinaryIO) -> None:

@@ -144,7 +144,7 @@ def build(store: ox.Store, path: Path) -> int:
                     connection.execute("INSERT INTO label VALUES (?, ?)", (rows, " ".join(keyed)))
                 vocabulary.update(words)
                 connection.execute("INSERT INTO words(rowid, body) VALUES (?, ?)", (rows, " ".join(words)))
-        sentences = store.query(_SENTENCES, use_default_graph_as_union=True)
+        sentences = store.query(_SENTENCES)
         for row in sorted(sentences, key=lambda r: (r["article"].value, int(r["index"].value))):
             rows += 1
             text = row["text"].value
@@ -169,14 +169,14 @@ def _under(query: str, base: str) -> str:
 
 def _labels(store: ox.Store, query: str, base: str) -> dict[str, set[str]]:
     labels: dict[str, set[str]] = {}
-    for row in store.query(_under(query, base), use_default_graph_as_union=True):
+    for row in store.query(_under(query, base)):
         labels.setdefault(row["thing"].value, set()).add(row["label"].value)
     return labels
 
 
 def _display(store: ox.Store, base: str) -> dict[str, dict[str, str]]:
     shown: dict[str, dict[str, str]] = {}
-    for row in store.query(_under(_DISPLAY_LABELS, base), use_default_graph_as_union=True):
+    for row in store.query(_under(_DISPLAY_LABELS, base)):
         shown.setdefault(row["thing"].value, {})[row["lang"].value] = row["text"].value
     return shown
 

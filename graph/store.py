@@ -3,7 +3,8 @@
 Layout under the var directory:
 
     var/stores/<stamp>-<build_id>/store/          an Oxigraph store, written once, then only read
-    var/stores/<stamp>-<build_id>/build.json      what was built: build id, time, quad counts per graph
+    var/stores/<stamp>-<build_id>/build.json      what was built: build id, time, quads per named graph, triples
+                                                  in the default graph
     var/stores/<stamp>-<build_id>/manifest.json   name, size and SHA-256 of each file (graph/store_manifest.py)
     var/current -> stores/<stamp>-<build_id>      a symlink, replaced atomically by each build
     var/stores/<stamp>-building/                  a store being written (renamed when finished)
@@ -19,6 +20,14 @@ store under a reader's feet; they check a store against its manifest before they
 build id is a hash of the graph's content (graph/build_id.py): same graph, same id, so it can serve as an
 HTTP validator. A store built under another var directory (a replica's rollout) enters by the same steps:
 graph/store_install.py.
+
+Every statement is in a named graph (its article, the curation, the ontology, the inferred closure) and,
+as a triple, in the default graph, which is the RDF merge of the named graphs (with_merge): a triple that
+three graphs hold is there once. A query that names no graph reads the default graph and sees each fact
+once, with no flag (Oxigraph's use_default_graph_as_union would read every graph, the default one
+included, and count a fact once per graph); GRAPH ?g ranges over the named graphs only, so provenance
+is unchanged. The build id and the quad counts are those of the named graphs: the merge adds nothing
+that they do not say.
 """
 
 from __future__ import annotations
@@ -39,6 +48,10 @@ import pyoxigraph as ox
 
 from coalition_kg.graph import store_manifest
 
+# What a store holds, as build.json records it: 2 since the default graph holds the merge of the named
+# graphs (with_merge); a store without it (1: only named graphs, read through a union flag) would answer
+# every query that names no graph with nothing, so it is rebuilt, not served (`layout_problem`).
+LAYOUT = 2
 KEEP_OLD_STORES = 2  # a server may still be answering from the previous store during a swap
 UNFINISHED = "-building"  # the suffix of a store directory being written
 
@@ -49,9 +62,11 @@ class StoreInfo:
     build_id: str
     built_at: str  # ISO 8601, UTC
     built_at_epoch: float
-    quads: int
-    graphs: dict[str, int]
+    quads: int  # in the named graphs
+    graphs: dict[str, int]  # quads per named graph
     inputs: str = ""  # hash of the files the build read (graph/build.py inputs_digest)
+    triples: int = 0  # in the default graph, the merge: the distinct triples of all named graphs
+    layout: int = 1  # LAYOUT when it was built
 
     @property
     def store_path(self) -> Path:
@@ -89,6 +104,8 @@ def read_info(directory: Path) -> StoreInfo:
         quads=meta["quads"],
         graphs=meta["graphs"],
         inputs=meta.get("inputs", ""),
+        triples=meta.get("triples", 0),
+        layout=meta.get("layout", 1),
     )
 
 
@@ -97,6 +114,14 @@ def stamp_for(epoch: float) -> str:
     that names sort by the time each build started."""
     stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime(epoch))
     return stamp + f"{epoch % 1:.6f}"[1:].replace(".", "_")
+
+
+def layout_problem(info: StoreInfo) -> str | None:
+    """Why this store cannot be served as it is, if it was built for another layout."""
+    if info.layout == LAYOUT:
+        return None
+    return (f"the store {info.directory.name} was built by an earlier version of ckg (layout {info.layout}, "
+            f"not {LAYOUT}: its default graph is not the merge of its named graphs): run `ckg build`")
 
 
 class NewStore:
@@ -116,13 +141,17 @@ class NewStore:
             shutil.rmtree(self.directory, ignore_errors=True)
             raise
 
-    def finish(self, build_id: str, graphs: dict[str, int] | None = None, inputs: str = "") -> StoreInfo:
+    def finish(self, build_id: str, graphs: dict[str, int] | None = None, triples: int | None = None,
+               inputs: str = "") -> StoreInfo:
         """Close the store, describe it in build.json and manifest.json, and give its directory its final name.
 
-        graphs: quads per graph, if the caller counted them while loading; otherwise Oxigraph counts."""
+        graphs: quads per named graph, and triples: the default graph's size, if the caller counted them;
+        otherwise Oxigraph counts."""
         self.store.flush()
         if graphs is None:
             graphs = _count_by_graph(self.store)
+        if triples is None:
+            triples = count_default_graph(self.store)
         self.store = None  # close before anything opens it read-only, and before its files are listed
         meta = {
             "build_id": build_id,
@@ -130,6 +159,8 @@ class NewStore:
             "built_at_epoch": self.started,
             "quads": sum(graphs.values()),
             "graphs": dict(sorted(graphs.items())),
+            "triples": triples,
+            "layout": LAYOUT,
             "inputs": inputs,
         }
         store_manifest.write_durably(self.directory / "build.json", json.dumps(meta, indent=2) + "\n")
@@ -168,7 +199,7 @@ def write_new_store(var: Path, build_id: str, quads: Iterable[ox.Quad], inputs: 
     check, if given, runs on the loaded store; if it raises, the directory is deleted and the error
     goes on up."""
     with new_store(var) as new:
-        load(new.store, quads)
+        load(new.store, with_merge(quads))
         if check is not None:
             check(new.store)
         return new.finish(build_id, inputs=inputs)
@@ -180,6 +211,29 @@ def load(store: ox.Store, quads: Iterable[ox.Quad]) -> None:
     store.bulk_extend(quads)
 
 
+def with_merge(quads: Iterable[ox.Quad]) -> Iterator[ox.Quad]:
+    """Each quad, then its triple in the default graph: loaded, the default graph is the RDF merge of the
+    named graphs. Oxigraph keeps a quad once, so a triple that several graphs hold is in it once. Written
+    with the named graphs, in the same pass of the bulk loader: no second reading of the store and no
+    transaction (see load)."""
+    default = ox.DefaultGraph()
+    for quad in quads:
+        yield quad
+        if quad.graph_name != default:
+            yield ox.Quad(quad.subject, quad.predicate, quad.object)
+
+
+def named_quads(store: ox.Store) -> Iterator[ox.Quad]:
+    """The quads of the named graphs, without their merge: what a store is made from (write_new_store)."""
+    default = ox.DefaultGraph()
+    return (quad for quad in store if quad.graph_name != default)
+
+
+def count_default_graph(store: ox.Store) -> int:
+    """Triples in the default graph (Oxigraph counts)."""
+    return int(next(iter(store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")))["n"].value)
+
+
 def compact(store: ox.Store) -> None:
     """Merge what the bulk loader wrote into RocksDB's bottom level. The loader writes a set of files per
     million quads; past a few sets RocksDB starts merging them in the background, competing with the
@@ -189,13 +243,9 @@ def compact(store: ox.Store) -> None:
 
 
 def _count_by_graph(store: ox.Store) -> dict[str, int]:
-    """Quads per graph ("" for the default graph), counted by Oxigraph rather than by a Python loop."""
-    graphs = {row["g"].value: int(row["n"].value)
-              for row in store.query("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")}
-    default = int(next(iter(store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")))["n"].value)
-    if default:
-        graphs[""] = default
-    return graphs
+    """Quads per named graph, counted by Oxigraph rather than by a Python loop."""
+    return {row["g"].value: int(row["n"].value)
+            for row in store.query("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")}
 
 
 def make_current(var: Path, info: StoreInfo) -> None:

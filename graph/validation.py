@@ -31,6 +31,7 @@ import pyoxigraph as ox
 
 from coalition_kg.graph.errors import BuildError
 from coalition_kg.graph.input_files import decode, read_bytes
+from coalition_kg.graph.store import with_merge
 
 PYSHACL_LIMIT = 50_000  # triples; above it pyshacl takes more than a few seconds
 
@@ -75,15 +76,19 @@ def validate(quads: Iterable[ox.Quad], shapes_path: Path, engine: str | None = N
         results = pyshacl_results(quads, shapes_path)
     else:
         store = ox.Store()
-        store.bulk_extend(quads)
+        store.bulk_extend(with_merge(quads))
         results = sparql_results(store, shapes_path)
     raise_for(results, shapes_path)
 
 
 def validate_store(store: ox.Store, shapes_path: Path, size: int | None = None, engine: str | None = None) -> None:
-    """Validate the union of a store's graphs (size quads, if known); raise BuildError listing the violations."""
+    """Validate a store's default graph, the merge of its named graphs (graph/store.py), of size quads if
+    known; raise BuildError listing the violations."""
     engine = choose_engine(len(store) if size is None else size, shapes_path, engine)
-    results = pyshacl_results(store, shapes_path) if engine == "pyshacl" else sparql_results(store, shapes_path)
+    if engine == "pyshacl":
+        results = pyshacl_results(store.quads_for_pattern(None, None, None, ox.DefaultGraph()), shapes_path)
+    else:
+        results = sparql_results(store, shapes_path)
     raise_for(results, shapes_path)
 
 
@@ -243,7 +248,7 @@ def sparql_results(store: ox.Store, shapes_path: Path) -> list[Result]:
 
     def run(check: _Check) -> list[Result]:
         found = []
-        for row in store.query(check.query, use_default_graph_as_union=True):
+        for row in store.query(check.query):
             if check.counts:
                 n = int(row["n"].value)
                 for component, operator, bound, message in check.counts:

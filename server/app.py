@@ -136,8 +136,6 @@ def sparql_job(info: StoreInfo, query_request, shape, choice, row_cap: int) -> J
         result_format=choice.results.name if choice.results else None,
         graph_format=choice.graph.rdf_name if choice.graph else None,
         row_cap=row_cap,
-        # A query's own FROM clauses define its dataset; pyoxigraph's union flag would override them.
-        union_default_graph=not shape.has_dataset_clause,
         default_graphs=query_request.default_graphs if query_request.has_dataset else None,
         named_graphs=query_request.named_graphs if query_request.has_dataset else None,
         bounded=shape.lookup,
@@ -158,22 +156,19 @@ def saved_query_values(saved, args) -> tuple[dict, str, dict]:
     return values, text, {var.value: term for var, term in bindings.items()}
 
 
-def saved_job(info: StoreInfo, text: str, shape, substitutions: dict, choice: Choice, row_cap: int) -> Job:
+def saved_job(info: StoreInfo, text: str, substitutions: dict, choice: Choice, row_cap: int) -> Job:
     """The evaluation of a saved query; an HTML page is made from its JSON (or Turtle) answer."""
     if choice.html:
         result_format, graph_format = "json", "TURTLE"
     else:
         result_format = choice.results.name if choice.results else None
         graph_format = choice.graph.rdf_name if choice.graph else None
-    # The shape is the file's: an inline binding adds only IRIs and literals, never a keyword.
-    return Job(store_path_of(info), text, result_format, graph_format, row_cap,
-               union_default_graph=not shape.has_dataset_clause, substitutions=substitutions)
+    return Job(store_path_of(info), text, result_format, graph_format, row_cap, substitutions=substitutions)
 
 
 def job_key(job: Job) -> tuple:
     # The store directory names the build (its name ends in the build id), so it stands for it here.
-    return (job.store, job.query, job.result_format, job.graph_format, job.row_cap, job.union_default_graph,
-            job.default_graphs, job.named_graphs, tuple(sorted((k, str(v)) for k, v in job.substitutions.items())))
+    return (job.store, job.query, job.result_format, job.graph_format, job.row_cap, job.default_graphs, job.named_graphs, tuple(sorted((k, str(v)) for k, v in job.substitutions.items())))
 
 
 # --- the representation a client gets ---------------------------------------------------------
@@ -397,7 +392,8 @@ def _register_routes(app: Flask, service: Service) -> None:
     @app.get("/health")
     def health():
         info = service.live.snapshot()
-        body = {"status": "ok", "build_id": info.build_id, "built_at": info.built_at, "quads": info.quads}
+        body = {"status": "ok", "build_id": info.build_id, "built_at": info.built_at, "quads": info.quads,
+                "triples": info.triples}
         return Response(json.dumps(body), content_type="application/json", headers={"Cache-Control": "no-store"})
 
     @app.route("/sparql", methods=["GET", "HEAD", "POST"])
@@ -480,7 +476,7 @@ def _register_routes(app: Flask, service: Service) -> None:
         choice = choose_formats(offer_html=True)
         info = service.live.snapshot()
         fmt = None if choice.html else require_format(choice, shape.is_graph)
-        job = saved_job(info, text, shape, substitutions, choice, settings.row_limit)
+        job = saved_job(info, text, substitutions, choice, settings.row_limit)
         etag = etag_for(info, "saved", name, job_key(job)[1:], "html" if choice.html else fmt.name)
         cached = not_modified(info, etag)
         if cached:
@@ -710,7 +706,8 @@ _FORMAT_IRIS = ("SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV
 
 def service_description(endpoint: str, info: StoreInfo) -> list[ox.Triple]:
     """What the endpoint is (SPARQL 1.1 Service Description), including that its default graph is the
-    union of the named graphs, and which named graphs there are with their sizes."""
+    RDF merge of the named graphs (sd:UnionDefaultGraph: a triple that several graphs hold is in it once),
+    and which named graphs there are with their sizes."""
     nn, lit = ox.NamedNode, ox.Literal
     a = nn("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
     service, dataset, default = nn(endpoint), ox.BlankNode("dataset"), ox.BlankNode("default")
@@ -721,19 +718,18 @@ def service_description(endpoint: str, info: StoreInfo) -> list[ox.Triple]:
         ox.Triple(service, nn(SD + "supportedLanguage"), nn(SD + "SPARQL11Query")),
         ox.Triple(service, nn(SD + "feature"), nn(SD + "UnionDefaultGraph")),
         ox.Triple(service, nn("http://purl.org/dc/terms/description"), lit(
-            "Read-only SPARQL 1.1 endpoint of coalition-kg. The default graph is the union of all named "
-            "graphs (one per article, plus curation, ontology and inferred). SERVICE, LOAD and SPARQL Update "
-            "are refused.", language="en")),
+            "Read-only SPARQL 1.1 endpoint of coalition-kg. The default graph is the RDF merge of all "
+            "named graphs (one per article, plus curation, ontology and inferred): each triple once, however "
+            "many graphs hold it. GRAPH ?g patterns range over the named graphs only and tell where a triple "
+            "comes from. SERVICE, LOAD and SPARQL Update are refused.", language="en")),
         ox.Triple(service, nn(SD + "defaultDataset"), dataset),
         ox.Triple(dataset, a, nn(SD + "Dataset")),
         ox.Triple(dataset, nn(SD + "defaultGraph"), default),
         ox.Triple(default, a, nn(SD + "Graph")),
-        ox.Triple(default, nn(VOID + "triples"), lit(str(info.quads), datatype=integer)),
+        ox.Triple(default, nn(VOID + "triples"), lit(str(info.triples), datatype=integer)),
     ]
     triples += [ox.Triple(service, nn(SD + "resultFormat"), nn(FORMATS_NS + name)) for name in _FORMAT_IRIS]
     for index, (name, count) in enumerate(info.graphs.items()):
-        if not name:
-            continue
         named, graph = ox.BlankNode(f"named{index}"), ox.BlankNode(f"graph{index}")
         triples += [
             ox.Triple(dataset, nn(SD + "namedGraph"), named),

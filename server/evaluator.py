@@ -42,7 +42,9 @@ class Job:
     result_format: str | None  # a writers name for SELECT/ASK (json, xml, csv, tsv) or None
     graph_format: str | None  # an RdfFormat name for CONSTRUCT/DESCRIBE (TURTLE …) or None
     row_cap: int
-    union_default_graph: bool = True
+    # The protocol's default-graph-uri and named-graph-uri, which replace the query's own dataset (its
+    # FROM clauses, if any); without them the query reads the store's default graph, the merge of the
+    # named graphs (graph/store.py), or the dataset its FROM clauses name.
     default_graphs: tuple[str, ...] | None = None
     named_graphs: tuple[str, ...] | None = None
     substitutions: dict = field(default_factory=dict)  # variable name -> pyoxigraph term
@@ -73,8 +75,6 @@ def evaluate(store, job: Job) -> Answer:
     if job.default_graphs is not None or job.named_graphs is not None:
         options["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs or ()]
         options["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs or ()]
-    elif job.union_default_graph:
-        options["use_default_graph_as_union"] = True
     if job.substitutions:
         options["substitutions"] = {ox.Variable(name): term for name, term in job.substitutions.items()}
     results = store.query(job.query, **options)

@@ -155,7 +155,7 @@ class FastPath:
                 return None
             info = self.service.live.info_for(store_name)
             fmt = m.require_format(choice, shape.is_graph)
-            job = m.saved_job(info, text, shape, substitutions, choice, settings.row_limit)
+            job = m.saved_job(info, text, substitutions, choice, settings.row_limit)
             etag = m.etag_for(info, "saved", saved_name, m.job_key(job)[1:], fmt.name)
         answer = self.service.answer(job)
         headers = m.answer_headers(info, answer, etag, settings.row_limit)

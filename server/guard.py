@@ -73,7 +73,7 @@ _TOKENS = re.compile(
 # The word Oxigraph reads as the SERVICE keyword (it compares keywords in ASCII case); the evaluator
 # uses it too, to tell a refused endpoint from a storage error.
 SERVICE_WORD = re.compile("service", re.IGNORECASE | re.ASCII)
-_KEYWORDS = re.compile("|".join(sorted({*UPDATE_KEYWORDS, "FROM"})), re.IGNORECASE | re.ASCII)
+_KEYWORDS = re.compile("|".join(sorted(UPDATE_KEYWORDS)), re.IGNORECASE | re.ASCII)
 _CODEPOINT = re.compile(rf"\\u({_HEX}{{4}})|\\U({_HEX}{{8}})")
 # What an IRI-looking token may not hold where `<` could also be the less-than operator.
 _AMBIGUOUS_INSIDE = re.compile(r"['#()]|service", re.IGNORECASE | re.ASCII)
@@ -90,7 +90,6 @@ REFUSED_SERVICE = ("SERVICE is refused: this endpoint does not send requests to 
 @dataclass(frozen=True)
 class QueryShape:
     form: str | None  # SELECT, ASK, CONSTRUCT, DESCRIBE; None when no form keyword was seen
-    has_dataset_clause: bool  # FROM or FROM NAMED: the query names its own dataset
     lookup: bool = False  # a one-subject lookup whose work is bounded (see is_subject_lookup)
 
     @property
@@ -141,7 +140,7 @@ def inspect(query: str) -> QueryShape:
 def inspect_all(query: str) -> QueryShape:
     """inspect() without its cache: one pass over the tokens, which stops early when nothing is left to
     find (no word to check and no nesting that could pass the limit)."""
-    form, has_from = None, False
+    form = None
     depth, parentheses, previous = 0, 0, None
     head = []
     # What each word must be checked for, found once in the whole text (a word can only hold what the
@@ -163,8 +162,6 @@ def inspect_all(query: str) -> QueryShape:
                                   "no SPARQL Update")
                 if form is None and upper in QUERY_FORMS:
                     form = upper
-                elif upper == "FROM":
-                    has_from = True
         elif (kind == "iri" and service and parentheses and previous in _VALUE_KINDS
               and _AMBIGUOUS_INSIDE.search(token)):
             # Read as less-than, an inside without quotes, `#` or parentheses lexes the rest of the
@@ -195,7 +192,7 @@ def inspect_all(query: str) -> QueryShape:
     if "\\u" in query or "\\U" in query:
         _refuse_escaped_service(query)
     lookup = len(head) <= LOOKUP_TOKENS and is_subject_lookup(head) and _plain_for_lookup(query)
-    return QueryShape(form, has_from, lookup)
+    return QueryShape(form, lookup)
 
 
 def _refuse_escaped_service(query: str) -> None:

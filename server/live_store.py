@@ -67,6 +67,7 @@ class LiveStore:
             try:
                 info = stores.read_info(self.var / name)
                 self._check(name)
+                self._check_layout(name, info)
             except (OSError, ValueError, KeyError):
                 raise NoGraph("the current graph store cannot be read; a rebuild may be under way") from None
             self._name, self._info = name, info
@@ -83,6 +84,14 @@ class LiveStore:
             message = f"the current graph store ({name}) is damaged and is not served: {damaged} {error.message}"
             self._refused = (name, message)
             raise NoGraph(message) from None
+
+    def _check_layout(self, name: str, info: StoreInfo) -> None:
+        """Refuse a store built for another layout: its default graph would answer most queries with nothing."""
+        problem = stores.layout_problem(info)
+        if problem:
+            log.error("refusing to serve %s", problem)
+            self._refused = (name, problem)
+            raise NoGraph(problem)
 
     def open(self, store_path: str) -> ox.Store:
         """A read-only handle on the store at store_path, opened once per build and shared by threads.

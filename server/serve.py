@@ -115,10 +115,12 @@ def run(project: Project, args) -> int:
     if problem:  # said before a build, which would be wasted
         print(f"ckg serve: {problem}", file=sys.stderr)
         return 2
-    if store.current(project.var) is None and not args.no_build:
+    current = store.current(project.var)
+    outdated = current is not None and store.layout_problem(current)
+    if (current is None or outdated) and not args.no_build:
         from coalition_kg.graph.build import BuildError, build
 
-        print("ckg serve: no graph built yet; building it first", file=sys.stderr)
+        print(f"ckg serve: {outdated or 'no graph built yet'}; building it first", file=sys.stderr)
         try:
             build(project)
         except BuildError as error:

@@ -47,7 +47,7 @@ def project_copy(tmp_path) -> Project:
 
 
 def select(graph_store, query: str, **bindings) -> list[dict[str, str]]:
-    """Run a SELECT over the union of graphs; rows as {variable: lexical value}."""
+    """Run a SELECT over the default graph (the merge of the named graphs); rows as {variable: lexical value}."""
     prefixes = """
 PREFIX ckg: <https://w3id.org/coalition-kg/ontology#>
 PREFIX id: <https://w3id.org/coalition-kg/id/>
@@ -62,7 +62,7 @@ PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
 PREFIX dcterms: <http://purl.org/dc/terms/>
 PREFIX owl: <http://www.w3.org/2002/07/owl#>
 """
-    results = graph_store.query(prefixes + query, use_default_graph_as_union=True)
+    results = graph_store.query(prefixes + query)
     names = [v.value for v in results.variables]
     return [{n: (s[n].value if s[n] is not None else None) for n in names} for s in results]
 

@@ -159,7 +159,9 @@ def test_dumps_are_deterministic_and_parse(graph_store, fmt):
         graphs = {str(g.identifier) for g in dataset.graphs() if len(g)}
         assert {f"https://w3id.org/coalition-kg/graph/{s}" for s in STEMS} <= graphs
         assert {"https://w3id.org/coalition-kg/graph/curation", "https://w3id.org/coalition-kg/graph/inferred"} <= graphs
-        assert sum(len(g) for g in dataset.graphs()) == len(list(graph_store))
+        # The named graphs only: the default graph, their merge, is not repeated in a dump.
+        assert sum(len(g) for g in dataset.graphs()) == sum(1 for q in graph_store if q.graph_name != ox.DefaultGraph())
+        assert not len(dataset.default_context)
     else:
         graph = rdflib.Graph().parse(data=text, format="json-ld" if fmt == "jsonld" else "turtle")
         assert len(graph) == len(merged)
@@ -245,10 +247,17 @@ def test_the_streamed_build_holds_the_asserted_quads_and_their_closure(built_pro
     asserted = build_module.asserted_quads(built_project)
     inferred = set(graph.quads_for_pattern(None, None, None, reasoning.INFERRED))
     assert inferred == set(reasoning.fast_closure(asserted))
-    assert set(graph) == set(asserted) | inferred
-    assert info.quads == len(asserted) + len(inferred) == len(graph)
-    assert info.build_id == build_id(graph)  # what the build worked out while streaming: the content's id
+    default = ox.DefaultGraph()
+    named = {quad for quad in graph if quad.graph_name != default}
+    assert named == set(asserted) | inferred
+    assert info.quads == len(asserted) + len(inferred) == len(named)
+    assert info.build_id == build_id(named)  # what the build worked out while streaming: the content's id
     assert info.graphs[GRAPH + "inferred"] == len(inferred) > 700
+    # The default graph is the merge of the named graphs: each of their triples, once.
+    merge = set(graph.quads_for_pattern(None, None, None, default))
+    assert {quad.triple for quad in merge} == {quad.triple for quad in named}
+    assert info.triples == len(merge) < len(named)
+    assert info.layout == store.LAYOUT
 
 
 def test_build_reports_the_time_of_each_phase(project_copy):
@@ -266,3 +275,23 @@ def test_a_failing_build_leaves_no_store_directory_behind(served):
         build(project)  # the curated value fails while the quads stream into the new store
     assert [p for p in (project.var / "stores").iterdir()] == [info.directory]
     _assert_untouched(project, info)
+
+
+def test_a_store_of_the_old_layout_is_rebuilt_and_never_served(project_copy, monkeypatch):
+    """A store built before the default graph held the merge would answer every query that names no graph
+    with nothing: `ckg build --if-changed` rebuilds it although its inputs are the same, and the server
+    refuses it, saying why."""
+    from coalition_kg.server.errors import NoGraph
+    from coalition_kg.server.live_store import LiveStore
+
+    monkeypatch.setattr(store, "LAYOUT", 1)
+    old = build(project_copy)
+    monkeypatch.undo()
+    assert old.layout == 1 and store.layout_problem(old)
+    assert not build_module.is_up_to_date(project_copy)
+    with pytest.raises(NoGraph, match=r"built by an earlier version of ckg \(layout 1, not 2"):
+        LiveStore(project_copy.var).snapshot()
+    new = build(project_copy)
+    assert new.layout == store.LAYOUT == 2 and store.layout_problem(new) is None
+    assert build_module.is_up_to_date(project_copy)
+    assert LiveStore(project_copy.var).snapshot().build_id == new.build_id == old.build_id

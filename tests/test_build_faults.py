@@ -235,7 +235,7 @@ def test_unfinished_directories_are_never_counted_as_kept_stores(served):
     under_way = [project.var / "stores" / f"2999010{day}T000000_000000-building" for day in (1, 2)]
     for directory in under_way:
         directory.mkdir()
-    quads = list(info.open_read_only())
+    quads = list(store.named_quads(info.open_read_only()))
     for build_id in ("aaaaaaaaaaaaaaaa", "bbbbbbbbbbbbbbbb"):
         store.make_current(project.var, store.write_new_store(project.var, build_id, iter(quads)))
     kept = _stores(project)

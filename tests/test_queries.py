@@ -13,7 +13,7 @@ QUERIES = saved_queries.load_all(REPO / "queries")
 
 def run(graph_store, name: str, **params) -> list[dict[str, str]]:
     text, substitutions = QUERIES[name].bound(params)  # as the server and `ckg query` bind them
-    results = graph_store.query(text, use_default_graph_as_union=True, substitutions=substitutions)
+    results = graph_store.query(text, substitutions=substitutions)
     names = [v.value for v in results.variables]
     return [{n: (s[n].value if s[n] is not None else None) for n in names} for s in results]
 
@@ -188,7 +188,7 @@ def test_countries(graph_store):
 
 
 def _rows(graph_store, text: str, substitutions: dict) -> list[tuple]:
-    results = graph_store.query(text, use_default_graph_as_union=True, substitutions=substitutions)
+    results = graph_store.query(text, substitutions=substitutions)
     names = [v.value for v in results.variables]
     return sorted(tuple(str(s[n]) for n in names) for s in results)
 

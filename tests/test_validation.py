@@ -10,6 +10,7 @@ import pytest
 
 from coalition_kg.graph import build, reasoning, validation
 from coalition_kg.graph.errors import BuildError
+from coalition_kg.graph.store import with_merge
 from coalition_kg.project import Project
 
 REPO = Path(__file__).resolve().parent.parent
@@ -39,7 +40,7 @@ def seed_quads() -> list[ox.Quad]:
 
 def sparql(quads) -> list[validation.Result]:
     store = ox.Store()
-    store.extend(quads)
+    store.extend(with_merge(quads))
     return validation.sparql_results(store, SHAPES)
 
 
@@ -127,11 +128,11 @@ ckgsh:Closed a sh:NodeShape ; sh:targetClass schema:Person ; sh:closed true .
 def test_a_store_is_validated_by_either_validator(seed_quads):
     """The build validates the new store itself: pyshacl reads it back for small graphs."""
     bad = ox.Store()
-    bad.extend(broken(seed_quads))
+    bad.extend(with_merge(broken(seed_quads)))
     for engine in ("pyshacl", "sparql"):
         with pytest.raises(BuildError, match=r"(?s)shape violation.*article/000_5ed4d548c76f9435"):
             validation.validate_store(bad, SHAPES, engine=engine)
     good = ox.Store()
-    good.extend(seed_quads)
+    good.extend(with_merge(seed_quads))
     validation.validate_store(good, SHAPES)
     validation.validate_store(good, SHAPES, size=10**7)  # as if large: the SPARQL translation

@@ -256,7 +256,7 @@ def test_each_evaluator_child_gets_its_share_of_the_memory_budget(built_var, tmp
         assert len(children) == 6, children
         assert limits == {(share, share)}
         assert server.select("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")[0]["n"] == \
-            str(server.get("/health").json()["quads"])
+            str(server.get("/health").json()["triples"])
     finally:
         stop_server(server)
 

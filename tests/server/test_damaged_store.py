@@ -13,14 +13,14 @@ from coalition_kg.project import Project
 
 from .conftest import start_server, stop_server
 
-COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+COUNT = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"  # the named graphs' quads
 
 
 @pytest.fixture
 def own_server(built_var, tmp_path):
     """A server over a var directory of its own, so that damaging its store disturbs no other test."""
     var = tmp_path / "var"
-    quads = list(store.current(built_var).open_read_only())
+    quads = list(store.named_quads(store.current(built_var).open_read_only()))
     store.make_current(var, store.write_new_store(var, "aaaaaaaaaaaaaaaa", iter(quads)))
     running = start_server(var, tmp_path / "serve.log")
     yield running, quads

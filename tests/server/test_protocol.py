@@ -59,10 +59,41 @@ def test_arabic_label_keeps_language_tag(server):
     assert "المغرب" in {l["l"]["value"] for l in labels}
 
 
-def test_default_graph_is_union_of_named_graphs(server):
-    union = server.select("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")[0]["n"]
+CKG = "PREFIX ckg: <https://w3id.org/coalition-kg/ontology#>\n"
+MEETINGS = {BASE + "id/" + m for m in ("brussels-ministerial-2018", "rome-ministerial-2021",
+                                       "marrakesh-ministerial-2022", "riyadh-ministerial-2023")}
+
+
+def test_default_graph_is_the_merge_of_the_named_graphs(server):
+    """Each triple once, however many named graphs hold it: fewer than the quads of the named graphs."""
+    merged = server.select("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")[0]["n"]
+    distinct = server.select("SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } } }")
     per_graph = server.select("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")[0]["n"]
-    assert int(union) == int(per_graph) > 1000
+    assert int(merged) == int(distinct[0]["n"]) > 10000
+    assert int(merged) < int(per_graph)
+
+
+def test_a_fact_is_counted_once_without_distinct(server):
+    """The four ministerial meetings are stated in nine places (articles, curation, inferred): a query that
+    names no graph counts four, and a LIMIT 2 gives two different meetings."""
+    count = server.select(CKG + "SELECT (COUNT(*) AS ?n) WHERE { ?m a ckg:MinisterialMeeting }")
+    assert count[0]["n"] == "4"
+    listed = [row["m"] for row in server.select(CKG + "SELECT ?m WHERE { ?m a ckg:MinisterialMeeting }")]
+    assert sorted(listed) == sorted(MEETINGS)
+    two = [row["m"] for row in server.select(CKG + "SELECT ?m WHERE { ?m a ckg:MinisterialMeeting } LIMIT 2")]
+    assert len(set(two)) == 2 and set(two) <= MEETINGS
+
+
+def test_provenance_is_still_one_row_per_graph(server):
+    """GRAPH ?g ranges over the named graphs only: the nine statements of the meetings' type, each with the
+    graph that holds it, and no row for the default graph."""
+    rows = server.select(CKG + "SELECT ?m ?g WHERE { GRAPH ?g { ?m a ckg:MinisterialMeeting } }")
+    assert len(rows) == len({(r["m"], r["g"]) for r in rows}) == 9
+    assert {r["m"] for r in rows} == MEETINGS
+    graphs = {r["g"] for r in rows}
+    assert BASE + "graph/curation" in graphs and all(g.startswith(BASE + "graph/") for g in graphs)
+    named = [r["g"] for r in server.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { } }")]
+    assert len(named) == len(set(named)) == 8 and all(g.startswith(BASE + "graph/") for g in named)
 
 
 def test_default_graph_uri_restricts_the_default_graph(server):
@@ -92,8 +123,23 @@ def test_direct_post_takes_dataset_from_url(server):
 
 def test_from_clause_is_honoured(server):
     rows = server.select(f"SELECT (COUNT(*) AS ?n) FROM <{ARTICLE_004}> WHERE {{ ?s ?p ?o }}")
+    in_graph = server.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{ARTICLE_004}> {{ ?s ?p ?o }} }}")
     union = server.select("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
-    assert 0 < int(rows[0]["n"]) < int(union[0]["n"])
+    assert 0 < int(rows[0]["n"]) == int(in_graph[0]["n"]) < int(union[0]["n"])
+
+
+def test_the_query_dataset_replaces_the_merged_default_graph(server):
+    """FROM and FROM NAMED make the query's own dataset: the merge is not read beside it, and GRAPH ?g
+    sees only the graphs named."""
+    nowhere = server.select("SELECT (COUNT(*) AS ?n) FROM <https://example.org/no-graph> WHERE { ?s ?p ?o }")
+    assert nowhere[0]["n"] == "0"
+    two = server.select(f"SELECT (COUNT(*) AS ?n) FROM <{ARTICLE_004}> FROM <{ARTICLE_000}> WHERE {{ ?s ?p ?o }}")
+    one = server.select(f"SELECT (COUNT(*) AS ?n) FROM <{ARTICLE_004}> WHERE {{ ?s ?p ?o }}")
+    assert int(one[0]["n"]) < int(two[0]["n"])
+    graphs = server.select(f"SELECT DISTINCT ?g FROM NAMED <{ARTICLE_004}> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}")
+    assert [r["g"] for r in graphs] == [ARTICLE_004]
+    default = server.select(f"SELECT (COUNT(*) AS ?n) FROM NAMED <{ARTICLE_004}> WHERE {{ ?s ?p ?o }}")
+    assert default[0]["n"] == "0"  # FROM NAMED alone: an empty default graph, as SPARQL says
 
 
 # --- result formats -----------------------------------------------------------------------------
@@ -245,6 +291,15 @@ def test_service_description_for_rdf_clients(server):
     assert (endpoint, sd.feature, sd.UnionDefaultGraph) in graph
     names = {str(n) for n in graph.objects(None, sd.name)}
     assert {ARTICLE_004, BASE + "graph/curation", BASE + "graph/inferred"} <= names
+    # The default graph's size is the merge's: its distinct triples, not the quads of the named graphs.
+    void = rdflib.Namespace("http://rdfs.org/ns/void#")
+    default = next(graph.objects(None, sd.defaultGraph))
+    merged = server.select("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")[0]["n"]
+    assert int(graph.value(default, void.triples)) == int(merged)
+    sizes = [int(graph.value(g, void.triples)) for g in graph.objects(None, sd.graph)]
+    assert len(sizes) == len(names) == 8 and sum(sizes) > int(merged)
+    description = str(next(graph.objects(endpoint, rdflib.DCTERMS.description)))
+    assert "RDF merge of all named graphs" in description and "each triple once" in description
 
 
 def test_service_description_in_json_ld(server):

@@ -73,7 +73,7 @@ def test_evaluator_children_cannot_reach_the_network(listener, small_store):
 def test_the_server_sends_nothing_with_the_guard_switched_off(listener, built_var, monkeypatch):
     """The whole request path (protocol, the evaluator pool, the answer) with a guard that lets
     everything through: every SERVICE query is refused by the kernel, answered 403, and nothing leaves."""
-    monkeypatch.setattr(guard, "inspect", lambda query: guard.QueryShape("SELECT", False, False))
+    monkeypatch.setattr(guard, "inspect", lambda query: guard.QueryShape("SELECT", False))
     settings = app_module.Settings.for_project(Project.locate(var=built_var), evaluators=1, cache_bytes=0)
     app = app_module.create_app(settings)
     client = app.test_client()

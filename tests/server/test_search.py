@@ -115,7 +115,7 @@ def test_answers_carry_validators(server):
 
 def test_a_store_built_before_search_answers_503_and_the_rest_serves(built_var, tmp_path):
     var = tmp_path / "var"
-    quads = list(store.current(built_var).open_read_only())
+    quads = list(store.named_quads(store.current(built_var).open_read_only()))
     store.make_current(var, store.write_new_store(var, "cccccccccccccccc", iter(quads)))  # no index
     running = start_server(var, tmp_path / "serve.log")
     try:

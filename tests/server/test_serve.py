@@ -22,7 +22,7 @@ def test_gunicorn_still_serves(built_var, tmp_path):
     try:
         assert other.get("/health").headers["Server"].startswith("gunicorn")
         assert other.select("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")[0]["n"] == \
-            str(other.get("/health").json()["quads"])
+            str(other.get("/health").json()["triples"])
         assert other.get("/queries/meetings", headers={"Accept": "text/csv"}).status_code == 200
         assert other.sparql("SELECT * WHERE { SERVICE <http://example.org/> { ?s ?p ?o } }").status_code == 403
     finally:

@@ -11,7 +11,7 @@ from coalition_kg.graph import store
 
 from .conftest import start_server, stop_server
 
-COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+COUNT = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"  # the named graphs' quads
 MARKER = ox.Quad(ox.NamedNode("https://w3id.org/coalition-kg/id/test-marker"),
                  ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label"), ox.Literal("rebuilt", language="en"),
                  ox.NamedNode("https://w3id.org/coalition-kg/graph/curation"))
@@ -22,7 +22,7 @@ def own_server(built_var, tmp_path):
     """A server over a var directory of its own, so that swapping stores disturbs no other test."""
     var = tmp_path / "var"
     info = store.current(built_var)
-    quads = list(info.open_read_only())
+    quads = list(store.named_quads(info.open_read_only()))
     store.make_current(var, store.write_new_store(var, "aaaaaaaaaaaaaaaa", iter(quads)))
     running = start_server(var, tmp_path / "serve.log")
     yield running, quads

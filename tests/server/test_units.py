@@ -11,17 +11,17 @@ from coalition_kg.server import formats, guard, writers
 from coalition_kg.server.errors import Refused
 
 
-@pytest.mark.parametrize("query, form, has_from", [
-    ("SELECT * WHERE { ?s ?p ?o }", "SELECT", False),
-    ("PREFIX ex: <http://example.org/select#> CONSTRUCT { ?s ?p ?o } FROM ex:g WHERE { ?s ?p ?o }", "CONSTRUCT", True),
-    ("# SELECT in a comment\nASK { ?s ?p 'DESCRIBE' }", "ASK", False),
-    ("# a comment that mentions FROM\nSELECT ?from { ?s ?p ?from }", "SELECT", False),
-    ("SELECT ?s\nfrom <http://example.org/g> { ?s ?p ?o }", "SELECT", True),
-    ("SELECT ?s\n  FROM NAMED <http://example.org/g> { GRAPH ?g { ?s ?p ?o } }", "SELECT", True),
+@pytest.mark.parametrize("query, form", [
+    ("SELECT * WHERE { ?s ?p ?o }", "SELECT"),
+    ("PREFIX ex: <http://example.org/select#> CONSTRUCT { ?s ?p ?o } FROM ex:g WHERE { ?s ?p ?o }", "CONSTRUCT"),
+    ("# SELECT in a comment\nASK { ?s ?p 'DESCRIBE' }", "ASK"),
+    ("# a comment that mentions FROM\nSELECT ?from { ?s ?p ?from }", "SELECT"),
+    ("SELECT ?s\nfrom <http://example.org/g> { ?s ?p ?o }", "SELECT"),
+    ("SELECT ?s\n  FROM NAMED <http://example.org/g> { GRAPH ?g { ?s ?p ?o } }", "SELECT"),
 ])
-def test_shape(query, form, has_from):
+def test_shape(query, form):
     shape = guard.inspect(query)
-    assert (shape.form, shape.has_dataset_clause, shape.lookup) == (form, has_from, False)
+    assert (shape.form, shape.lookup) == (form, False)
 
 
 LOOKUPS = [
@@ -71,7 +71,7 @@ def test_not_lookups(query):
 def test_the_whole_text_checks_see_every_keyword_the_token_scan_finds():
     """inspect() checks the words of a query only for what a search of the whole text finds in it (in
     any case, glued to anything); wherever a token holds such a keyword, that search must see it."""
-    keywords = sorted({*guard.UPDATE_KEYWORDS, "SERVICE", "FROM"})
+    keywords = sorted({*guard.UPDATE_KEYWORDS, "SERVICE"})
     contexts = ["{k} <http://x/>", "SELECT * {{ ?s ?p 1{k} <http://x/> {{}} }}", "SELECT * {{}}\n{k}",
                 "SELECT * {{ ?s ?p ?o }}.{k}", "SELECT * {{ <http://x/>{k} }}", 'SELECT * {{ "x"{k} }}',
                 "SELECT * {{ ?s ?p ?o }} #c\n{k}", "SELECT *({k})", "SELECT * {{ ?s ?p ?o }}-{k}",
@@ -198,4 +198,4 @@ def _every_token_shape(text: str) -> guard.QueryShape:
     form = next((run for run in runs if run in guard.QUERY_FORMS), None)
     head = [(guard._word_kind(kind, token), token) for kind, token in found]
     lookup = len(head) <= guard.LOOKUP_TOKENS and guard.is_subject_lookup(head) and guard._plain_for_lookup(text)
-    return guard.QueryShape(form, "FROM" in runs, lookup)
+    return guard.QueryShape(form, lookup)
