@@ -130,8 +130,9 @@ def _publish(project: Project, args) -> int:
     except publish.PublishError as error:
         print(f"ckg publish: {error}", file=sys.stderr)
         return 1
-    print(f"published build {report.build_id}: {sum(report.graphs.values())} triples in {len(report.graphs)} graphs "
-          f"in {report.seconds:.2f} s")
+    named = {graph: count for graph, count in report.graphs.items() if graph != publish.MERGED}
+    print(f"published build {report.build_id}: {sum(named.values())} triples in {len(named)} graphs and their merge "
+          f"({report.graphs[publish.MERGED]} triples) in {report.seconds:.2f} s")
     return 0
 
 

@@ -2,7 +2,8 @@
 
 The steps, each of which must succeed before the next starts:
 
-1. stage: every named graph of the build is uploaded by the Graph Store HTTP Protocol (a PUT of its
+1. stage: every named graph of the build, and its default graph (the RDF merge of the named graphs) as
+   the named graph MERGED, is uploaded by the Graph Store HTTP Protocol (a PUT of its
    N-Triples) into a staging graph of its own, named after the build (STAGING), beside the graphs that
    serve;
 2. check: each staging graph's triple count, asked of the engine, must equal the local store's;
@@ -19,9 +20,11 @@ publishing again finishes it. A failure before the swap (an upload refused, a co
 engine gone) changes nothing that serves: the staging graphs are deleted (if the engine still answers)
 and the error says what failed.
 
-A reader who wants exactly the published build queries the graphs the metadata graph lists, with FROM
-and FROM NAMED (sparql_http.with_dataset): an engine's union default graph also holds the staging graphs
-while a publish runs, and Virtuoso's holds its own system graphs.
+A reader who wants exactly the published build queries it as our endpoint answers: FROM MERGED (each fact
+once) and FROM NAMED each other graph the metadata graph lists (Published.dataset, then
+sparql_http.with_dataset). FROM every named graph would not do: Oxigraph and Virtuoso both count a triple
+once per graph that holds it. An engine's union default graph also holds the staging graphs while a
+publish runs, and Virtuoso's holds its own system graphs.
 """
 
 from __future__ import annotations
@@ -39,6 +42,9 @@ from .errors import CorruptStore
 from .sparql_http import Client, EngineError, Endpoints
 
 METADATA = GRAPH + "published"  # the graph, and the subject, that says which build is published
+# Our store's default graph, the RDF merge of the named graphs, published as a named graph: FROM it, a query
+# sees each fact once, as a query that names no graph does at our endpoint.
+MERGED = GRAPH + "merged"
 STAGING = GRAPH + "staging/"    # + build id + "/" + the graph's number in the build's sorted list
 # Terms of Dublin Core for the metadata, so that the ontology (and so every build id) stays as it is.
 IDENTIFIER = "http://purl.org/dc/terms/identifier"  # the build id
@@ -80,7 +86,12 @@ class Published:
     """What the engine's metadata graph says: the build that serves and its graphs."""
 
     build_id: str
-    graphs: tuple[str, ...]
+    graphs: tuple[str, ...]  # the build's named graphs and MERGED
+
+    def dataset(self) -> tuple[list[str], list[str]]:
+        """The default graphs (FROM) and the named graphs (FROM NAMED) that query the build as our
+        endpoint does."""
+        return [MERGED], [graph for graph in self.graphs if graph != MERGED]
 
 
 @dataclass(frozen=True)
@@ -114,14 +125,16 @@ def publish(info: store.StoreInfo, engine: Engine, client: Client,
     if "" in info.graphs:
         raise PublishError("the build has triples in its default graph; only named graphs are published")
     local = info.open_read_only()
-    graphs = sorted(info.graphs)
+    graphs = sorted(info.graphs) + [MERGED]
+    sources = {graph: ox.NamedNode(graph) for graph in info.graphs} | {MERGED: ox.DefaultGraph()}
     staging = {graph: f"{STAGING}{info.build_id}/{number}" for number, graph in enumerate(graphs)}
     try:
         previous = published(client)
     except EngineError as error:
         raise PublishError(f"could not read what the engine serves, nothing was changed: {error}") from None
     serving = f"build {previous.build_id} keeps serving" if previous else "nothing was published there before"
-    say(f"publishing build {info.build_id} ({len(graphs)} graphs, {info.quads} triples) to {engine.name}; "
+    say(f"publishing build {info.build_id} ({len(info.graphs)} graphs, {info.quads} triples, and their merge, "
+        f"{info.triples} triples) to {engine.name}; "
         + (f"replacing build {previous.build_id}" if previous else "nothing published there yet"))
 
     counts: dict[str, int] = {}
@@ -129,7 +142,7 @@ def publish(info: store.StoreInfo, engine: Engine, client: Client,
         for graph in graphs:
             # one graph in memory at a time: an article's graph is 250-380 KB of N-Triples; the graphs that grow
             # with the articles (curation, inferred) are 90-140 KB on the seeds, so ~10-15 MB at 100x
-            ntriples = local.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(graph))
+            ntriples = local.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=sources[graph])
             expected = ntriples.count(b"\n")  # one triple a line, as Oxigraph writes N-Triples
             client.put_graph(staging[graph], ntriples)
             counts[graph] = client.count(staging[graph])
@@ -141,7 +154,7 @@ def publish(info: store.StoreInfo, engine: Engine, client: Client,
         _discard_staging(client, staging.values())
         raise PublishError(f"staging failed, nothing that serves was changed ({serving}): {error}") from None
 
-    retired = [graph for graph in (previous.graphs if previous else ()) if graph not in info.graphs]
+    retired = [graph for graph in (previous.graphs if previous else ()) if graph not in graphs]
     metadata = _metadata(info, graphs)
     if engine.atomic_swap:
         operations = [op for graph in graphs for op in _replace(graph, staging[graph])]

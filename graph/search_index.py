@@ -155,7 +155,7 @@ def build(store: ox.Store, path: Path) -> int:
             connection.execute("INSERT INTO words(rowid, body) VALUES (?, ?)", (rows, " ".join(words)))
         connection.executemany("INSERT INTO vocabulary VALUES (?)", ((w,) for w in sorted(vocabulary)))
         connection.executemany("INSERT INTO curated_title VALUES (?)", sorted(
-            (row["article"].value,) for row in store.query(_CURATED_TITLES, use_default_graph_as_union=True)))
+            (row["article"].value,) for row in store.query(_CURATED_TITLES)))
         connection.commit()
     finally:
         connection.close()

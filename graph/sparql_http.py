@@ -131,14 +131,15 @@ def _where(url: str) -> str:
     return url.split("?", 1)[0]
 
 
-def with_dataset(query: str, graphs: list[str]) -> str:
-    """The query over exactly the given graphs: FROM each (its default graph is made of them, as our own
-    store's union default graph is: Oxigraph and Virtuoso both count a triple once per graph that holds
-    it) and FROM NAMED each (for its GRAPH patterns), written before the outermost WHERE. An engine's own union default graph may hold more (a publish's staging graphs,
-    Virtuoso's system graphs), hence the explicit dataset."""
+def with_dataset(query: str, default: list[str], named: list[str]) -> str:
+    """The query over exactly the given graphs: FROM each default graph (its default graph is their merge;
+    Oxigraph and Virtuoso count a triple once per FROM graph that holds it, so give one graph for one row
+    per fact) and FROM NAMED each named one (for its GRAPH patterns), written before the outermost WHERE.
+    An engine's own union default graph may hold more (a publish's staging graphs, Virtuoso's system
+    graphs), hence the explicit dataset."""
     for match in _WHERE.finditer(query):
         line_start = query.rfind("\n", 0, match.start()) + 1
         if "#" not in query[line_start:match.start()]:  # not inside a comment
-            clauses = "".join(f"FROM <{g}>\n" for g in graphs) + "".join(f"FROM NAMED <{g}>\n" for g in graphs)
+            clauses = "".join(f"FROM <{g}>\n" for g in default) + "".join(f"FROM NAMED <{g}>\n" for g in named)
             return query[:match.start()] + clauses + query[match.start():]
     raise ValueError("a dataset can only be given to a query with a WHERE { … } group")

@@ -130,22 +130,32 @@ def graph_counts(client: sparql_http.Client) -> dict[str, int]:
 Adjust = Callable[[str, tuple], tuple]  # (column, term) -> the term to compare
 
 
+def published_counts(info) -> dict[str, int]:
+    """The triples per graph an engine holds once the build described by info is published: its named
+    graphs, their merge, and the metadata (the build id, two times, and one part a graph)."""
+    return {**info.graphs, publish.MERGED: info.triples, publish.METADATA: 4 + len(info.graphs)}
+
+
+def published_graphs(info) -> tuple[str, ...]:
+    return tuple(sorted([*info.graphs, publish.MERGED]))
+
+
 def local_rows(graph_store, saved: saved_queries.SavedQuery, adjust: Adjust | None = None) -> list[tuple]:
     text, substitutions = saved.bound({})  # as the server and `ckg query` bind them
-    results = graph_store.query(text, use_default_graph_as_union=True, substitutions=substitutions)
+    results = graph_store.query(text, substitutions=substitutions)
     names = [v.value for v in results.variables]
     return _comparable(saved, names, [[_local_term(row[name]) for name in names] for row in results], adjust)
 
 
-def remote_rows(client: sparql_http.Client, saved: saved_queries.SavedQuery, graphs, adjust: Adjust | None = None,
+def remote_rows(client: sparql_http.Client, saved: saved_queries.SavedQuery, adjust: Adjust | None = None,
                 written: Callable[[str], str] = lambda separator: separator) -> list[tuple]:
-    """The rows over the published graphs only. An engine takes no SEP-0007 substitutions, so the default
-    values are written into the text (saved_queries.inline, the `inline` binding). written: how the
+    """The rows over the published build only, queried as our endpoint answers (Published.dataset). An
+    engine takes no SEP-0007 substitutions, so the default values are written into the text (saved_queries.inline, the `inline` binding). written: how the
     engine writes a GROUP_CONCAT separator back."""
     text, substitutions = saved.bound({})
     if substitutions:
         text = saved_queries.inline(text, substitutions)
-    names, bindings = client.results(sparql_http.with_dataset(text, list(graphs)))
+    names, bindings = client.results(sparql_http.with_dataset(text, *publish.published(client).dataset()))
     return _comparable(saved, names, [[_remote_term(row.get(name)) for name in names] for row in bindings],
                        adjust, written)
 
