@@ -106,11 +106,13 @@ def compact(iri: str) -> str:
     return f"{best}:{iri[len(PREFIXES[best]):]}" if best else iri
 
 
-def _value(binding: dict | None) -> str | None:
+def binding_value(binding: dict | None) -> str | None:
+    """The lexical value of a SPARQL JSON binding, None when unbound."""
     return None if binding is None else binding["value"]
 
 
-def _int(binding: dict | None) -> int | None:
+def binding_int(binding: dict | None) -> int | None:
+    """A SPARQL JSON binding as an integer, None when unbound or not a number."""
     try:
         return int(binding["value"]) if binding else None
     except ValueError:
@@ -131,7 +133,7 @@ class Term:
     def of(cls, binding: dict, label_en: dict | None = None, label_ar: dict | None = None) -> "Term":
         if binding["type"] == "uri":
             iri = binding["value"]
-            return cls(_value(label_en) or compact(iri), local_href(iri), None, _value(label_ar), iri)
+            return cls(binding_value(label_en) or compact(iri), local_href(iri), None, binding_value(label_ar), iri)
         if binding["type"] == "bnode":
             return cls("_:" + binding["value"])
         datatype = binding.get("datatype")
@@ -170,11 +172,11 @@ def mention_sentences(rows: list[dict]) -> list[Sentence]:
     by_sentence: dict[str, tuple[dict, list]] = {}
     for row in rows:
         first, spans = by_sentence.setdefault(row["sentence"]["value"], (row, []))
-        offset = _int(row["sentence_start"]) or 0
-        start, end = _int(row["mention_start"]), _int(row["mention_end"])
+        offset = binding_int(row["sentence_start"]) or 0
+        start, end = binding_int(row["mention_start"]), binding_int(row["mention_end"])
         if start is not None and end is not None:
             spans.append((start - offset, end - offset))
-    return [Sentence(Term.of(row["article"], row.get("article_en"), row.get("article_ar")), _int(row.get("index")),
+    return [Sentence(Term.of(row["article"], row.get("article_en"), row.get("article_ar")), binding_int(row.get("index")),
                      highlight(row["text"]["value"], spans))
             for row, spans in by_sentence.values()]
 
@@ -190,7 +192,7 @@ class TextPart:
 def article_text(text: str, rows: list[dict]) -> list[TextPart]:
     """The article's text, sentence by sentence (rows of article-text.rq), each mention linked to what it
     refers to (the first one wins where mentions overlap)."""
-    sentences = [(_int(r["start"]), _int(r["end"]), _int(r["index"])) for r in rows if r["row"]["value"] == "sentence"]
+    sentences = [(binding_int(r["start"]), binding_int(r["end"]), binding_int(r["index"])) for r in rows if r["row"]["value"] == "sentence"]
     mentions = [r for r in rows if r["row"]["value"] == "mention"]
     parts, cursor = [], 0
     for start, end, index in sorted(s for s in sentences if None not in s):
@@ -208,7 +210,7 @@ def article_text(text: str, rows: list[dict]) -> list[TextPart]:
 def _mark(text: str, begin: int, finish: int, mentions: list[dict]) -> list[tuple[str, Term | None]]:
     pieces, cursor = [], begin
     for row in mentions:
-        start, end = _int(row["start"]), _int(row["end"])
+        start, end = binding_int(row["start"]), binding_int(row["end"])
         if start is None or end is None or start < cursor or end > finish or start >= end:
             continue
         if start > cursor:
@@ -276,7 +278,7 @@ _KINDS = {PREFIXES["owl"] + "Class": "class", PREFIXES["owl"] + "ObjectProperty"
 
 
 def _iri_terms(binding: dict | None) -> list[Term]:
-    return [Term(compact(iri), local_href(iri), title=iri) for iri in sorted(_value(binding).split())] if binding and _value(binding) else []
+    return [Term(compact(iri), local_href(iri), title=iri) for iri in sorted(binding_value(binding).split())] if binding and binding_value(binding) else []
 
 
 def ontology_terms(rows: list[dict]) -> list[OntologyTerm]:
@@ -285,7 +287,7 @@ def ontology_terms(rows: list[dict]) -> list[OntologyTerm]:
         iri = r["term"]["value"]
         terms.append(OntologyTerm(
             iri, iri[len(ONTOLOGY):], _KINDS.get(r["kind"]["value"], compact(r["kind"]["value"])),
-            _value(r.get("label_en")), _value(r.get("label_ar")), _value(r.get("comment")),
+            binding_value(r.get("label_en")), binding_value(r.get("label_ar")), binding_value(r.get("comment")),
             Term.of(r["domain"]) if r.get("domain") else None, Term.of(r["range"]) if r.get("range") else None,
             _iri_terms(r.get("parents")), _iri_terms(r.get("equivalents"))))
     return terms
@@ -324,8 +326,8 @@ def entity_index(rows: list[dict]) -> list[IndexGroup]:
 
 def article_index(rows: list[dict]) -> list[IndexEntry]:
     return [IndexEntry(Term.of(row["article"], row.get("label_en"), row.get("label_ar")),
-                       row["article"]["value"][len(BASE + "article/"):], _int(row.get("sentences")),
-                       _int(row.get("mentions")), (row.get("title_note") or {}).get("value"))
+                       row["article"]["value"][len(BASE + "article/"):], binding_int(row.get("sentences")),
+                       binding_int(row.get("mentions")), (row.get("title_note") or {}).get("value"))
             for row in rows]
 
 

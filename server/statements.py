@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from coalition_kg.project import BASE, GRAPH, ONTOLOGY
 
-from .linked_data import PREFIXES, Term, compact, highlight, local_href
+from .linked_data import PREFIXES, Term, binding_int, binding_value, compact, highlight, local_href
 
 RDF_TYPE = PREFIXES["rdf"] + "type"
 SKOS = PREFIXES["skos"]
@@ -30,17 +30,6 @@ SCHEMA_HEADLINE = PREFIXES["schema"] + "headline"
 SCHEMA_ATTENDEE = PREFIXES["schema"] + "attendee"
 MEMBERSHIPS = BASE + "id/membership/"
 CURATION, INFERRED, ONTOLOGY_GRAPH = GRAPH + "curation", GRAPH + "inferred", GRAPH + "ontology"
-
-
-def _value(binding: dict | None) -> str | None:
-    return None if binding is None else binding["value"]
-
-
-def _int(binding: dict | None) -> int | None:
-    try:
-        return int(binding["value"]) if binding else None
-    except ValueError:
-        return None
 
 
 def words_of(iri: str) -> str:
@@ -170,13 +159,13 @@ def _article_of(article_iri: str) -> Term:
 
 def _sentence_reference(row: dict, kind: str = "article") -> Reference:
     article = row["article"]["value"]
-    start = _int(row.get("sentence_start")) or 0
+    start = binding_int(row.get("sentence_start")) or 0
     spans = []
-    for span in (_value(row.get("spans")) or "").split():
+    for span in (binding_value(row.get("spans")) or "").split():
         first, _, last = span.partition(":")
         if first.isdigit() and last.isdigit():
             spans.append((int(first) - start, int(last) - start))
-    index = _int(row.get("index"))
+    index = binding_int(row.get("index"))
     href = local_href(article)
     return Reference(kind, _article_of(article), index, f"{href}#s{index}" if href and index else href,
                      highlight(row["text"]["value"], spans))
@@ -196,10 +185,10 @@ def _statement_references(rows: list[dict]) -> dict[tuple[str, str, str, str], l
             if graph != CURATION:
                 reference.article = _article_of(BASE + "article/" + graph[len(GRAPH):])
         reference.record = Term(compact(record), local_href(record), title=record)
-        reference.reason = _value(row.get("reason")) or None
-        reference.worked_out = _value(row.get("worked_out")) == "true"
-        reference.source = _value(row.get("source"))
-        reference.derived_from = [_derived(line) for line in sorted((_value(row.get("derived_from")) or "").splitlines()) if line.strip()]
+        reference.reason = binding_value(row.get("reason")) or None
+        reference.worked_out = binding_value(row.get("worked_out")) == "true"
+        reference.source = binding_value(row.get("source"))
+        reference.derived_from = [_derived(line) for line in sorted((binding_value(row.get("derived_from")) or "").splitlines()) if line.strip()]
         found.setdefault(key, []).append(reference)
     return found
 
@@ -227,9 +216,9 @@ def _property(row: dict, groups: dict[str, Property]) -> Property:
     iri = row["p"]["value"]
     group = groups.get(iri)
     if group is None:
-        label_en = _value(row.get("p_en")) or words_of(iri)
+        label_en = binding_value(row.get("p_en")) or words_of(iri)
         href = "/ontology#" + iri[len(ONTOLOGY):] if iri.startswith(ONTOLOGY) else local_href(iri)
-        group = groups[iri] = Property(iri, label_en, _value(row.get("p_ar")), href)
+        group = groups[iri] = Property(iri, label_en, binding_value(row.get("p_ar")), href)
     return group
 
 

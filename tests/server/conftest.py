@@ -114,6 +114,19 @@ def server(built_var, tmp_path_factory) -> Server:
     stop_server(running)
 
 
+# The project's own saved queries (the test server above serves tests/server/queries).
+PROJECT_QUERIES = HERE.parents[1] / "queries"
+
+
+@pytest.fixture(scope="module")
+def project_server(built_var, tmp_path_factory) -> Server:
+    """A server over the seeds with the project's saved queries, as `ckg serve` runs: the pages' tests."""
+    log = tmp_path_factory.mktemp("log") / "serve.log"
+    running = start_server(built_var, log, "--queries", str(PROJECT_QUERIES))
+    yield running
+    stop_server(running)
+
+
 @pytest.fixture(scope="session")
 def artifacts() -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)

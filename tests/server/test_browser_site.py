@@ -11,17 +11,14 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from html.parser import HTMLParser
-from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import pytest
 import requests
 
-from .conftest import start_server, stop_server
 from .test_browser import browser  # noqa: F401  (the module's Chromium)
 from .test_browser_timeline import DESKTOP, PHONE, body_overflow, open_page
 
-QUERIES = Path(__file__).resolve().parents[2] / "queries"
 WIDTHS = {"desktop": DESKTOP, "phone": PHONE}
 
 # One page (or more) of every kind the site serves.
@@ -64,11 +61,8 @@ def squeezed(page) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def site(built_var, tmp_path_factory):
-    log = tmp_path_factory.mktemp("log") / "serve.log"
-    running = start_server(built_var, log, "--queries", str(QUERIES))
-    yield running
-    stop_server(running)
+def site(project_server):
+    return project_server
 
 
 @pytest.fixture(params=list(WIDTHS))

@@ -7,25 +7,15 @@ skhirat-to-riyadh query. Screenshots go to tests/artifacts/.
 
 from __future__ import annotations
 
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from .conftest import start_server, stop_server
+from .conftest import PROJECT_QUERIES as QUERIES
 from .test_browser import browser  # noqa: F401  (the module's Chromium)
 
-QUERIES = Path(__file__).resolve().parents[2] / "queries"
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
-
-
-@pytest.fixture(scope="module")
-def project_server(built_var, tmp_path_factory):
-    log = tmp_path_factory.mktemp("log") / "serve.log"
-    running = start_server(built_var, log, "--queries", str(QUERIES))
-    yield running
-    stop_server(running)
 
 
 def open_page(browser, server, viewport):  # noqa: F811
