@@ -2,8 +2,8 @@
 Store HTTP Protocol (put, count, delete a graph), with the standard library's urllib.
 
 urllib is enough here: the requests are a handful of form POSTs and PUTs of one graph's N-Triples each,
-and its handlers already do Basic and Digest authentication (Virtuoso asks for Digest). Two of its
-defaults would let a request reach beyond the URLs the user gave, so they are turned off: proxies taken
+and its handlers already do Basic and Digest authentication (Virtuoso asks for Digest; _PreemptiveDigest
+answers a known challenge at once). Two of its defaults would let a request reach beyond the URLs the user gave, so they are turned off: proxies taken
 from the environment (http_proxy and the like) and redirects (a 3xx is an error, never followed).
 
 Credentials come from the environment (CKG_PUBLISH_USER, CKG_PUBLISH_PASSWORD), never from the command
@@ -43,6 +43,33 @@ class _NoRedirects(urllib.request.HTTPRedirectHandler):
                                      headers, fp)
 
 
+class _PreemptiveDigest(urllib.request.HTTPDigestAuthHandler):
+    """Digest authentication that, once the engine has sent a challenge, answers it in every later request
+    at once. urllib's own handler sends each request bare, and again with the answer after the 401; but
+    an engine may answer 401 and close the connection before it has read a large body (Virtuoso did,
+    under load, to the 2 MB upload of the merged graph: a broken pipe, never the 401). With the answer
+    sent at once, the body goes only to a request that is let in; a stale nonce still gets a 401 and the
+    usual retry."""
+
+    def __init__(self, passwords):
+        super().__init__(passwords)
+        self._challenge: dict | None = None
+
+    def retry_http_digest_auth(self, req, auth):
+        self._challenge = urllib.request.parse_keqv_list(
+            filter(None, urllib.request.parse_http_list(auth.split(" ", 1)[1])))
+        return super().retry_http_digest_auth(req, auth)
+
+    def http_request(self, req):
+        if self._challenge is not None and not req.has_header(self.auth_header):
+            answer = self.get_authorization(req, self._challenge)
+            if answer:
+                req.add_unredirected_header(self.auth_header, f"Digest {answer}")
+        return req
+
+    https_request = http_request
+
+
 class Client:
     """Requests to one engine's three endpoints, and to nothing else."""
 
@@ -55,7 +82,7 @@ class Client:
             for url in {endpoints.query, endpoints.update, endpoints.gsp}:
                 passwords.add_password(None, url, user, password or "")
             handlers += [urllib.request.HTTPBasicAuthHandler(passwords),
-                         urllib.request.HTTPDigestAuthHandler(passwords)]
+                         _PreemptiveDigest(passwords)]
         self._opener = urllib.request.build_opener(*handlers)
 
     @classmethod

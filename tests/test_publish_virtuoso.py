@@ -191,3 +191,27 @@ def sparql_dataset_count(default: list[str], named: list[str]) -> str:
     from coalition_kg.graph import sparql_http
 
     return sparql_http.with_dataset("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", default, named)
+
+
+def test_a_large_upload_is_sent_once_and_authenticated(seeded, monkeypatch):
+    """Once the engine has challenged, an upload carries its Digest answer at once: a 2 MB body is never
+    sent bare first (Virtuoso, under load, answered such a request 401 and closed mid-body: a broken pipe)."""
+    import http.client
+
+    client, _, _ = seeded
+    client.select("SELECT (1 AS ?x) WHERE {}")
+    sent, real_request = [], http.client.HTTPConnection.request
+
+    def watched(self, method, url, body=None, headers={}, **kwargs):
+        sent.append((method, len(body or b""), any(name.lower() == "authorization" for name in headers)))
+        return real_request(self, method, url, body, headers, **kwargs)
+
+    monkeypatch.setattr(http.client.HTTPConnection, "request", watched)
+    body = b"".join(b'<http://example.org/s%d> <http://example.org/p> "%d" .\n' % (i, i) for i in range(40_000))
+    graph = "http://example.org/large-upload"
+    try:
+        client.put_graph(graph, body)
+        assert [(method, authorised) for method, size, authorised in sent if size > 1_000_000] == [("PUT", True)]
+        assert client.count(graph) == 40_000
+    finally:
+        client.delete_graph(graph)
