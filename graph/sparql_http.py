@@ -3,8 +3,9 @@ Store HTTP Protocol (put, count, delete a graph), with the standard library's ur
 
 urllib is enough here: the requests are a handful of form POSTs and PUTs of one graph's N-Triples each,
 and its handlers already do Basic and Digest authentication (Virtuoso asks for Digest; _PreemptiveDigest
-answers a known challenge at once). Two of its defaults would let a request reach beyond the URLs the user gave, so they are turned off: proxies taken
-from the environment (http_proxy and the like) and redirects (a 3xx is an error, never followed).
+answers a known challenge at once). Two of its defaults would let a request reach beyond the URLs the
+user gave, so they are turned off: proxies taken from the environment (http_proxy and the like) and
+redirects (a 3xx is an error, never followed).
 
 Credentials come from the environment (CKG_PUBLISH_USER, CKG_PUBLISH_PASSWORD), never from the command
 line, where any user of the machine could read them in the process list.
