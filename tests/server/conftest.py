@@ -120,9 +120,12 @@ PROJECT_QUERIES = HERE.parents[1] / "queries"
 
 @pytest.fixture(scope="module")
 def project_server(built_var, tmp_path_factory) -> Server:
-    """A server over the seeds with the project's saved queries, as `ckg serve` runs: the pages' tests."""
+    """A server over the seeds with the project's saved queries, as `ckg serve` runs: the pages' tests.
+    Its limits are generous (the last option given wins): these tests are about pages, not limits, and a
+    crawl of every link on a busy 2-CPU machine must not meet a 503 that a 2 s limit would give it."""
     log = tmp_path_factory.mktemp("log") / "serve.log"
-    running = start_server(built_var, log, "--queries", str(PROJECT_QUERIES))
+    running = start_server(built_var, log, "--queries", str(PROJECT_QUERIES), "--query-timeout", "30",
+                           "--queue-timeout", "60")
     yield running
     stop_server(running)
 
