@@ -180,7 +180,7 @@ def _build(project: Project, phases: _Phases) -> store.StoreInfo:
                     search_index.build(new.store, new.directory / search_index.INDEX_FILE)
                 with phases("manifest and check"):
                     info = new.finish(build_id.hexdigest(), graphs=build_id.graphs, triples=triples, inputs=inputs)
-                    check_store(info)
+                    store.check_finished(info)
             store.fault_point("finished")
             store.make_current(project.var, info)
     except OSError as error:
@@ -188,13 +188,6 @@ def _build(project: Project, phases: _Phases) -> store.StoreInfo:
     except CorruptStore as error:
         raise BuildError(error.path, f"the new store fails its check: {error.message}") from None
     return info
-
-
-def check_store(info: store.StoreInfo) -> None:
-    """The finished store before the swap: its files as the manifest records them, read back in full, and
-    it opens read-only and answers, as the server will open it."""
-    store_manifest.verify(info.directory, digests=True)
-    info.open_read_only().query("ASK { GRAPH ?g { ?s ?p ?o } }")
 
 
 def _stream(sources: Sources, build_id: BuildId, phases: _Phases) -> Iterator[ox.Quad]:

@@ -248,6 +248,14 @@ def _count_by_graph(store: ox.Store) -> dict[str, int]:
             for row in store.query("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")}
 
 
+def check_finished(info: StoreInfo) -> None:
+    """A finished store before it is made current (a build's, or one shipped in): its files as the
+    manifest records them, read back in full, and it opens read-only and answers, as the server will
+    open it."""
+    store_manifest.verify(info.directory, digests=True)
+    info.open_read_only().query("ASK { GRAPH ?g { ?s ?p ?o } }")
+
+
 def make_current(var: Path, info: StoreInfo) -> None:
     """Point `current` at a new store in one rename, then drop stores nobody should need."""
     link = var / "current"
