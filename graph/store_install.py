@@ -30,12 +30,13 @@ def install(source: Path, var: Path) -> tuple[store.StoreInfo, bool]:
     except (OSError, ValueError, KeyError):
         raise CorruptStore(source / "build.json", "cannot be read: not a finished store") from None
     store_manifest.verify(source, digests=True)
-    name = f"{store.stamp_for(meta.built_at_epoch)}-{meta.build_id}"
+    stamp = store.stamp_for(meta.built_at_epoch)
+    name = f"{stamp}-{meta.build_id}"
     with store.build_lock(var):
         target = var / "stores" / name
         copied = not target.is_dir()
         if copied:
-            staging = target.with_name(f"{store.stamp_for(meta.built_at_epoch)}{store.UNFINISHED}")
+            staging = target.with_name(f"{stamp}{store.UNFINISHED}")
             try:
                 shutil.copytree(source, staging, ignore=_not_content, copy_function=_copy_durably)
                 store.check_finished(store.read_info(staging))
@@ -45,10 +46,9 @@ def install(source: Path, var: Path) -> tuple[store.StoreInfo, bool]:
             except BaseException:
                 shutil.rmtree(staging, ignore_errors=True)
                 raise
-        else:
-            # shipped before (a roll resumed, or a roll back): still as its manifest says
-            store.check_finished(store.read_info(target))
         info = store.read_info(target)
+        if not copied:  # shipped before (a roll resumed, or a roll back): still as its manifest says
+            store.check_finished(info)
         if store.current_name(var) != os.path.relpath(target, var):
             store.make_current(var, info)
     return info, copied

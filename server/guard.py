@@ -132,7 +132,7 @@ def _word_kind(kind: str, token: str) -> str:
 
 @lru_cache(maxsize=2048)  # the same few texts come again and again (saved queries, pages, clients)
 def inspect(query: str) -> QueryShape:
-    """The query's form and dataset clause; raises Refused for SERVICE and updates, QuerySyntaxError
+    """The query's form (inspect_all, cached); raises Refused for SERVICE and updates, QuerySyntaxError
     for what cannot be a query (an unterminated string, nesting deeper than MAX_NESTING)."""
     return inspect_all(query)
 

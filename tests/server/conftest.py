@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -15,6 +14,7 @@ import pytest
 import requests
 
 from coalition_kg.project import BASE, Project
+from engines import free_port  # tests/engines.py: one helper for a free loopback port
 
 HERE = Path(__file__).parent
 QUERIES = HERE / "queries"
@@ -48,12 +48,6 @@ class Server:
         response = self.sparql(query)
         assert response.status_code == 200, response.text
         return [{k: v["value"] for k, v in row.items()} for row in response.json()["results"]["bindings"]]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def start_server(var: Path, log: Path, *extra: str, port: int | None = None) -> Server:
