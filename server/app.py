@@ -661,8 +661,7 @@ def _register_routes(app: Flask, service: Service) -> None:
         if not page.found:
             nearest = []
             if path.startswith("id/"):
-                rows = service.select(info, linked_data.ENTITY_INDEX, row_cap=max(settings.row_limit, info.quads))
-                groups = linked_data.entity_index(rows)
+                groups = linked_data.entity_index(service.select(info, linked_data.ENTITY_INDEX, row_cap=cap))
                 nearest = linked_data.nearest_entities(path[3:], groups)
             guess = path.rsplit("/", 1)[-1].replace("-", " ")
             html = render_template("not_found.html", info=info, iri=iri, nearest=nearest,

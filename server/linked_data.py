@@ -141,7 +141,8 @@ class Term:
 
 
 GRAPH_NAMESPACE = BASE + "graph/"
-_SHARED_GRAPHS = {"curation": "curated", "inferred": "inferred", "ontology": "ontology"}
+# The graphs that are no article's, by name, with the kind of source each is.
+SHARED_GRAPHS = {"curation": "curated", "inferred": "inferred", "ontology": "ontology"}
 
 
 @dataclass
@@ -241,19 +242,24 @@ class GraphPage:
 
     @property
     def kind(self) -> str:
-        return _SHARED_GRAPHS.get(self.name, "article")
+        return SHARED_GRAPHS.get(self.name, "article")
 
     @property
     def preview_is_partial(self) -> bool:
         return len(self.triples) < self.quads
 
 
+def article_term(article_iri: str) -> Term:
+    """An article as a link: its number (000, 001…) to its page."""
+    stem = article_iri[len(BASE + "article/"):]
+    return Term(stem.split("_", 1)[0], local_href(article_iri), title=article_iri)
+
+
 def graph_page(iri: str, quads: int, rows: list[dict]) -> GraphPage:
     name = iri[len(GRAPH_NAMESPACE):]
     page = GraphPage(iri, name, quads)
-    if name not in _SHARED_GRAPHS:
-        article = BASE + "article/" + name
-        page.article = Term(name.split("_", 1)[0], local_href(article), title=article)
+    if name not in SHARED_GRAPHS:
+        page.article = article_term(BASE + "article/" + name)
     page.triples = [Triple(Term.of(r["s"], r.get("s_en")), Term.of(r["p"], r.get("p_label")), Term.of(r["o"], r.get("o_en")))
                     for r in rows]
     return page

@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 
 from coalition_kg.project import BASE, GRAPH, ONTOLOGY
 
-from .linked_data import PREFIXES, Term, binding_int, binding_value, compact, highlight, local_href
+from .linked_data import (PREFIXES, SHARED_GRAPHS, Term, article_term, binding_int, binding_value, compact, highlight,
+                          local_href)
 
 RDF_TYPE = PREFIXES["rdf"] + "type"
 SKOS = PREFIXES["skos"]
@@ -29,7 +30,7 @@ SCHEMA_TEXT = PREFIXES["schema"] + "text"
 SCHEMA_HEADLINE = PREFIXES["schema"] + "headline"
 SCHEMA_ATTENDEE = PREFIXES["schema"] + "attendee"
 MEMBERSHIPS = BASE + "id/membership/"
-CURATION, INFERRED, ONTOLOGY_GRAPH = GRAPH + "curation", GRAPH + "inferred", GRAPH + "ontology"
+INFERRED = GRAPH + "inferred"
 
 
 def words_of(iri: str) -> str:
@@ -152,11 +153,6 @@ class StatementPage:
 
 # --------------------------------------------------------------------------- references
 
-def _article_of(article_iri: str) -> Term:
-    stem = article_iri[len(BASE + "article/"):]
-    return Term(stem.split("_", 1)[0], local_href(article_iri), title=article_iri)
-
-
 def _sentence_reference(row: dict, kind: str = "article") -> Reference:
     article = row["article"]["value"]
     start = binding_int(row.get("sentence_start")) or 0
@@ -167,7 +163,7 @@ def _sentence_reference(row: dict, kind: str = "article") -> Reference:
             spans.append((int(first) - start, int(last) - start))
     index = binding_int(row.get("index"))
     href = local_href(article)
-    return Reference(kind, _article_of(article), index, f"{href}#s{index}" if href and index else href,
+    return Reference(kind, article_term(article), index, f"{href}#s{index}" if href and index else href,
                      highlight(row["text"]["value"], spans))
 
 
@@ -181,9 +177,7 @@ def _statement_references(rows: list[dict]) -> dict[tuple[str, str, str, str], l
         if row.get("text") and row.get("article"):
             reference = _sentence_reference(row)
         else:
-            reference = Reference("curated" if graph == CURATION else "article")
-            if graph != CURATION:
-                reference.article = _article_of(BASE + "article/" + graph[len(GRAPH):])
+            reference = _plain_reference(graph)
         reference.record = Term(compact(record), local_href(record), title=record)
         reference.reason = binding_value(row.get("reason")) or None
         reference.worked_out = binding_value(row.get("worked_out")) == "true"
@@ -198,16 +192,14 @@ def _derived(line: str) -> Term:
     iri, _, words = line.partition(" ")
     if words:
         return Term(f"«{words}»", local_href(iri), "ar", title=iri)
-    return _article_of(iri) if page_is_article(iri) else Term(compact(iri), local_href(iri), title=iri)
+    return article_term(iri) if page_is_article(iri) else Term(compact(iri), local_href(iri), title=iri)
 
 
 def _plain_reference(graph: str) -> Reference:
     """A fact with no statement record: the graph is all that can be said of where it comes from."""
-    if graph == CURATION:
-        return Reference("curated")
-    if graph in (INFERRED, ONTOLOGY_GRAPH):
-        return Reference("inferred" if graph == INFERRED else "ontology")
-    return Reference("article", _article_of(BASE + "article/" + graph[len(GRAPH):]))
+    name = graph[len(GRAPH):]
+    kind = SHARED_GRAPHS.get(name)
+    return Reference(kind) if kind else Reference("article", article_term(BASE + "article/" + name))
 
 
 # --------------------------------------------------------------------------- facts
@@ -443,7 +435,6 @@ def reports(iri: str, events: dict[str, "_Event"]) -> list[Report]:
                 claims.setdefault(stated.title, []).append(event)
     found: list[Report] = []
     counts: dict[tuple, Report] = {}
-    stated_by_claims = {e for e in claims}
     for event in sorted(events.values(), key=lambda e: (ORDER.index(e.kind) if e.kind in ORDER else 99, _record_order(e.iri))):
         report = Report(event.kind, _sentence(event, claims), references=event.references,
                         figure=_figure(event) if event.kind == "count" else [])
@@ -463,7 +454,7 @@ def reports(iri: str, events: dict[str, "_Event"]) -> list[Report]:
                 found.append(group)
             group.items.append(report)
             continue
-        if event.kind != "claim" and event.iri in stated_by_claims and iri not in _involved(event) | {event.iri}:
+        if event.kind != "claim" and event.iri in claims and iri not in _involved(event) | {event.iri}:
             continue  # shown inside the claim that states it
         if event.kind == "claim" and iri not in _involved(event):
             continue  # it states an event of this page, which says whose account it is
