@@ -57,7 +57,8 @@ def results(connection: sqlite3.Connection, text: str) -> dict:
     the site's own path to it."""
     query, hits, total = search_index.search(connection, text)
     titles = search_index.article_titles(connection) if any(h.kind == "sentence" for h in hits) else {}
-    curated = search_index.curated_titles(connection)  # Arabic titles that are the curators' own
+    # Arabic titles that are the curators' own: only an article's or a sentence's hit shows one
+    curated = search_index.curated_titles(connection) if any(h.kind in ("article", "sentence") for h in hits) else set()
     shown = []
     for rank, hit in enumerate(hits, start=1):
         entry = {"rank": rank, "kind": hit.kind, "iri": hit.iri, "href": local_href(hit.iri), "words": hit.words}
