@@ -26,6 +26,7 @@ from __future__ import annotations
 import bisect
 from collections import defaultdict
 from dataclasses import dataclass, replace
+from typing import Iterable
 
 from . import arabic, linker_rules, values
 from .annotations import restored_form
@@ -180,6 +181,14 @@ class _Spans:
         self.items: list[tuple[int, int, object]] = []
         self.longest = 0
 
+    @classmethod
+    def of(cls, found: Iterable[Found]) -> _Spans:
+        """The spans of what was found (in order of start, so each is appended, not inserted)."""
+        spans = cls()
+        for item in sorted(found, key=lambda item: item.start):
+            spans.add(item.start, item.end)
+        return spans
+
     def add(self, start: int, end: int, payload=None) -> None:
         at = bisect.bisect(self.starts, start)
         self.starts.insert(at, start)
@@ -277,9 +286,7 @@ def _with_surnames(text: str, keyed: arabic.Key, words, found: list[Found], inde
     surnames = {s: next(iter(ids)) for s, ids in people.items() if len(ids) == 1}
     if not surnames:
         return found
-    covered = _Spans()
-    for item in found:
-        covered.add(item.start, item.end)
+    covered = _Spans.of(found)
     added = []
     for start, end in words:
         for reading in arabic.readings(keyed.text[start:end]):
@@ -324,9 +331,7 @@ def _with_context(found: list[Found], index: Index) -> list[Found]:
 def _new_entities(text: str, keyed: arabic.Key, words, found: list[Found], index: Index) -> list[Found]:
     """Up to three words after a title and its descriptors (definite words: الخارجية، الفرنسي), none a
     known name nor inside a mention already found: a person the registry may not know."""
-    covered = _Spans()
-    for item in found:
-        covered.add(item.start, item.end)
+    covered = _Spans.of(found)
     is_covered = covered.covers
 
     candidates = []
@@ -367,18 +372,18 @@ def _named_meetings(text: str, keyed: arabic.Key, words, found: list[Found], ind
     """A meeting named after its place (اجتماع الرباط, لقاء الصخيرات: a meeting word in the construct
     state, then one word no registry name starts with), and every other place that word stands alone
     (في الرباط): a Meeting and a City the registry may not know."""
-    covered = _Spans()
-    for item in found:
-        covered.add(item.start, item.end)
+    covered = _Spans.of(found)
     proposed: list[Found] = []
     places: set[str] = set()
     for (start, end), (next_start, next_end) in zip(words, words[1:]):
-        if keyed.text[end:next_start] != " " or not any(r.stem in linker_rules.MEETING_WORDS for r in arabic.readings(keyed.text[start:end])):
+        if keyed.text[end:next_start] != " ":
+            continue
+        reading = next((r for r in arabic.readings(keyed.text[start:end]) if r.stem in linker_rules.MEETING_WORDS), None)
+        if reading is None:
             continue
         place = keyed.text[next_start:next_end]
         if place in _NOT_NAMES or place in _NOT_PLACES or index.is_name(place) or place.isdigit():
             continue
-        reading = next(r for r in arabic.readings(keyed.text[start:end]) if r.stem in linker_rules.MEETING_WORDS)
         first, last = keyed.span(start + reading.skip, next_end)
         if not covered.covers(first, last):
             proposed.append(Found(first, last, text[first:last], "Meeting", (), NEW_ENTITY, arabic.normalise(text[first:last]),
