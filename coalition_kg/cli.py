@@ -221,7 +221,9 @@ def _annotate(project: Project, args) -> int:
         sys.stdout.write(content)
     else:
         output.write_text(content, encoding="utf-8", newline="\n")
-        drafts = content.count("\tDRAFT ")
+        from coalition_kg.graph.linker import DRAFT_MARK
+
+        drafts = content.count("\t" + DRAFT_MARK)
         mentions = sum(line.startswith("T") for line in content.splitlines())
         print(f"wrote {output}: {mentions} mentions, {drafts} marked DRAFT for review")
     return 0
