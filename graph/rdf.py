@@ -15,6 +15,7 @@ from typing import Iterator
 
 import pyoxigraph as ox
 
+from coalition_kg.graph import arabic
 from coalition_kg.graph.annotations import Annotations, Mention, Value, parse_value
 from coalition_kg.graph.errors import BuildError
 from coalition_kg.graph.registry import CuratedFact, Registry
@@ -319,7 +320,7 @@ def registry_quads(registry: Registry) -> Iterator[ox.Quad]:
         yield q(node, TYPE, ckg(known.type))
         yield q(node, iri(SKOS, "prefLabel"), text(known.en, "en"))
         yield q(node, iri(SKOS, "prefLabel"), text(known.ar, "ar"))
-        yield q(node, iri(SKOS, "hiddenLabel"), text(matching_key(known.ar)))
+        yield q(node, iri(SKOS, "hiddenLabel"), text(arabic.normalise(known.ar)))
         if known.note:
             yield q(node, iri(RDFS, "comment"), text(known.note, "en"))
         if known.wikidata:
@@ -398,11 +399,3 @@ def curated_titles(annotations: list[Annotations], registry: Registry) -> Iterat
         yield q(record, iri(RDFS, "comment"), text(
             "The curators' own title: these words occur nowhere in the article's text, which has no headline "
             "of its own (schema:headline), so the title is a label only, not the article's.", "en"))
-
-
-def matching_key(arabic: str) -> str:
-    """A normalized key for matching Arabic names: no tatweel or diacritics, one form of alif, ya, ta marbuta."""
-    key = re.sub(r"[\u064B-\u065F\u0670\u0640]", "", arabic)
-    key = re.sub(r"[أإآ]", "ا", key).replace("ى", "ي").replace("ة", "ه")
-    key = re.sub(r"[“”«»\"()]", "", key)
-    return re.sub(r"\s+", " ", key).strip()
