@@ -25,113 +25,57 @@ from werkzeug.http import http_date, parse_date
 from werkzeug.routing import RequestRedirect
 
 from coalition_kg.graph import saved_queries as saved_query_files
-from coalition_kg.graph.store import StoreInfo
+from coalition_kg.server.backend import Answer, Backend, Job, LocalBackend, Snapshot
 from coalition_kg.project import BASE, GRAPH as GRAPH_NAMESPACE, ONTOLOGY, Project
 from coalition_kg.server import formats, guard, linked_data, protocol, search, statements
 from coalition_kg.server.cache import AnswerCache, Flights
 from coalition_kg.server.errors import BadParameter, HttpError, NotAcceptable, NotFound, shown
-from coalition_kg.server.evaluator import Answer, EvaluatorPool, Job, evaluate_here
 from coalition_kg.server.formats import GRAPH_FORMATS, HTML, RESULT_FORMATS, Format
-from coalition_kg.server.live_store import LiveStore
+from coalition_kg.server.settings import Settings
 
 log = logging.getLogger("coalition_kg.server")
-
-
-@dataclass(frozen=True)
-class Settings:
-    """Everything an operator may tune; the defaults suit a small public endpoint."""
-
-    var: Path
-    queries: Path
-    query_timeout: float = 10.0  # seconds of evaluation before the evaluator is killed
-    row_limit: int = 10_000  # result rows (or triples) per answer; more are cut and the answer says so
-    max_body_bytes: int = 1 << 20  # request bodies above this get 413
-    cache_bytes: int = 64 << 20  # answers kept per worker process
-    evaluators: int = 4  # evaluator children per worker process: its concurrent queries
-    inline_lookups: bool = True  # answer one-subject lookups in the web process (guard.is_subject_lookup)
-    evaluator_memory_mb: int = 2048  # address space per evaluator child, at most; 0 for no limit
-    # Address space of all evaluator children of all workers together; each child gets its share
-    # (evaluator_memory_limit). 0 for no budget.
-    memory_budget_mb: int = 8192
-    workers: int = 1  # worker processes sharing the memory budget
-    body_timeout: float = 10.0  # seconds for a request's whole body to arrive (granian); then 408
-    # Ad-hoc SPARQL evaluations (admission.py): how long one may wait for an evaluator before a 503, and
-    # how many one client address may have running or waiting at once, per worker (0: no cap; then 429).
-    queue_timeout: float = 5.0
-    per_client_queries: int = 2
-    cors: bool = True
-    access_log: str | None = None  # "-" (stdout) or a file: the app logs requests itself (granian)
-
-    @classmethod
-    def for_project(cls, project: Project, **overrides) -> "Settings":
-        return cls(var=project.var, queries=project.queries, **overrides)
-
-    @property
-    def evaluator_memory_limit(self) -> int | None:
-        """Bytes of address space per evaluator child, or None for no limit: the smaller of
-        evaluator_memory_mb and the child's share of the budget, memory_budget_mb / (workers x
-        evaluators), so that all children of all workers together stay within the budget."""
-        limits = [self.evaluator_memory_mb]
-        if self.memory_budget_mb:
-            limits.append(self.memory_budget_mb // (max(1, self.workers) * max(1, self.evaluators)))
-        limits = [mb for mb in limits if mb]
-        return min(limits) << 20 if limits else None
 
 
 @dataclass
 class Service:
     settings: Settings
-    pool: EvaluatorPool
+    backend: Backend
     cache: AnswerCache
-    live: LiveStore
     saved: dict = field(default_factory=dict)
     flights: Flights = field(default_factory=Flights)
     search_indexes: search.SearchIndexes = field(default_factory=search.SearchIndexes)
 
-    def answer(self, job: Job) -> Answer:
+    def snapshot(self) -> Snapshot:
+        return self.backend.snapshot()
+
+    def answer(self, info: Snapshot, job: Job) -> Answer:
         """An evaluated answer, from the cache when the same job ran on the same build before, or
         shared with a concurrent request for it. With the cache off (--cache-mb 0) every request
         evaluates: nothing is shared."""
-        key = job_key(job)
+        key = job_key(info, job)
         answer = self.cache.lookup(key)
         if answer is None:
             if self.settings.cache_bytes:
-                answer = self.flights.run(key, lambda: self._evaluate(job, key))
+                answer = self.flights.run(key, lambda: self._evaluate(info, job, key))
             else:
-                answer = self._evaluate(job, key)
+                answer = self._evaluate(info, job, key)
         return answer
 
-    def _evaluate(self, job: Job, key: tuple) -> Answer:
-        if job.bounded and self.settings.inline_lookups:
-            answer = evaluate_here(self.live.open(job.store), job)
-        else:
-            answer = self.pool.run(job, self.settings.query_timeout)
+    def _evaluate(self, info: Snapshot, job: Job, key: tuple) -> Answer:
+        answer = self.backend.evaluate(info, job)
         self.cache.put(key, answer, len(job.query) + len(answer.body) + 200)
         return answer
 
-    def select(self, info: StoreInfo, query: str, row_cap: int | None = None, **substitutions) -> list[dict]:
+    def select(self, info: Snapshot, query: str, row_cap: int | None = None, **substitutions) -> list[dict]:
         """Rows of one of the server's own SELECT queries, as SPARQL JSON bindings (at most the row limit,
         unless a query that is bounded by the schema's size asks for its own cap)."""
-        job = Job(store_path_of(info), query, "json", None, row_cap or self.settings.row_limit,
-                  substitutions=substitutions)
-        return json.loads(self.answer(job).body)["results"]["bindings"]
+        job = Job(query, "json", None, row_cap or self.settings.row_limit, substitutions=substitutions)
+        return json.loads(self.answer(info, job).body)["results"]["bindings"]
 
 
-def store_path_of(info: StoreInfo) -> str:
-    """The store's directory as the evaluator takes it; worked out once per build (a Path join and its
-    str() cost more than the rest of a small query's job)."""
-    return _store_path(info.directory)
-
-
-@lru_cache(maxsize=8)
-def _store_path(directory: Path) -> str:
-    return str(directory / "store")
-
-
-def sparql_job(info: StoreInfo, query_request, shape, choice, row_cap: int) -> Job:
+def sparql_job(info: Snapshot, query_request, shape, choice, row_cap: int) -> Job:
     """The evaluation a protocol request asks for, on the store the request reads."""
     return Job(
-        store=store_path_of(info),
         query=query_request.query,
         result_format=choice.results.name if choice.results else None,
         graph_format=choice.graph.rdf_name if choice.graph else None,
@@ -156,19 +100,19 @@ def saved_query_values(saved, args) -> tuple[dict, str, dict]:
     return values, text, {var.value: term for var, term in bindings.items()}
 
 
-def saved_job(info: StoreInfo, text: str, substitutions: dict, choice: Choice, row_cap: int) -> Job:
+def saved_job(info: Snapshot, text: str, substitutions: dict, choice: Choice, row_cap: int) -> Job:
     """The evaluation of a saved query; an HTML page is made from its JSON (or Turtle) answer."""
     if choice.html:
         result_format, graph_format = "json", "TURTLE"
     else:
         result_format = choice.results.name if choice.results else None
         graph_format = choice.graph.rdf_name if choice.graph else None
-    return Job(store_path_of(info), text, result_format, graph_format, row_cap, substitutions=substitutions)
+    return Job(text, result_format, graph_format, row_cap, substitutions=substitutions)
 
 
-def job_key(job: Job) -> tuple:
-    # The store directory names the build (its name ends in the build id), so it stands for it here.
-    return (job.store, job.query, job.result_format, job.graph_format, job.row_cap, job.default_graphs, job.named_graphs, tuple(sorted((k, str(v)) for k, v in job.substitutions.items())))
+def job_key(info: Snapshot, job: Job) -> tuple:
+    # The snapshot's key names the build (a local store's name ends in the build id).
+    return (info.key, *job.key())
 
 
 # --- the representation a client gets ---------------------------------------------------------
@@ -213,12 +157,12 @@ def require_format(choice: Choice, graph: bool) -> Format:
     return fmt
 
 
-def etag_for(info: StoreInfo, *parts) -> str:
+def etag_for(info: Snapshot, *parts) -> str:
     digest = hashlib.blake2b(repr((info.build_id, parts)).encode("utf-8"), digest_size=16).hexdigest()
     return f'"{info.build_id[:12]}-{digest}"'
 
 
-def validators(info: StoreInfo, etag: str) -> dict[str, str]:
+def validators(info: Snapshot, etag: str) -> dict[str, str]:
     return {"ETag": etag, "Last-Modified": _http_date(int(info.built_at_epoch)),
             "Cache-Control": "public, no-cache", "Graph-Build": info.build_id}
 
@@ -228,7 +172,7 @@ def _http_date(epoch: int) -> str:
     return http_date(epoch)
 
 
-def not_modified(info: StoreInfo, etag: str) -> Response | None:
+def not_modified(info: Snapshot, etag: str) -> Response | None:
     """A 304 when the client's copy is current (GET and HEAD only; If-None-Match wins over dates)."""
     if request.method not in ("GET", "HEAD"):
         return None
@@ -248,7 +192,7 @@ def not_modified(info: StoreInfo, etag: str) -> Response | None:
     return response
 
 
-def answer_headers(info: StoreInfo, answer: Answer, etag: str, row_limit: int) -> list[tuple[str, str]]:
+def answer_headers(info: Snapshot, answer: Answer, etag: str, row_limit: int) -> list[tuple[str, str]]:
     """Every header of a query answer but CORS and Content-Length (shared with fast.py)."""
     if answer.kind == "graph":
         fmt = next(f for f in GRAPH_FORMATS if f.rdf_name == answer.format_name)
@@ -259,7 +203,7 @@ def answer_headers(info: StoreInfo, answer: Answer, etag: str, row_limit: int) -
             ("Result-Truncated", "true" if answer.truncated else "false")]
 
 
-def answer_response(info: StoreInfo, answer: Answer, etag: str, row_limit: int) -> Response:
+def answer_response(info: Snapshot, answer: Answer, etag: str, row_limit: int) -> Response:
     response = Response(answer.body)
     for name, value in answer_headers(info, answer, etag, row_limit):
         response.headers[name] = value
@@ -310,9 +254,10 @@ def create_app(config: Settings | dict | None = None) -> Flask:
 
     app = Flask(__name__, static_folder="static", template_folder="templates")
     app.config.update(PROPAGATE_EXCEPTIONS=False, MAX_CONTENT_LENGTH=None, JSON_AS_ASCII=False)
-    pool = EvaluatorPool(settings.evaluators, settings.evaluator_memory_limit)
-    service = Service(settings, pool, AnswerCache(settings.cache_bytes),
-                      LiveStore(settings.var), saved_query_files.load_all(settings.queries))
+    backend = LocalBackend(settings.var, settings.query_timeout, settings.evaluators,
+                           settings.evaluator_memory_limit, settings.inline_lookups)
+    service = Service(settings, backend, AnswerCache(settings.cache_bytes),
+                      saved_query_files.load_all(settings.queries))
     app.extensions["ckg"] = service
     app.jinja_env.globals.update(local_href=linked_data.local_href, compact=linked_data.compact)
 
@@ -391,7 +336,7 @@ def _register_routes(app: Flask, service: Service) -> None:
 
     @app.get("/health")
     def health():
-        info = service.live.snapshot()
+        info = service.snapshot()
         body = {"status": "ok", "build_id": info.build_id, "built_at": info.built_at, "quads": info.quads,
                 "triples": info.triples}
         return Response(json.dumps(body), content_type="application/json", headers={"Cache-Control": "no-store"})
@@ -404,17 +349,17 @@ def _register_routes(app: Flask, service: Service) -> None:
         shape = guard.inspect(query_request.query)
         choice = choose_formats()
         fmt = require_format(choice, shape.is_graph)
-        info = service.live.snapshot()
+        info = service.snapshot()
         job = sparql_job(info, query_request, shape, choice, settings.row_limit)
-        etag = etag_for(info, "sparql", job_key(job)[1:], fmt.name)
-        return not_modified(info, etag) or answer_response(info, service.answer(job), etag, settings.row_limit)
+        etag = etag_for(info, "sparql", job.key(), fmt.name)
+        return not_modified(info, etag) or answer_response(info, service.answer(info, job), etag, settings.row_limit)
 
     def _service_description_or_page():
         choice = choose_formats(offer_html=True)
         if choice.html:
             return index()
         fmt = require_format(choice, graph=True)
-        info = service.live.snapshot()
+        info = service.snapshot()
         endpoint = request.base_url
         etag = etag_for(info, "service-description", endpoint, fmt.name)
         cached = not_modified(info, etag)
@@ -433,7 +378,7 @@ def _register_routes(app: Flask, service: Service) -> None:
 
     @app.get("/")
     def index():
-        info = service.live.snapshot()
+        info = service.snapshot()
         etag = etag_for(info, "index", request.full_path, [q.text for q in service.saved.values()])
         cached = not_modified(info, etag)
         if cached:
@@ -448,7 +393,7 @@ def _register_routes(app: Flask, service: Service) -> None:
     @app.get("/queries")
     @app.get("/queries.json")
     def saved_query_list():
-        info = service.live.snapshot()
+        info = service.snapshot()
         as_json = request.path.endswith(".json") or not choose_formats(offer_html=True).html
         etag = etag_for(info, "queries", as_json, [q.text for q in service.saved.values()])
         cached = not_modified(info, etag)
@@ -474,14 +419,14 @@ def _register_routes(app: Flask, service: Service) -> None:
         values, text, substitutions = saved_query_values(saved, request.args)
         shape = guard.inspect(saved.text)
         choice = choose_formats(offer_html=True)
-        info = service.live.snapshot()
+        info = service.snapshot()
         fmt = None if choice.html else require_format(choice, shape.is_graph)
         job = saved_job(info, text, substitutions, choice, settings.row_limit)
-        etag = etag_for(info, "saved", name, job_key(job)[1:], "html" if choice.html else fmt.name)
+        etag = etag_for(info, "saved", name, job.key(), "html" if choice.html else fmt.name)
         cached = not_modified(info, etag)
         if cached:
             return cached
-        answer = service.answer(job)
+        answer = service.answer(info, job)
         if not choice.html:
             return answer_response(info, answer, etag, settings.row_limit)
         table = json.loads(answer.body) if answer.kind == "results" else None
@@ -514,7 +459,7 @@ def _register_routes(app: Flask, service: Service) -> None:
             ["text/html", "application/json"], default="text/html") == "application/json")
         if as_json and not text.strip():
             raise BadParameter("give the words to search for in the q parameter")
-        info = service.live.snapshot()
+        info = service.snapshot()
         etag = etag_for(info, "search", text, as_json)
         cached = not_modified(info, etag)
         if cached:
@@ -539,17 +484,17 @@ def _register_routes(app: Flask, service: Service) -> None:
     def article_index():
         return _index("articles", linked_data.ARTICLE_INDEX, linked_data.ARTICLE_INDEX_GRAPH)
 
-    def _rdf_twin(info: StoreInfo, choice: Choice, construct: str, key: tuple, cap: int, **substitutions):
+    def _rdf_twin(info: Snapshot, choice: Choice, construct: str, key: tuple, cap: int, **substitutions):
         """A page's twin for RDF clients: the CONSTRUCT's triples in the negotiated format, with validators."""
         fmt = require_format(choice, graph=True)
-        job = Job(store_path_of(info), construct, None, fmt.rdf_name, cap, substitutions=substitutions,
+        job = Job(construct, None, fmt.rdf_name, cap, substitutions=substitutions,
                   prefixes=linked_data.PREFIXES)
         etag = etag_for(info, *key, fmt.name)
-        return not_modified(info, etag) or answer_response(info, service.answer(job), etag, cap)
+        return not_modified(info, etag) or answer_response(info, service.answer(info, job), etag, cap)
 
     def _index(kind: str, select: str, construct: str):
         """Every entity (grouped by kind) or every article, for people; the same as RDF for programs."""
-        info = service.live.snapshot()
+        info = service.snapshot()
         # Whole, whatever the row limit: an index is as long as the registry or the list of articles,
         # which the curation graph and the article graphs bound.
         cap = max(settings.row_limit, info.quads)
@@ -579,7 +524,7 @@ def _register_routes(app: Flask, service: Service) -> None:
     @app.get("/graph/<path:rest>")
     def named_graph(rest: str):
         iri = linked_data.resource_iri("graph/" + rest)
-        info = service.live.snapshot()
+        info = service.snapshot()
         if iri not in info.graphs:
             return _resource("graph/" + rest)  # a curated statement (graph/curation/factN) and the like
         return _graph(info, iri)
@@ -588,7 +533,7 @@ def _register_routes(app: Flask, service: Service) -> None:
     @app.get("/ontology/<path:version>")
     def ontology(version: str | None = None):
         # The ontology IRI, its version IRI and every term's hash IRI all land here.
-        info = service.live.snapshot()
+        info = service.snapshot()
         if version is not None:
             _known_version(info, linked_data.resource_iri("ontology/" + version))
         choice = choose_formats(offer_html=True)
@@ -606,12 +551,12 @@ def _register_routes(app: Flask, service: Service) -> None:
         links = {f.name: f"/ontology?format={f.name}" for f in GRAPH_FORMATS}
         return _html(render_template("ontology.html", info=info, page=head, terms=terms, links=links), info, etag)
 
-    def _known_version(info: StoreInfo, iri: str) -> None:
+    def _known_version(info: Snapshot, iri: str) -> None:
         versions = [row["version"]["value"] for row in service.select(info, linked_data.ONTOLOGY_VERSIONS)]
         if iri not in versions:
             raise NotFound(f"the ontology has no version <{shown(iri)}>; it has: {', '.join(versions) or 'none'}")
 
-    def _graph(info: StoreInfo, iri: str, row_cap: int | None = None):
+    def _graph(info: Snapshot, iri: str, row_cap: int | None = None):
         """A named graph: its triples for RDF clients (up to the row cap), a summary page for people."""
         node = ox.NamedNode(iri)
         choice = choose_formats(offer_html=True)
@@ -630,17 +575,17 @@ def _register_routes(app: Flask, service: Service) -> None:
     def _resource(path: str):
         iri = linked_data.resource_iri(path)
         choice = choose_formats(offer_html=True)
-        info = service.live.snapshot()
+        info = service.snapshot()
         node = ox.NamedNode(iri)
         if not choice.html:
             fmt = require_format(choice, graph=True)
-            job = Job(store_path_of(info), linked_data.DESCRIPTION, None, fmt.rdf_name, settings.row_limit,
+            job = Job(linked_data.DESCRIPTION, None, fmt.rdf_name, settings.row_limit,
                       substitutions={"resource": node}, prefixes=linked_data.PREFIXES)
             etag = etag_for(info, "resource", iri, fmt.name)
             cached = not_modified(info, etag)
             if cached:
                 return cached
-            answer = service.answer(job)
+            answer = service.answer(info, job)
             if answer.rows == 0:
                 raise NotFound(f"the graph says nothing about <{iri}>")
             return answer_response(info, answer, etag, settings.row_limit)
@@ -670,7 +615,7 @@ def _register_routes(app: Flask, service: Service) -> None:
         links = {f.name: f"{request.path}?format={f.name}" for f in GRAPH_FORMATS}
         return _html(render_template("resource.html", info=info, page=page, links=links), info, etag)
 
-    def _html(html: str, info: StoreInfo, etag: str) -> Response:
+    def _html(html: str, info: Snapshot, etag: str) -> Response:
         response = Response(html, content_type="text/html; charset=utf-8")
         response.headers.update(validators(info, etag))
         response.headers["Vary"] = "Accept"
@@ -703,7 +648,7 @@ _FORMAT_IRIS = ("SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV
                 "Turtle", "N-Triples", "JSON-LD", "RDF_XML", "TriG", "N-Quads")
 
 
-def service_description(endpoint: str, info: StoreInfo) -> list[ox.Triple]:
+def service_description(endpoint: str, info: Snapshot) -> list[ox.Triple]:
     """What the endpoint is (SPARQL 1.1 Service Description), including that its default graph is the
     RDF merge of the named graphs (sd:UnionDefaultGraph: a triple that several graphs hold is in it once),
     and which named graphs there are with their sizes."""

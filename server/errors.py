@@ -115,6 +115,20 @@ class QueryTooLarge(HttpError):
     status, title = 503, "Service Unavailable"
 
 
+class BackendUnavailable(HttpError):
+    """The engine that holds the graph (a remote backend) did not answer, or answered with an error that is
+    not the query's fault."""
+
+    status, title = 503, "Service Unavailable"
+
+
+class IncompleteAnswer(HttpError):
+    """The engine's answer is not whole (cut at its own row cap, cancelled midway, or not results at all):
+    an error, never served or cached as if it were the answer."""
+
+    status, title = 503, "Service Unavailable"
+
+
 class NotAnIri(BadRequest):
     """A path under /id/, /article/, /graph/ or /ontology/ that no IRI can have (a space, a quote, a
     control character, a stray '%' or bytes that are not UTF-8 once decoded): 400, where a path that is

@@ -22,9 +22,9 @@ import sys
 import threading
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 
 from coalition_kg.server import guard
+from coalition_kg.server.backend import Answer, Job, answer_of
 from coalition_kg.server.errors import (EvaluationFailed, QueryNotEvaluable, QuerySyntaxError, QueryTimeout,
                                         QueryTooLarge, Refused)
 
@@ -33,43 +33,11 @@ _READY = ("ready", None)  # the child's first frame
 STARTUP_LIMIT = 60  # seconds for a child to start, on a machine as busy as it may get
 
 
-@dataclass(frozen=True)
-class Job:
-    """One query to evaluate against one store, with everything the child needs to answer it."""
-
-    store: str  # the store directory, resolved once per HTTP request
-    query: str
-    result_format: str | None  # a writers name for SELECT/ASK (json, xml, csv, tsv) or None
-    graph_format: str | None  # an RdfFormat name for CONSTRUCT/DESCRIBE (TURTLE …) or None
-    row_cap: int
-    # The protocol's default-graph-uri and named-graph-uri, which replace the query's own dataset (its
-    # FROM clauses, if any); without them the query reads the store's default graph, the merge of the
-    # named graphs (graph/store.py), or the dataset its FROM clauses name.
-    default_graphs: tuple[str, ...] | None = None
-    named_graphs: tuple[str, ...] | None = None
-    substitutions: dict = field(default_factory=dict)  # variable name -> pyoxigraph term
-    prefixes: dict | None = None
-    # A one-subject lookup (guard.is_subject_lookup): its work is bounded, so it may be evaluated in
-    # the web process (evaluate_here) instead of a child. It does not change the answer.
-    bounded: bool = False
-
-
-@dataclass(frozen=True)
-class Answer:
-    body: bytes
-    kind: str  # "results" (SELECT/ASK) or "graph"
-    format_name: str  # the writers name or RdfFormat name actually used
-    rows: int
-    truncated: bool
-
-
 # --- the child --------------------------------------------------------------------------------
 
 def evaluate(store, job: Job) -> Answer:
     """The job's answer from an open store; raises what pyoxigraph raises (SyntaxError, OSError …)."""
     import pyoxigraph as ox
-
-    from coalition_kg.server import writers
 
     options = {}
     if job.default_graphs is not None or job.named_graphs is not None:
@@ -77,17 +45,7 @@ def evaluate(store, job: Job) -> Answer:
         options["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs or ()]
     if job.substitutions:
         options["substitutions"] = {ox.Variable(name): term for name, term in job.substitutions.items()}
-    results = store.query(job.query, **options)
-    if isinstance(results, ox.QuerySolutions):
-        name = job.result_format or "json"
-        body, rows, truncated = writers.write_solutions(results, name, job.row_cap)
-        return Answer(body, "results", name, rows, truncated)
-    if isinstance(results, ox.QueryBoolean):
-        name = job.result_format or "json"
-        return Answer(writers.write_boolean(bool(results), name), "results", name, 1, False)
-    name = job.graph_format or "TURTLE"
-    body, rows, truncated = writers.write_triples(results, getattr(ox.RdfFormat, name), job.row_cap, job.prefixes)
-    return Answer(body, "graph", name, rows, truncated)
+    return answer_of(store.query(job.query, **options), job)
 
 
 def _frame(value) -> bytes:
@@ -154,14 +112,15 @@ def child_main(memory_limit: int | None = None) -> None:
     _write_all(replies, _frame(_READY))
     store, store_path = None, None
     while True:
-        job = _read_frame(requests)
-        if job is None:
+        frame = _read_frame(requests)
+        if frame is None:
             return
+        wanted, job = frame
         try:
-            if job.store != store_path:
+            if wanted != store_path:
                 store, store_path = None, None
-                store = ox.Store.read_only(job.store)
-                store_path = job.store
+                store = ox.Store.read_only(wanted)
+                store_path = wanted
             try:
                 reply = ("ok", evaluate(store, job))
             except OSError as error:
@@ -221,12 +180,12 @@ class Evaluator:
     def alive(self) -> bool:
         return self.process.poll() is None
 
-    def run(self, job: Job, time_limit: float) -> Answer:
+    def run(self, store_path: str, job: Job, time_limit: float) -> Answer:
         if not self._ready:
             self._wait_until_ready()
         deadline = time.monotonic() + time_limit
         try:
-            _write_all(self._in, _frame(job))
+            _write_all(self._in, _frame((store_path, job)))
             reply = pickle.loads(self._read_reply(deadline))
         except _Overrun:
             self.kill()
@@ -367,9 +326,9 @@ class EvaluatorPool:
                     self._idle.append(evaluator)
                 self._lock.notify()
 
-    def run(self, job: Job, time_limit: float) -> Answer:
+    def run(self, store_path: str, job: Job, time_limit: float) -> Answer:
         with self.evaluator() as evaluator:
-            return evaluator.run(job, time_limit)
+            return evaluator.run(store_path, job, time_limit)
 
     def close(self) -> None:
         with self._lock:

@@ -108,7 +108,7 @@ class FastPath:
 
     def _key(self, method: str, path: str, environ, body: bytes) -> tuple | None:
         """The key of the whole answer (see the module's docstring); None when no graph is built."""
-        store_name = self.service.live.current_name()
+        store_name = self.service.backend.current_key()
         if store_name is None:
             return None
         return ("http", store_name, method, path, environ.get("QUERY_STRING", ""),
@@ -137,9 +137,9 @@ class FastPath:
             wanted = _url_args(query_string).get("format") if "format" in query_string else None
             choice = m.choose_formats_from(wanted, accept)
             fmt = m.require_format(choice, shape.is_graph)
-            info = self.service.live.info_for(store_name)
+            info = self.service.backend.snapshot_for(store_name)
             job = m.sparql_job(info, query_request, shape, choice, settings.row_limit)
-            etag = m.etag_for(info, "sparql", m.job_key(job)[1:], fmt.name)
+            etag = m.etag_for(info, "sparql", job.key(), fmt.name)
         else:
             args = _url_args(query_string)
             saved = self.service.saved.get(saved_name)
@@ -153,11 +153,11 @@ class FastPath:
             choice = m.choose_formats_from(args.get("format"), accept, offer_html=True)
             if choice.html:
                 return None
-            info = self.service.live.info_for(store_name)
+            info = self.service.backend.snapshot_for(store_name)
             fmt = m.require_format(choice, shape.is_graph)
             job = m.saved_job(info, text, substitutions, choice, settings.row_limit)
-            etag = m.etag_for(info, "saved", saved_name, m.job_key(job)[1:], fmt.name)
-        answer = self.service.answer(job)
+            etag = m.etag_for(info, "saved", saved_name, job.key(), fmt.name)
+        answer = self.service.answer(info, job)
         headers = m.answer_headers(info, answer, etag, settings.row_limit)
         headers.append(("Content-Length", str(len(answer.body))))
         headers.extend(self.cors)

@@ -101,7 +101,7 @@ class Front:
 
     def __rsgi_del__(self, loop) -> None:
         self.threads.shutdown(wait=False, cancel_futures=True)
-        self.service.pool.close()
+        self.service.backend.close()
         if self.access is not None:
             self.access.flush()
 

@@ -1,6 +1,6 @@
 """Which store is current, checked with one readlink per request.
 
-A rebuild moves the `var/current` symlink. Each request asks `snapshot()` once and uses the StoreInfo
+A rebuild moves the `var/current` symlink. Each request asks `snapshot()` once and uses the Snapshot
 it gets for everything it does (every query, its ETag, its Last-Modified), so a request never sees two
 stores even if the link moves while it runs; the next request sees the new one.
 
@@ -20,7 +20,7 @@ import pyoxigraph as ox
 
 from coalition_kg.graph import store as stores, store_manifest
 from coalition_kg.graph.errors import CorruptStore
-from coalition_kg.graph.store import StoreInfo
+from coalition_kg.server.backend import Snapshot
 from coalition_kg.server.errors import NoGraph
 
 log = logging.getLogger("coalition_kg.server")
@@ -36,7 +36,7 @@ class LiveStore:
         self.var = Path(var)
         self._link = str(self.var / "current")
         self._name: str | None = None
-        self._info: StoreInfo | None = None
+        self._info: Snapshot | None = None
         self._refused: tuple[str, str] | None = None  # a store that failed its check, and why
         self._lock = threading.Lock()
         self._opened: tuple[str, ox.Store] | None = None  # the store bounded lookups read in this process
@@ -48,11 +48,11 @@ class LiveStore:
         except FileNotFoundError:
             return None
 
-    def snapshot(self) -> StoreInfo:
+    def snapshot(self) -> Snapshot:
         return self.info_for(self.current_name())
 
-    def info_for(self, name: str | None) -> StoreInfo:
-        """The StoreInfo of the store `name` (as current_name() gave it), read once per build."""
+    def info_for(self, name: str | None) -> Snapshot:
+        """The Snapshot of the store `name` (as current_name() gave it), read once per build."""
         info = self._info
         if name is not None and name == self._name and info is not None:
             return info
@@ -70,8 +70,8 @@ class LiveStore:
                 self._check_layout(name, info)
             except (OSError, ValueError, KeyError):
                 raise NoGraph("the current graph store cannot be read; a rebuild may be under way") from None
-            self._name, self._info = name, info
-        return info
+            self._name, self._info = name, Snapshot.of_store(info)
+        return self._info
 
     def _check(self, name: str) -> None:
         """Refuse the store `name`, now and for every later request, if its files are not its manifest's."""
@@ -85,7 +85,7 @@ class LiveStore:
             self._refused = (name, message)
             raise NoGraph(message) from None
 
-    def _check_layout(self, name: str, info: StoreInfo) -> None:
+    def _check_layout(self, name: str, info: stores.StoreInfo) -> None:
         """Refuse a store built for another layout: its default graph would answer most queries with nothing."""
         problem = stores.layout_problem(info)
         if problem:

@@ -67,7 +67,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def settings_from(project: Project, args):
-    from coalition_kg.server.app import Settings
+    from coalition_kg.server.settings import Settings
 
     return Settings(
         var=project.var,
@@ -193,21 +193,22 @@ def _run_granian(settings, args) -> int:
 
 def granian_app():
     """The RSGI app of one granian worker (front.py), from the settings `ckg serve` put in the environment."""
-    from coalition_kg.server.app import Settings, create_app
+    from coalition_kg.server.app import create_app
+    from coalition_kg.server.settings import Settings
     from coalition_kg.server.front import Front
 
     values = json.loads(os.environ[_SETTINGS_ENV])
     values["var"], values["queries"] = Path(values["var"]), Path(values["queries"])
     app = create_app(Settings(**values))
-    app.extensions["ckg"].pool.warm()
+    app.extensions["ckg"].backend.warm()
     return Front(app)
 
 
 def _warm_evaluators(worker) -> None:
-    worker.wsgi.extensions["ckg"].pool.warm()
+    worker.wsgi.extensions["ckg"].backend.warm()
 
 
 def _stop_evaluators(server, worker) -> None:
     app = getattr(worker, "wsgi", None)
     if app is not None and hasattr(app, "extensions"):
-        app.extensions["ckg"].pool.close()
+        app.extensions["ckg"].backend.close()

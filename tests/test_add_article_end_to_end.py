@@ -127,7 +127,8 @@ def test_a_new_article_from_add_to_the_timeline(project_copy, capsys, monkeypatc
 def _search_and_pages(project, stem: str) -> None:
     """The new article through the server (in process): search finds its sentences, with the words
     marked, and its people's pages name it."""
-    from coalition_kg.server.app import Settings, create_app
+    from coalition_kg.server.app import create_app
+    from coalition_kg.server.settings import Settings
 
     app = create_app(Settings(var=project.var, queries=project.queries, evaluators=1))
     try:
@@ -164,4 +165,4 @@ def _search_and_pages(project, stem: str) -> None:
         html = article.get_data(as_text=True)
         assert article.status_code == 200 and "وترأس" in html and "/id/youssef-bakari" in html
     finally:
-        app.extensions["ckg"].pool.close()
+        app.extensions["ckg"].backend.close()

@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 import pytest
 
 from coalition_kg.server.admission import LOOKUP_SCAN_LIMIT, Admission, evaluates_adhoc
-from coalition_kg.server.app import Settings
+from coalition_kg.server.settings import Settings
 from coalition_kg.server.errors import ServerBusy, TooManyRequests
 
 CROSS = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f }"

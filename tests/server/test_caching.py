@@ -51,7 +51,8 @@ def test_entity_pages_are_conditional_too(server):
 
 def test_repeated_query_is_served_from_the_cache(built_var):
     """In process, with real evaluator children: the second identical request evaluates nothing."""
-    from coalition_kg.server.app import Settings, create_app
+    from coalition_kg.server.app import create_app
+    from coalition_kg.server.settings import Settings
 
     from .conftest import QUERIES
 
@@ -59,15 +60,15 @@ def test_repeated_query_is_served_from_the_cache(built_var):
     app = create_app(Settings(var=built_var, queries=QUERIES, evaluators=1, inline_lookups=False))
     service = app.extensions["ckg"]
     evaluated = []
-    run = service.pool.run
-    service.pool.run = lambda job, limit: evaluated.append(job.query) or run(job, limit)
+    run = service.backend.pool.run
+    service.backend.pool.run = lambda store, job, limit: evaluated.append(job.query) or run(store, job, limit)
     try:
         client = app.test_client()
         first = client.get("/sparql", query_string={"query": QUERY})
         second = client.get("/sparql", query_string={"query": QUERY})
         as_csv = client.get("/sparql", query_string={"query": QUERY, "format": "csv"})
     finally:
-        service.pool.close()
+        service.backend.pool.close()
     assert first.data == second.data and first.headers["ETag"] == second.headers["ETag"]
     assert {row["l"]["value"] for row in first.json["results"]["bindings"]} >= {"Niger", "النيجر"}
     assert evaluated == [QUERY, QUERY]  # the JSON once, then the CSV: a different format is a different key
@@ -97,25 +98,26 @@ SLOW = """SELECT ?s (COUNT(*) AS ?n) WHERE { ?s ?p ?o . ?o ?q ?r . ?r ?x ?y } GR
 def _concurrent_evaluations(built_var, cache_bytes: int) -> tuple[int, list]:
     import threading
 
-    from coalition_kg.server.app import Settings, create_app
-    from coalition_kg.server.evaluator import Job
+    from coalition_kg.server.app import create_app
+    from coalition_kg.server.settings import Settings
+    from coalition_kg.server.backend import Job
 
     from .conftest import QUERIES
 
     app = create_app(Settings(var=built_var, queries=QUERIES, evaluators=4, cache_bytes=cache_bytes))
     service = app.extensions["ckg"]
-    service.pool.warm()
+    service.backend.pool.warm()
     evaluated = []
-    run = service.pool.run
-    service.pool.run = lambda job, limit: evaluated.append(job.query) or run(job, limit)
-    info = service.live.snapshot()
-    job = Job(str(info.store_path), SLOW, "json", None, 100)
+    run = service.backend.pool.run
+    service.backend.pool.run = lambda store, job, limit: evaluated.append(job.query) or run(store, job, limit)
+    info = service.snapshot()
+    job = Job(SLOW, "json", None, 100)
     bodies = []
     together = threading.Barrier(4)
 
     def ask():
         together.wait()
-        bodies.append(service.answer(job).body)
+        bodies.append(service.answer(info, job).body)
 
     threads = [threading.Thread(target=ask) for _ in range(4)]
     try:
@@ -124,7 +126,7 @@ def _concurrent_evaluations(built_var, cache_bytes: int) -> tuple[int, list]:
         for thread in threads:
             thread.join(timeout=60)
     finally:
-        service.pool.close()
+        service.backend.pool.close()
     return len(evaluated), bodies
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from coalition_kg.project import Project
-from coalition_kg.server.app import Settings, create_app
+from coalition_kg.server.app import create_app
+from coalition_kg.server.settings import Settings
 
 from .conftest import entity, start_server, stop_server
 
@@ -82,18 +83,18 @@ def test_lookups_start_no_evaluator_child(built_var):
     app, service = _service(built_var)
     try:
         assert _post(app, LOOKUPS[0]).get_json()["boolean"] is True
-        assert service.pool._started == 0  # answered in this process
+        assert service.backend.pool._started == 0  # answered in this process
         joined = f"ASK {{ <{entity('niamey')}> ?p ?o . ?o ?q ?r }}"
         assert _post(app, joined).get_json()["boolean"] is True
-        assert service.pool._started == 1  # anything else needs a child, for the time limit
+        assert service.backend.pool._started == 1  # anything else needs a child, for the time limit
     finally:
-        service.pool.close()
+        service.backend.pool.close()
 
 
 def test_inline_lookups_can_be_turned_off(built_var):
     app, service = _service(built_var, inline_lookups=False)
     try:
         assert _post(app, LOOKUPS[0]).get_json()["boolean"] is True
-        assert service.pool._started == 1
+        assert service.backend.pool._started == 1
     finally:
-        service.pool.close()
+        service.backend.pool.close()

@@ -8,6 +8,8 @@ import pytest
 
 from coalition_kg.project import Project
 from coalition_kg.server import app as app_module, evaluator, guard
+from coalition_kg.server.backend import Job
+from coalition_kg.server.settings import Settings
 from coalition_kg.server.errors import HttpError
 
 from .listener import Listener
@@ -41,15 +43,15 @@ def small_store(tmp_path_factory) -> str:
     return path
 
 
-def _job(store: str, query: str) -> evaluator.Job:
-    return evaluator.Job(store, query, "json", "TURTLE", 10)
+def _job(query: str) -> Job:
+    return Job(query, "json", "TURTLE", 10)
 
 
 def test_an_unconfined_process_does_reach_the_listener(listener):
     """The witness works: the same queries, evaluated by pyoxigraph without the sandbox, arrive."""
     for shape in SHAPES:
         listener.reset()
-        evaluator.evaluate(ox.Store(), _job("", shape.format(url=listener.url)))
+        evaluator.evaluate(ox.Store(), _job(shape.format(url=listener.url)))
         assert listener.reached, shape
 
 
@@ -58,12 +60,12 @@ def test_evaluator_children_cannot_reach_the_network(listener, small_store):
     try:
         for shape in SHAPES:
             try:
-                child.run(_job(small_store, shape.format(url=listener.url)), 30)
+                child.run(small_store, _job(shape.format(url=listener.url)), 30)
             except HttpError as error:
                 assert error.status < 500, error.message
             if not child.alive:  # a killed child is no proof: it must have refused, and go on
                 pytest.fail(f"the evaluator died on {shape}")
-        answer = child.run(_job(small_store, "SELECT ?o { <http://x/s> ?p ?o }"), 30)
+        answer = child.run(small_store, _job("SELECT ?o { <http://x/s> ?p ?o }"), 30)
         assert b'"o"' in answer.body
     finally:
         child.close()
@@ -74,7 +76,7 @@ def test_the_server_sends_nothing_with_the_guard_switched_off(listener, built_va
     """The whole request path (protocol, the evaluator pool, the answer) with a guard that lets
     everything through: every SERVICE query is refused by the kernel, answered 403, and nothing leaves."""
     monkeypatch.setattr(guard, "inspect", lambda query: guard.QueryShape("SELECT", False))
-    settings = app_module.Settings.for_project(Project.locate(var=built_var), evaluators=1, cache_bytes=0)
+    settings = Settings.for_project(Project.locate(var=built_var), evaluators=1, cache_bytes=0)
     app = app_module.create_app(settings)
     client = app.test_client()
     try:
@@ -87,7 +89,7 @@ def test_the_server_sends_nothing_with_the_guard_switched_off(listener, built_va
                 assert b"no network" in response.data
         assert listener.connections == 0
     finally:
-        app.extensions["ckg"].pool.close()
+        app.extensions["ckg"].backend.close()
 
 
 def test_a_name_to_look_up_is_not_looked_up(small_store):
@@ -95,7 +97,7 @@ def test_a_name_to_look_up_is_not_looked_up(small_store):
     child = evaluator.Evaluator()
     try:
         with pytest.raises(HttpError) as caught:
-            child.run(_job(small_store, "SELECT * { SERVICE <http://ckg-sandbox-test.invalid/x> { ?s ?p ?o } }"), 30)
+            child.run(small_store, _job("SELECT * { SERVICE <http://ckg-sandbox-test.invalid/x> { ?s ?p ?o } }"), 30)
         assert caught.value.status == 403
         assert "no network" in caught.value.message
     finally:

@@ -97,7 +97,8 @@ def test_sparql_text(server):
 
 def test_project_saved_queries_run_through_the_app(built_var):
     """Whatever the project ships in queries/ loads and runs over HTTP with its defaults."""
-    from coalition_kg.server.app import Settings, create_app
+    from coalition_kg.server.app import create_app
+    from coalition_kg.server.settings import Settings
 
     project = Project.locate()
     shipped = saved_queries.load_all(project.queries)
@@ -113,4 +114,4 @@ def test_project_saved_queries_run_through_the_app(built_var):
                 response = client.get(f"/queries/{name}", query_string={"format": "turtle"})
             assert response.status_code == 200, (name, response.get_data(as_text=True))
     finally:
-        app.extensions["ckg"].pool.close()
+        app.extensions["ckg"].backend.close()
