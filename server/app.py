@@ -25,7 +25,8 @@ from werkzeug.http import http_date, parse_date
 from werkzeug.routing import RequestRedirect
 
 from coalition_kg.graph import saved_queries as saved_query_files
-from coalition_kg.server.backend import Answer, Backend, Job, LocalBackend, Snapshot
+from coalition_kg.server.backend import Answer, Backend, Job, Snapshot, backend_for
+from coalition_kg.server.service_description import SD_PREFIXES, service_description
 from coalition_kg.project import BASE, GRAPH as GRAPH_NAMESPACE, ONTOLOGY, Project
 from coalition_kg.server import formats, guard, linked_data, protocol, search, statements
 from coalition_kg.server.cache import AnswerCache, Flights
@@ -254,8 +255,7 @@ def create_app(config: Settings | dict | None = None) -> Flask:
 
     app = Flask(__name__, static_folder="static", template_folder="templates")
     app.config.update(PROPAGATE_EXCEPTIONS=False, MAX_CONTENT_LENGTH=None, JSON_AS_ASCII=False)
-    backend = LocalBackend(settings.var, settings.query_timeout, settings.evaluators,
-                           settings.evaluator_memory_limit, settings.inline_lookups)
+    backend = backend_for(settings)
     service = Service(settings, backend, AnswerCache(settings.cache_bytes),
                       saved_query_files.load_all(settings.queries))
     app.extensions["ckg"] = service
@@ -636,54 +636,6 @@ def saved_query_json(saved) -> dict:
 
 def saved_query_url(name: str, values: dict, format_name: str) -> str:
     return f"/queries/{name}?" + urlencode({**values, "format": format_name})
-
-
-# --- the service description ------------------------------------------------------------------
-
-SD = "http://www.w3.org/ns/sparql-service-description#"
-FORMATS_NS = "http://www.w3.org/ns/formats/"
-VOID = "http://rdfs.org/ns/void#"
-SD_PREFIXES = {"sd": SD, "void": VOID, "dcterms": "http://purl.org/dc/terms/", "formats": FORMATS_NS}
-_FORMAT_IRIS = ("SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV", "SPARQL_Results_TSV",
-                "Turtle", "N-Triples", "JSON-LD", "RDF_XML", "TriG", "N-Quads")
-
-
-def service_description(endpoint: str, info: Snapshot) -> list[ox.Triple]:
-    """What the endpoint is (SPARQL 1.1 Service Description), including that its default graph is the
-    RDF merge of the named graphs (sd:UnionDefaultGraph: a triple that several graphs hold is in it once),
-    and which named graphs there are with their sizes."""
-    nn, lit = ox.NamedNode, ox.Literal
-    a = nn("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
-    service, dataset, default = nn(endpoint), ox.BlankNode("dataset"), ox.BlankNode("default")
-    integer = nn("http://www.w3.org/2001/XMLSchema#integer")
-    triples = [
-        ox.Triple(service, a, nn(SD + "Service")),
-        ox.Triple(service, nn(SD + "endpoint"), service),
-        ox.Triple(service, nn(SD + "supportedLanguage"), nn(SD + "SPARQL11Query")),
-        ox.Triple(service, nn(SD + "feature"), nn(SD + "UnionDefaultGraph")),
-        ox.Triple(service, nn("http://purl.org/dc/terms/description"), lit(
-            "Read-only SPARQL 1.1 endpoint of coalition-kg. The default graph is the RDF merge of all "
-            "named graphs (one per article, plus curation, ontology and inferred): each triple once, however "
-            "many graphs hold it. GRAPH ?g patterns range over the named graphs only and tell where a triple "
-            "comes from. SERVICE, LOAD and SPARQL Update are refused.", language="en")),
-        ox.Triple(service, nn(SD + "defaultDataset"), dataset),
-        ox.Triple(dataset, a, nn(SD + "Dataset")),
-        ox.Triple(dataset, nn(SD + "defaultGraph"), default),
-        ox.Triple(default, a, nn(SD + "Graph")),
-        ox.Triple(default, nn(VOID + "triples"), lit(str(info.triples), datatype=integer)),
-    ]
-    triples += [ox.Triple(service, nn(SD + "resultFormat"), nn(FORMATS_NS + name)) for name in _FORMAT_IRIS]
-    for index, (name, count) in enumerate(info.graphs.items()):
-        named, graph = ox.BlankNode(f"named{index}"), ox.BlankNode(f"graph{index}")
-        triples += [
-            ox.Triple(dataset, nn(SD + "namedGraph"), named),
-            ox.Triple(named, a, nn(SD + "NamedGraph")),
-            ox.Triple(named, nn(SD + "name"), nn(name)),
-            ox.Triple(named, nn(SD + "graph"), graph),
-            ox.Triple(graph, a, nn(SD + "Graph")),
-            ox.Triple(graph, nn(VOID + "triples"), lit(str(count), datatype=integer)),
-        ]
-    return triples
 
 
 # The query page's timeline of meetings: every dated meeting, whatever its kind, with its city.

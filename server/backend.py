@@ -164,3 +164,9 @@ class LocalBackend:
     def close(self) -> None:
         self.pool.close()
 
+
+
+def backend_for(settings) -> Backend:
+    """The backend the settings name: the local store under settings.var."""
+    return LocalBackend(settings.var, settings.query_timeout, settings.evaluators,
+                        settings.evaluator_memory_limit, settings.inline_lookups)
