@@ -81,7 +81,9 @@ def load_queries(anchors: dict[str, str]) -> list[Query]:
 
     queries = []
     for kind in ("tiny", "join", "aggregate", "path"):
-        text = (HERE / "queries" / f"{kind}.rq").read_text(encoding="utf-8")
+        # join: the query page's meetings timeline, read from its one home
+        source = REPO / "server" / "sparql" / "meetings-timeline.rq" if kind == "join" else HERE / "queries" / f"{kind}.rq"
+        text = source.read_text(encoding="utf-8")
         for key, iri in anchors.items():
             text = text.replace(f"https://w3id.org/coalition-kg/id/{key}", iri)
         queries.append(Query(kind, kind, text))

@@ -28,7 +28,7 @@ import math
 from contextlib import asynccontextmanager
 
 from coalition_kg.server import guard, protocol
-from coalition_kg.server.errors import HttpError, ServerBusy, TooManyRequests
+from coalition_kg.server.errors import ServerBusy, ServiceError, TooManyRequests
 
 # A one-subject lookup is a short text; a longer query goes to the evaluation lane unread, so that the
 # event loop never scans a large body (a query this long is rarely a lookup, and is then only queued).
@@ -48,7 +48,7 @@ def evaluates_adhoc(environ, body: bytes, max_body: int, inline_lookups: bool) -
     try:
         request = protocol.read_query_request({**environ, "wsgi.input": io.BytesIO(body)}, max_body)
         return request is not None and not guard.inspect(request.query).lookup
-    except HttpError:
+    except ServiceError:
         return False  # refused (4xx) before evaluation, whichever thread says so
     except Exception:
         return True  # the thread meets it again, and answers and logs it there

@@ -33,16 +33,16 @@ class Snapshot:
     quads: int  # in the named graphs
     graphs: dict[str, int]  # triples per named graph
     triples: int  # in the default graph, the merge of the named graphs
-    # What a cache key says for this build in this backend: the local store's path (its name ends in the
-    # build id), or the remote engine's address with the build id.
+    # What a cache key says for this build in this backend: the local store's name under var/ (it ends in
+    # the build id), or the remote engine's address with the build id.
     key: str
     # The build's own folder on this machine (the search index beside the store), if it has one.
     directory: Path | None = None
 
     @classmethod
-    def of_store(cls, info: StoreInfo) -> "Snapshot":
+    def of_store(cls, info: StoreInfo, key: str) -> "Snapshot":
         return cls(info.build_id, info.built_at, info.built_at_epoch, info.quads, info.graphs, info.triples,
-                   _store_path(info.directory), info.directory)
+                   key, info.directory)
 
 
 @lru_cache(maxsize=8)  # worked out once per build: a Path join and its str() cost more than a small job
@@ -105,6 +105,9 @@ def answer_of(results, job: Job) -> Answer:
 
 
 class Backend(Protocol):
+    def current_key(self) -> str | None:
+        """A cheap name of the build that answers now (Snapshot.key), or None before there is one."""
+
     def snapshot(self) -> Snapshot: ...
 
     def evaluate(self, snapshot: Snapshot, job: Job) -> Answer: ...
@@ -132,22 +135,17 @@ class LocalBackend:
         self.inline_lookups = inline_lookups
 
     def current_key(self) -> str | None:
-        """The current store's name (one readlink): a key for whole answers that changes with the build."""
-        return self.live.current_name()
+        return self.live.current_name()  # one readlink
 
     def snapshot(self) -> Snapshot:
         return self.live.snapshot()
-
-    def snapshot_for(self, key: str) -> Snapshot:
-        """The snapshot of the store current_key() named."""
-        return self.live.info_for(key)
 
     def evaluate(self, snapshot: Snapshot, job: Job) -> Answer:
         if job.bounded and self.inline_lookups:
             from coalition_kg.server.evaluator import evaluate_here
 
-            return evaluate_here(self.live.open(snapshot.key), job)
-        return self.pool.run(snapshot.key, job, self.time_limit)
+            return evaluate_here(self.live.open(_store_path(snapshot.directory)), job)
+        return self.pool.run(_store_path(snapshot.directory), job, self.time_limit)
 
     def graph(self, snapshot: Snapshot, iri: str, graph_format: str, row_cap: int,
               prefixes: dict | None = None) -> Answer:

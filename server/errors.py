@@ -1,24 +1,22 @@
-"""Everything that can go wrong with a request, as types that carry their HTTP status.
+"""Everything that can go wrong with a request, as types of the domain: what went wrong, not which status.
 
-Handlers raise these; one error handler in app.py turns them into a short plain-text answer. Nothing
-else reaches the client: an unexpected exception becomes a bare 500 and its traceback goes to the log.
+The backends, the protocol reader, the guard and the views raise these; http.STATUS is the one table
+that gives each its HTTP status, at the edge (the router). Nothing else reaches the client: an
+unexpected exception becomes a bare 500 and its traceback goes to the log.
 """
 
 from __future__ import annotations
 
 
-class HttpError(Exception):
-    status = 500
-    title = "Internal Server Error"
-
+class ServiceError(Exception):
     def __init__(self, message: str, headers: dict[str, str] | None = None):
         super().__init__(message)
         self.message = message
         self.headers = headers or {}
 
 
-class BadRequest(HttpError):
-    status, title = 400, "Bad Request"
+class BadRequest(ServiceError):
+    """The request is malformed: its parameters, its body or its query."""
 
 
 class QuerySyntaxError(BadRequest):
@@ -33,106 +31,81 @@ class BadParameter(BadRequest):
     """A saved query's parameter is unknown, missing or has the wrong form."""
 
 
-class Refused(HttpError):
+class Refused(ServiceError):
     """A well-formed request this server will not carry out: updates, SERVICE, LOAD, writes."""
 
-    status, title = 403, "Forbidden"
+
+class NotFound(ServiceError):
+    """Nothing here by that name: a saved query, a resource, a version."""
 
 
-class NotFound(HttpError):
-    status, title = 404, "Not Found"
-
-
-class MethodNotAllowed(HttpError):
-    status, title = 405, "Method Not Allowed"
-
+class MethodNotAllowed(ServiceError):
     def __init__(self, message: str, allowed: tuple[str, ...]):
         super().__init__(message, {"Allow": ", ".join(allowed)})
 
 
-class NotAcceptable(HttpError):
-    status, title = 406, "Not Acceptable"
+class NotAcceptable(ServiceError):
+    """No format the client accepts can carry this answer."""
 
 
-class RequestTimeout(HttpError):
+class RequestTimeout(ServiceError):
     """The request's body did not arrive within the body deadline; the connection is closed after the
     answer, since the rest of the body may still come."""
 
-    status, title = 408, "Request Timeout"
+
+class PayloadTooLarge(ServiceError):
+    """The request body is over the limit."""
 
 
-class PayloadTooLarge(HttpError):
-    status, title = 413, "Payload Too Large"
+class UnsupportedMediaType(ServiceError):
+    """The request body is of a type or charset the protocol does not take."""
 
 
-class UnsupportedMediaType(HttpError):
-    status, title = 415, "Unsupported Media Type"
-
-
-class TooManyRequests(HttpError):
+class TooManyRequests(ServiceError):
     """The client already has as many SPARQL evaluations running as one client may (per worker)."""
 
-    status, title = 429, "Too Many Requests"
 
-
-class ServerBusy(HttpError):
+class ServerBusy(ServiceError):
     """Every evaluator that ad-hoc SPARQL may use stayed busy for the whole admission wait."""
 
-    status, title = 503, "Service Unavailable"
 
-
-class EvaluationFailed(HttpError):
+class EvaluationFailed(ServiceError):
     """The evaluator reported an error that is not the query's fault (I/O, a crashed child)."""
 
-    status, title = 500, "Internal Server Error"
 
-
-class NoGraph(HttpError):
+class NoGraph(ServiceError):
     """No store has been built yet: the service exists but cannot answer."""
 
-    status, title = 503, "Service Unavailable"
 
-
-class NoSearchIndex(HttpError):
+class NoSearchIndex(ServiceError):
     """The current store was built before search existed and has no index beside it: a rebuild makes one."""
 
-    status, title = 503, "Service Unavailable"
 
-
-class QueryTimeout(HttpError):
+class QueryTimeout(ServiceError):
     """The query ran past the time limit and its evaluator was killed.
 
-    503 rather than 504: there is no upstream server, and 503 is what SPARQL clients already treat
-    as "the endpoint would not finish this"."""
-
-    status, title = 503, "Service Unavailable"
+    A 503 (http.STATUS says why)."""
 
 
-class QueryTooLarge(HttpError):
-    """The query needed more memory than an evaluator may have, and its evaluator was stopped (503, as
-    for the time limit: the endpoint will not finish this query)."""
-
-    status, title = 503, "Service Unavailable"
+class QueryTooLarge(ServiceError):
+    """The query needed more memory than an evaluator may have, and its evaluator was stopped (as for
+    the time limit: the endpoint will not finish this query)."""
 
 
-class BackendUnavailable(HttpError):
+class BackendUnavailable(ServiceError):
     """The engine that holds the graph (a remote backend) did not answer, or answered with an error that is
     not the query's fault."""
 
-    status, title = 503, "Service Unavailable"
 
-
-class IncompleteAnswer(HttpError):
+class IncompleteAnswer(ServiceError):
     """The engine's answer is not whole (cut at its own row cap, cancelled midway, or not results at all):
     an error, never served or cached as if it were the answer."""
-
-    status, title = 503, "Service Unavailable"
 
 
 class NotAnIri(BadRequest):
     """A path under /id/, /article/, /graph/ or /ontology/ that no IRI can have (a space, a quote, a
-    control character, a stray '%' or bytes that are not UTF-8 once decoded): 400, where a path that is
-    an IRI the graph does not know is 404."""
+    control character, a stray '%' or bytes that are not UTF-8 once decoded): a bad request, where a
+    path that is an IRI the graph does not know is not found."""
 
 
 def shown(text: str, limit: int = 200) -> str:

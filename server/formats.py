@@ -57,6 +57,7 @@ _NAME_ALIASES = {"ttl": "turtle", "nt": "ntriples", "n-triples": "ntriples", "js
                  "srx": "xml"}
 
 BY_NAME = {f.name: f for f in (*RESULT_FORMATS, *GRAPH_FORMATS, HTML)}
+BY_RDF_NAME = {f.rdf_name: f for f in GRAPH_FORMATS}
 
 
 def parse_accept(header: str | None) -> list[tuple[str, float]]:

@@ -1,6 +1,6 @@
 """What granian runs (its RSGI interface): whole request bodies read in the event loop, within a
-deadline and the size limit, before a request takes a thread; then the WSGI application (fast.py
-and Flask) in a pool of `threads` threads, behind the lanes of admission.py.
+deadline and the size limit, before a request takes a thread; then the WSGI application (router.py)
+in a pool of `threads` threads, behind the lanes of admission.py.
 
 Why not granian's WSGI interface: there a request takes one of the worker's blocking threads as soon
 as its headers are in, and the application's read of `wsgi.input` then waits in that thread for as
@@ -12,8 +12,8 @@ coroutine: within `body_timeout` seconds (else 408, and the connection is closed
 `max_body_bytes` (413: from Content-Length before anything is read, or counted as a chunked body
 arrives). A request then reaches a thread complete, so no thread ever waits on a client.
 
-On the way a repeated request is answered from fast.py's whole-answer cache without a thread at all,
-and a request that may start an ad-hoc evaluation waits for a slot of the evaluation lane (in the
+On the way a repeated request is answered from the router's fast lane (its whole answers) without a
+thread at all, and a request that may start an ad-hoc evaluation waits for a slot of the evaluation lane (in the
 loop, bounded) so that it never takes the thread kept for everything else.
 
 RSGI rather than ASGI: it is granian's own interface (no message dicts to build and read), and its
@@ -47,13 +47,12 @@ from granian.rsgi import ProtocolClosed
 
 from coalition_kg.server.access_log import AccessLog
 from coalition_kg.server.admission import Admission, evaluates_adhoc
-from coalition_kg.server.app import cors_headers, error_body
-from coalition_kg.server.errors import BadRequest, HttpError, PayloadTooLarge, RequestTimeout
+from coalition_kg.server import http
+from coalition_kg.server.errors import BadRequest, PayloadTooLarge, RequestTimeout, ServiceError
 
 log = logging.getLogger("coalition_kg.server")
 
 _HTTP_VERSIONS = {"1": "HTTP/1.0", "1.1": "HTTP/1.1", "2": "HTTP/2", "3": "HTTP/3"}
-_TEXT_PLAIN = "text/plain; charset=utf-8"
 
 
 @lru_cache(maxsize=4096)
@@ -79,14 +78,13 @@ class Front:
         self.service = app.extensions["ckg"]
         settings = self.service.settings
         self.settings = settings
-        self.wsgi = app.wsgi_app  # fast.FastPath, which hands the rest to Flask
+        self.wsgi = app.wsgi_app  # router.Router
         self.max_body = settings.max_body_bytes
         self.body_timeout = settings.body_timeout
         self.admission = Admission.for_settings(settings)
         # As many threads as evaluator children: a thread holds at most one child at a time.
         self.threads = ThreadPoolExecutor(max(1, settings.evaluators), thread_name_prefix="ckg-request")
         self.access = AccessLog(settings.access_log) if settings.access_log else None
-        self.cors = cors_headers(settings, "GET")
         self._base = {
             "SCRIPT_NAME": "",
             "wsgi.version": (1, 0),
@@ -110,8 +108,8 @@ class Front:
         environ = self.environ(scope)
         try:
             body = await self.read_body(proto, environ, scope.http_version)
-        except HttpError as error:  # 400, 408, 413: the rest of the body may still be on its way
-            status, headers, payload = self._refusal(error)
+        except ServiceError as error:  # 400, 408, 413: the rest of the body may still be on its way
+            status, headers, payload = self._refusal(error, environ)
             headers.append(("Connection", "close"))
         else:
             status, headers, payload = await self._answer(environ, body)
@@ -190,7 +188,7 @@ class Front:
     async def _answer(self, environ, body: bytes) -> tuple[int, list, bytes]:
         hit = self.wsgi.cached(environ, body)
         if hit is not None:
-            return int(hit[0][:3]), hit[1], hit[2]
+            return self._finished(hit, environ)
         environ["wsgi.input"] = io.BytesIO(body)
         loop = asyncio.get_running_loop()
         try:
@@ -198,11 +196,11 @@ class Front:
                 async with self.admission.evaluation(environ["REMOTE_ADDR"]):
                     return await loop.run_in_executor(self.threads, self._call, environ)
             return await loop.run_in_executor(self.threads, self._call, environ)
-        except HttpError as error:  # 429, 503 from admission
-            return self._refusal(error)
+        except ServiceError as error:  # 429, 503 from admission
+            return self._refusal(error, environ)
         except Exception:
             log.exception("unexpected error on %s %s", environ["REQUEST_METHOD"], environ["PATH_INFO"])
-            return 500, [("Content-Type", _TEXT_PLAIN), *self.cors], b"500 Internal Server Error\n"
+            return self._finished(http.unexpected_reply(), environ)
 
     def _call(self, environ) -> tuple[int, list, bytes]:
         """The WSGI app's answer, whole (in a pool thread)."""
@@ -221,9 +219,12 @@ class Front:
                 close()
         return int(seen[0][:3]), seen[1], payload
 
-    def _refusal(self, error: HttpError) -> tuple[int, list, bytes]:
-        return error.status, [("Content-Type", _TEXT_PLAIN), ("X-Content-Type-Options", "nosniff"),
-                              *error.headers.items(), *self.cors], error_body(error)
+    def _refusal(self, error: ServiceError, environ) -> tuple[int, list, bytes]:
+        return self._finished(http.error_reply(error), environ)
+
+    def _finished(self, reply: http.Reply, environ) -> tuple[int, list, bytes]:
+        headers, body = self.wsgi.finished(reply, environ["REQUEST_METHOD"])
+        return reply.status, headers, body
 
 
 def _no_write(data: bytes) -> None:

@@ -64,6 +64,7 @@ ARTICLE_INDEX = internal_query("article-index")
 ARTICLE_INDEX_GRAPH = internal_query("article-index-graph")
 ONTOLOGY_VERSIONS = internal_query("ontology-versions")
 ONTOLOGY_TERMS = internal_query("ontology-terms")
+MEETINGS_TIMELINE = internal_query("meetings-timeline")  # the query page runs it from its script
 
 
 def resource_iri(path: str) -> str:

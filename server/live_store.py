@@ -70,7 +70,7 @@ class LiveStore:
                 self._check_layout(name, info)
             except (OSError, ValueError, KeyError):
                 raise NoGraph("the current graph store cannot be read; a rebuild may be under way") from None
-            self._name, self._info = name, Snapshot.of_store(info)
+            self._name, self._info = name, Snapshot.of_store(info, name)
         return self._info
 
     def _check(self, name: str) -> None:

@@ -4,7 +4,7 @@ granian was picked by measurement (benchmarks/endpoint_bench.py, `--servers`): i
 on this project's hot path it answers several times the requests per second of gunicorn's gthread
 workers at every concurrency. It runs front.py through its RSGI interface: bodies are read whole in
 the event loop within `--body-timeout` before a request takes one of the worker's `--threads`
-threads, where the WSGI app (fast.py, Flask) answers it, and ad-hoc SPARQL is admitted to at most all
+threads, where the WSGI app (router.py) answers it, and ad-hoc SPARQL is admitted to at most all
 but one of those threads (admission.py).
 
 gunicorn stays available (`--server gunicorn`) without these defences: its gthread workers read a

@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 
 import pytest
 
+from coalition_kg.server import http
 from coalition_kg.server.admission import LOOKUP_SCAN_LIMIT, Admission, evaluates_adhoc
 from coalition_kg.server.settings import Settings
 from coalition_kg.server.errors import ServerBusy, TooManyRequests
@@ -78,7 +79,7 @@ def test_slots_bound_concurrent_evaluations_and_a_waiter_gets_503():
             async with admission.evaluation("c"):
                 pytest.fail("admitted past the slots")
         assert 0.15 <= loop.time() - started < 2
-        assert refused.value.status == 503 and refused.value.headers["Retry-After"] == "10"
+        assert http.status_of(refused.value) == 503 and refused.value.headers["Retry-After"] == "10"
         release.set()
         await asyncio.gather(*holders)
         # Everything given back, the refused waiter included: the full count is free again.
@@ -122,7 +123,7 @@ def test_a_client_over_its_cap_gets_429_at_once_and_others_are_admitted():
             async with admission.evaluation("10.0.0.1"):
                 pytest.fail("admitted past the client's cap")
         assert loop.time() - started < 0.5  # at once, not after the wait
-        assert refused.value.status == 429 and refused.value.headers["Retry-After"] == "7"
+        assert http.status_of(refused.value) == 429 and refused.value.headers["Retry-After"] == "7"
         async with admission.evaluation("10.0.0.2"):  # another client is not held back
             assert admission.running("10.0.0.1") == 1
         release.set()

@@ -7,10 +7,10 @@ import pyoxigraph as ox
 import pytest
 
 from coalition_kg.project import Project
-from coalition_kg.server import app as app_module, evaluator, guard
+from coalition_kg.server import app as app_module, evaluator, guard, http
 from coalition_kg.server.backend import Job
 from coalition_kg.server.settings import Settings
-from coalition_kg.server.errors import HttpError
+from coalition_kg.server.errors import ServiceError
 
 from .listener import Listener
 
@@ -61,8 +61,8 @@ def test_evaluator_children_cannot_reach_the_network(listener, small_store):
         for shape in SHAPES:
             try:
                 child.run(small_store, _job(shape.format(url=listener.url)), 30)
-            except HttpError as error:
-                assert error.status < 500, error.message
+            except ServiceError as error:
+                assert http.status_of(error) < 500, error.message
             if not child.alive:  # a killed child is no proof: it must have refused, and go on
                 pytest.fail(f"the evaluator died on {shape}")
         answer = child.run(small_store, _job("SELECT ?o { <http://x/s> ?p ?o }"), 30)
@@ -96,9 +96,9 @@ def test_a_name_to_look_up_is_not_looked_up(small_store):
     """No resolver traffic either: an endpoint named by a host name fails to resolve in the child."""
     child = evaluator.Evaluator()
     try:
-        with pytest.raises(HttpError) as caught:
+        with pytest.raises(ServiceError) as caught:
             child.run(small_store, _job("SELECT * { SERVICE <http://ckg-sandbox-test.invalid/x> { ?s ?p ?o } }"), 30)
-        assert caught.value.status == 403
+        assert http.status_of(caught.value) == 403
         assert "no network" in caught.value.message
     finally:
         child.close()

@@ -1,0 +1,178 @@
+"""The one router: which view answers which URL, and the WSGI application that runs them.
+
+Every request goes the same way: the fast lane (a whole answer kept from an identical request on the
+same build), else the routing table, the view (views.py), and the HTTP policy (http.py) for errors and
+the headers every answer carries. Static files are werkzeug's send_from_directory.
+
+The fast lane. A finished 200 answer is kept whole, keyed by the request as it came in: the current
+build's key, method, host, scheme, path, query string, Content-Type, Accept and body. Views read nothing
+else of a request (conditional requests, which read their validators, never take the lane), so the same
+bytes on the same build always get the same answer, and a repeated request is then one readlink and one
+dictionary look-up. An answer is kept only if it was made from the build its key names (a rebuild
+between the key and the answer leaves it out), and keys start with the build, so a rebuild makes every
+older entry unreachable. granian's front (front.py) asks the lane before a request takes a thread.
+
+Why the views are not Flask views: Flask's request context, hooks and response objects cost about a
+hundred microseconds a request, more than evaluating a small query; a view here is a plain function
+of a werkzeug Request (the same object Flask wraps), so one dispatcher serves every route at the speed
+the protocol's hot path needs, with no second router beside it. Flask remains the application object
+(its test client, its Jinja environment for the pages, gunicorn's entry point).
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from pathlib import Path
+
+from werkzeug.exceptions import HTTPException, MethodNotAllowed as WerkzeugMethodNotAllowed, NotFound as WerkzeugNotFound
+from werkzeug.routing import Map, RequestRedirect, Rule
+from werkzeug.utils import send_from_directory
+from werkzeug.wrappers import Request
+
+from . import http, views
+from .errors import MethodNotAllowed, NotFound, ServiceError, shown
+from .http import Reply
+
+log = logging.getLogger("coalition_kg.server")
+
+STATIC = Path(__file__).parent / "static"
+READ = ("GET",)  # werkzeug adds HEAD to a rule that has GET
+
+ROUTES = Map([
+    Rule("/", endpoint=views.index, methods=READ),
+    Rule("/health", endpoint=views.health, methods=READ),
+    Rule("/sparql", endpoint=views.sparql, methods=("GET", "POST")),
+    Rule("/queries", endpoint=views.saved_query_list, methods=READ),
+    Rule("/queries.json", endpoint=views.saved_query_list, methods=READ),
+    Rule("/queries/<name>.rq", endpoint=views.saved_query_text, methods=READ),
+    Rule("/queries/<name>", endpoint=views.saved_query_run, methods=READ),
+    Rule("/search", endpoint=views.search_page, methods=READ),
+    Rule("/id/", endpoint=views.entity_index, methods=READ),
+    Rule("/id/<path:rest>", endpoint=views.entity, methods=READ),
+    Rule("/article/", endpoint=views.article_index, methods=READ),
+    Rule("/article/<path:rest>", endpoint=views.article, methods=READ),
+    Rule("/graph/<path:rest>", endpoint=views.named_graph, methods=READ),
+    Rule("/ontology", endpoint=views.ontology, methods=READ),
+    Rule("/ontology/<path:version>", endpoint=views.ontology, methods=READ),
+    Rule("/static/<path:filename>", endpoint="static", methods=READ),
+])
+
+
+class Router:
+    """The WSGI application: the fast lane, then the routing table and the views."""
+
+    def __init__(self, site: views.Site):
+        self.site = site
+        self.service = site.service
+        self.cache = site.service.cache
+        self.backend = site.service.backend
+        self.max_body = site.settings.max_body_bytes
+        self.cors = site.settings.cors
+        self._common = {method: http.common_headers(self.cors, method) for method in ("GET", "OPTIONS")}
+
+    def __call__(self, environ, start_response):
+        method = environ.get("REQUEST_METHOD", "")
+        body = b""
+        if method == "POST":  # read once, within the limit, so that the body can be part of the key
+            length = environ.get("CONTENT_LENGTH")
+            if length and length.isdigit() and int(length) <= self.max_body:
+                body = environ["wsgi.input"].read(int(length)) if length != "0" else b""
+                environ["wsgi.input"] = io.BytesIO(body)
+        key = self._key(environ, body)
+        hit = None if key is None else self.cache.lookup(key)
+        if hit is None:
+            reply = self.reply(environ)
+            if key is not None and reply.status == 200 and self._made_from(reply, key):
+                self.cache.put(key, reply, len(reply.body) + len(body) + 400)
+        else:
+            reply = hit
+        return self._send(reply, method, start_response)
+
+    def cached(self, environ, body: bytes) -> Reply | None:
+        """The kept answer to this very request with this complete body, or None (front.py)."""
+        key = self._key(environ, body)
+        return None if key is None else self.cache.lookup(key)
+
+    def _key(self, environ, body: bytes) -> tuple | None:
+        """The fast lane's key of the request, or None when it may not take the lane."""
+        method = environ.get("REQUEST_METHOD")
+        if ((method != "GET" and method != "POST" and method != "HEAD")
+                or "HTTP_IF_NONE_MATCH" in environ or "HTTP_IF_MODIFIED_SINCE" in environ):
+            return None
+        build = self.backend.current_key()
+        if build is None:
+            return None
+        return ("http", build, method, environ.get("HTTP_HOST"), environ.get("wsgi.url_scheme"),
+                environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", ""), environ.get("CONTENT_TYPE", ""),
+                environ.get("HTTP_ACCEPT"), body)
+
+    @staticmethod
+    def _made_from(reply: Reply, key: tuple) -> bool:
+        build = reply.header("Graph-Build")
+        return build is not None and build in key[1]
+
+    def reply(self, environ) -> Reply:
+        """What the routing table and the view say, with every error turned into its answer."""
+        adapter = ROUTES.bind_to_environ(environ)
+        method = environ.get("REQUEST_METHOD", "")
+        try:
+            try:
+                if method == "OPTIONS":
+                    return Reply(200, [("Allow", ", ".join(adapter.allowed_methods()) or "OPTIONS")]) \
+                        if adapter.allowed_methods() else self._not_found(environ)
+                view, arguments = adapter.match()
+            except RequestRedirect as redirect:
+                return self._redirect(redirect)
+            except WerkzeugNotFound:
+                return self._not_found(environ)
+            except WerkzeugMethodNotAllowed as error:
+                raise MethodNotAllowed(f"{shown(method)} is not allowed here; this server is read-only",
+                                       tuple(error.valid_methods or ())) from None
+            if view == "static":
+                return self._static(environ, arguments["filename"])
+            return view(self.site, Request(environ), **arguments)
+        except ServiceError as error:
+            return http.error_reply(error)
+        except HTTPException as error:  # from werkzeug's own parsing (a malformed request line, say)
+            return Reply.text(f"{error.code} {error.name}: {error.description or error.name}\n", http.TEXT_PLAIN,
+                              error.code or 500)
+        except Exception:
+            log.exception("unexpected error on %s %s", shown(method), shown(environ.get("PATH_INFO", "")))
+            return http.unexpected_reply()
+
+    @staticmethod
+    def _not_found(environ) -> Reply:
+        path = environ.get("PATH_INFO", "").encode("latin-1", "replace").decode("utf-8", "replace")
+        return http.error_reply(NotFound(f"there is nothing at {shown(path)}"))
+
+    @staticmethod
+    def _redirect(redirect: RequestRedirect) -> Reply:
+        """werkzeug answers a path with doubled slashes (/id//x) or without its final slash (/id) with a
+        308 to the right path, built from the Host header, which the client chose. The same redirect, with
+        the path alone: it can only lead to this server, whatever Host said."""
+        from urllib.parse import urlsplit
+
+        target = urlsplit(redirect.new_url)
+        # One leading slash, always: "//host/…" would be a relative URL that names another host.
+        location = "/" + target.path.lstrip("/") + ("?" + target.query if target.query else "")
+        return Reply(redirect.code, [("Location", location)])
+
+    @staticmethod
+    def _static(environ, filename: str) -> Reply:
+        response = send_from_directory(STATIC, filename, environ)
+        response.direct_passthrough = False
+        return Reply(response.status_code, [(k, v) for k, v in response.headers.items() if k != "Content-Length"],
+                     response.get_data())
+
+    def finished(self, reply: Reply, method: str) -> tuple[list[tuple[str, str]], bytes]:
+        """The reply's headers with those every answer carries, and the body to send."""
+        headers = [*reply.headers, *self._common["OPTIONS" if method == "OPTIONS" else "GET"]]
+        if reply.status != 304:
+            headers.append(("Content-Length", str(len(reply.body))))
+        return headers, b"" if method == "HEAD" else reply.body
+
+    def _send(self, reply: Reply, method: str, start_response):
+        headers, body = self.finished(reply, method)
+        start_response(reply.status_line(), headers)
+        return [body]
