@@ -9,42 +9,36 @@ one CONSTRUCT can weigh as much as a thousand small SELECTs.
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
+
+from cachetools import LRUCache
 
 
 class AnswerCache:
+    """cachetools' LRU with each entry weighed by its size in bytes, behind a lock (cachetools' caches are
+    not thread-safe, and a worker serves several requests at once)."""
+
     def __init__(self, max_bytes: int):
         self.max_bytes = max_bytes
-        self._entries: OrderedDict = OrderedDict()
-        self._size = 0
+        self._entries = LRUCache(maxsize=max(1, max_bytes), getsizeof=_size)
         self._lock = threading.Lock()
-
-    def get(self, key):
-        with self._lock:
-            entry = self._entries.get(key)
-            if entry is not None:
-                self._entries.move_to_end(key)
-            return entry
 
     def put(self, key, value, size: int) -> None:
         if size > self.max_bytes // 4:  # one huge answer must not flush everything else
             return
         with self._lock:
-            old = self._entries.pop(key, None)
-            if old is not None:
-                self._size -= old[1]
             self._entries[key] = (value, size)
-            self._size += size
-            while self._size > self.max_bytes:
-                _, (_, dropped) = self._entries.popitem(last=False)
-                self._size -= dropped
 
     def lookup(self, key):
-        entry = self.get(key)
+        with self._lock:
+            entry = self._entries.get(key)
         return None if entry is None else entry[0]
 
     def __len__(self) -> int:
         return len(self._entries)
+
+
+def _size(entry) -> int:
+    return entry[1]
 
 
 class Flights:
