@@ -16,7 +16,7 @@ children (server/evaluator.py), and the remote SPARQL 1.1 engine a build was pub
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Protocol
 
@@ -69,8 +69,9 @@ class Job:
     # evaluate it in the web process instead of a child. It does not change the answer.
     bounded: bool = False
 
+    @cached_property  # asked twice a request (the ETag, the cache); a frozen job's key never changes
     def key(self) -> tuple:
-        """What makes two jobs the same answer on one build (prefixes only change how it is written)."""
+        """What makes two jobs the same answer on one build."""
         return (self.query, self.result_format, self.graph_format, self.row_cap, self.default_graphs,
                 self.named_graphs, tuple(sorted((k, str(v)) for k, v in self.substitutions.items())),
                 tuple(sorted(self.prefixes.items())) if self.prefixes else None)

@@ -32,6 +32,7 @@ class Reply:
     status: int = 200
     headers: list[tuple[str, str]] = field(default_factory=list)
     body: bytes = b""
+    build: str | None = None  # the build the answer was made from, if it was made from one
 
     @classmethod
     def text(cls, body: str | bytes, content_type: str, status: int = 200, headers=()) -> "Reply":
@@ -40,10 +41,6 @@ class Reply:
 
     def status_line(self) -> str:
         return f"{self.status} {HTTP_STATUS_CODES.get(self.status, 'UNKNOWN').upper()}"
-
-    def header(self, name: str) -> str | None:
-        lowered = name.lower()
-        return next((value for key, value in self.headers if key.lower() == lowered), None)
 
 
 # --- errors: the one place a domain error becomes a status --------------------------------------
@@ -158,15 +155,16 @@ def not_modified(environ, info: Snapshot, etag: str) -> Reply | None:
     if is_resource_modified(http_if_modified_since=since, http_if_none_match=if_none_match, etag=etag,
                             last_modified=_http_date(int(info.built_at_epoch))):
         return None
-    return Reply(304, validators(info, etag))
+    return Reply(304, validators(info, etag), build=info.build_id)
 
 
-def page(html: str, info: Snapshot, etag: str, status: int = 200) -> Reply:
-    return Reply(status, [("Content-Type", HTML_TYPE), *validators(info, etag)], html.encode("utf-8"))
+def page(html: str, info: Snapshot, etag: str) -> Reply:
+    return Reply(200, [("Content-Type", HTML_TYPE), *validators(info, etag)], html.encode("utf-8"), info.build_id)
 
 
 def document(body: str | bytes, content_type: str, info: Snapshot, etag: str) -> Reply:
-    return Reply.text(body, content_type, headers=validators(info, etag))
+    data = body.encode("utf-8") if isinstance(body, str) else body
+    return Reply(200, [("Content-Type", content_type), *validators(info, etag)], data, info.build_id)
 
 
 def answer_reply(info: Snapshot, answer: Answer, etag: str, row_limit: int) -> Reply:
@@ -177,7 +175,7 @@ def answer_reply(info: Snapshot, answer: Answer, etag: str, row_limit: int) -> R
         fmt = formats.BY_NAME[answer.format_name]
     return Reply(200, [("Content-Type", fmt.content_type), *validators(info, etag),
                        ("Result-Rows", str(answer.rows)), ("Result-Row-Limit", str(row_limit)),
-                       ("Result-Truncated", "true" if answer.truncated else "false")], answer.body)
+                       ("Result-Truncated", "true" if answer.truncated else "false")], answer.body, info.build_id)
 
 
 # --- headers on every answer ------------------------------------------------------------------

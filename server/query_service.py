@@ -32,7 +32,7 @@ class QueryService:
         shared with a concurrent request for it. With the cache off (--cache-mb 0) every request
         evaluates: nothing is shared. Only answers are kept: an error (a time limit, an engine's
         incomplete answer) is raised to every request that shared it and kept nowhere."""
-        key = (info.key, *job.key())
+        key = (info.key, *job.key)
         answer = self.cache.lookup(key)
         if answer is None:
             if self.settings.cache_bytes:

@@ -68,7 +68,7 @@ def sparql(site: Site, request) -> Reply:
               choice.graph.rdf_name if choice.graph else None, settings.row_limit,
               default_graphs=query_request.default_graphs if dataset else None,
               named_graphs=query_request.named_graphs if dataset else None, bounded=shape.lookup)
-    etag = http.etag_for(info, "sparql", job.key(), fmt.name)
+    etag = http.etag_for(info, "sparql", job.key, fmt.name)
     return (http.not_modified(request.environ, info, etag)
             or http.answer_reply(info, site.service.answer(info, job), etag, settings.row_limit))
 
@@ -149,7 +149,7 @@ def saved_query_run(site: Site, request, name: str) -> Reply:
         fmt = http.require_format(choice, shape.is_graph)
         job = Job(text, choice.results.name if choice.results else None,
                   choice.graph.rdf_name if choice.graph else None, settings.row_limit, substitutions=substitutions)
-    etag = http.etag_for(info, "saved", name, job.key(), "html" if choice.html else fmt.name)
+    etag = http.etag_for(info, "saved", name, job.key, "html" if choice.html else fmt.name)
     cached = http.not_modified(request.environ, info, etag)
     if cached:
         return cached

@@ -54,7 +54,7 @@ def test_there_is_one_router():
     """No second dispatcher beside router.py: the old fast path is gone, and no module but the router
     matches URLs."""
     assert not (SERVER / "fast.py").exists()
-    matching = [p.name for p in SERVER.glob("*.py") if "bind_to_environ" in p.read_text(encoding="utf-8")]
+    matching = [p.name for p in SERVER.glob("*.py") if "ROUTES" in p.read_text(encoding="utf-8")]
     assert matching == ["router.py"]
 
 
