@@ -66,32 +66,26 @@ class LiveStore:
                 raise NoGraph(refused[1])
             try:
                 info = stores.read_info(self.var / name)
-                self._check(name)
-                self._check_layout(name, info)
+                problem = self._problem(name, info)
             except (OSError, ValueError, KeyError):
                 raise NoGraph("the current graph store cannot be read; a rebuild may be under way") from None
+            if problem:  # refused now and for every later request, until another store is current
+                log.error("refusing to serve the store %s: %s", name, problem)
+                self._refused = (name, problem)
+                raise NoGraph(problem)
             self._name, self._info = name, Snapshot.of_store(info, name)
         return self._info
 
-    def _check(self, name: str) -> None:
-        """Refuse the store `name`, now and for every later request, if its files are not its manifest's."""
+    def _problem(self, name: str, info: stores.StoreInfo) -> str | None:
+        """Why the store `name` must not be served, or None: files that are not its manifest's, or a layout
+        other than this program's (its default graph would answer most queries with nothing)."""
         directory = self.var / name
         try:
             store_manifest.verify(directory, digests=store_manifest.size(directory) <= FULL_CHECK_BYTES)
         except CorruptStore as error:
-            log.error("refusing to serve the store %s: %s", directory, error)
             damaged = os.path.relpath(error.path, directory)
-            message = f"the current graph store ({name}) is damaged and is not served: {damaged} {error.message}"
-            self._refused = (name, message)
-            raise NoGraph(message) from None
-
-    def _check_layout(self, name: str, info: stores.StoreInfo) -> None:
-        """Refuse a store built for another layout: its default graph would answer most queries with nothing."""
-        problem = stores.layout_problem(info)
-        if problem:
-            log.error("refusing to serve %s", problem)
-            self._refused = (name, problem)
-            raise NoGraph(problem)
+            return f"the current graph store ({name}) is damaged and is not served: {damaged} {error.message}"
+        return stores.layout_problem(info)
 
     def open(self, store_path: str) -> ox.Store:
         """A read-only handle on the store at store_path, opened once per build and shared by threads.
