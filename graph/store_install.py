@@ -21,15 +21,16 @@ from .errors import CorruptStore
 
 def install(source: Path, var: Path) -> tuple[store.StoreInfo, bool]:
     """Make the finished store directory `source` current under `var`; (its StoreInfo, whether it was
-    copied). Raises CorruptStore when source is not a complete, undamaged store (before anything is written)
-    or when the copy fails its check (deleted), OSError when the copy cannot be written (deleted); then the
-    current store under var is the one it was."""
+    copied). Raises CorruptStore when source is not a complete store (a file missing or of another size:
+    before anything is written) or when the copy fails its full check (damaged contents, in the source or
+    on the way: deleted), OSError when the copy cannot be written (deleted); then the current store under
+    var is the one it was. The contents are hashed once, in the copy: that is what will serve."""
     source = Path(source).resolve()  # var/current of the build machine names the directory it points at
     try:
         meta = store.read_info(source)
     except (OSError, ValueError, KeyError):
         raise CorruptStore(source / "build.json", "cannot be read: not a finished store") from None
-    store_manifest.verify(source, digests=True)
+    store_manifest.verify(source, digests=False)
     stamp = store.stamp_for(meta.built_at_epoch)
     name = f"{stamp}-{meta.build_id}"
     with store.build_lock(var):

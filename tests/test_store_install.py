@@ -50,6 +50,17 @@ def test_a_damaged_build_is_not_installed_and_the_current_one_keeps_serving(ship
         install(damaged, var)
     assert store.current_name(var) == before
     assert [p.name for p in (var / "stores").iterdir()] == [source.name]
+    # Damage of the same size passes the names-and-sizes look at the source; the copy's full check finds it.
+    shutil.rmtree(damaged)
+    shutil.copytree(source, damaged)
+    table = max((damaged / "store").glob("*.sst"), key=lambda p: p.stat().st_size)
+    data = bytearray(table.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    table.write_bytes(bytes(data))
+    other = tmp_path / "other-replica"
+    with pytest.raises(CorruptStore, match=r"\.sst"):
+        install(damaged, other)
+    assert store.current_name(other) is None and list((other / "stores").iterdir()) == []
 
 
 def test_the_command_says_what_it_did(shipped, tmp_path, capsys):
