@@ -64,7 +64,6 @@ class Router:
 
     def __init__(self, site: views.Site):
         self.site = site
-        self.service = site.service
         self.cache = site.service.cache
         self.backend = site.service.backend
         self.max_body = site.settings.max_body_bytes
@@ -123,7 +122,7 @@ class Router:
             try:
                 if method == "OPTIONS":
                     allowed = self._routes.allowed_methods(path)
-                    return Reply(200, [("Allow", ", ".join(allowed))]) if allowed else self._not_found(environ)
+                    return Reply(200, [("Allow", ", ".join((*allowed, "OPTIONS")))]) if allowed else self._not_found(environ)
                 view, arguments = self._routes.match(path, method, query_args=_decoded(environ.get("QUERY_STRING", "")))
             except RequestRedirect as redirect:
                 return self._redirect(redirect)
