@@ -259,7 +259,7 @@ def create_app(config: Settings | dict | None = None) -> Flask:
     service = Service(settings, backend, AnswerCache(settings.cache_bytes),
                       saved_query_files.load_all(settings.queries))
     app.extensions["ckg"] = service
-    app.jinja_env.globals.update(local_href=linked_data.local_href, compact=linked_data.compact)
+    app.jinja_env.globals.update(local_href=linked_data.local_href, compact=linked_data.compact, formats=formats.for_pages())
 
     _register_errors(app, settings)
     _register_cors(app, settings)
@@ -386,8 +386,7 @@ def _register_routes(app: Flask, service: Service) -> None:
         saved = [saved_query_json(q) for q in service.saved.values()]
         html = render_template("index.html", info=info, saved=saved, timeline_query=MEETINGS_TIMELINE,
                                base=BASE, initial_query=request.args.get("query", ""),
-                               initial_saved=request.args.get("saved", ""), row_limit=settings.row_limit,
-                               formats=[(f.name, f.media_type) for f in (*RESULT_FORMATS, *GRAPH_FORMATS)])
+                               initial_saved=request.args.get("saved", ""), row_limit=settings.row_limit)
         return _html(html, info, etag)
 
     @app.get("/queries")
