@@ -53,12 +53,16 @@ def _help(setting) -> str:
 
 def settings_from(project: Project, args):
     """The settings the options of `ckg serve` name, each in its attribute's unit."""
-    from coalition_kg.server.settings import SETTINGS, Settings
+    from coalition_kg.server.settings import REQUIRED, SETTINGS, Settings
 
-    values = {setting.name: setting.unit.from_option(getattr(args, setting.name))
-              for setting in SETTINGS if setting.flag is not None}
-    if values["queries"] is None:  # the project's own
-        del values["queries"]
+    values = {}
+    for setting in SETTINGS:
+        if setting.flag is None:
+            continue
+        value = setting.unit.from_option(getattr(args, setting.name))
+        if value is None and setting.default is REQUIRED:
+            continue  # left out (--queries): the project's own, as Settings.for_project gives it
+        values[setting.name] = value
     return Settings.for_project(project, **values)
 
 

@@ -84,7 +84,7 @@ class Setting:
         if self.is_switch:
             return "on" if self.default else "off"
         value = self.default if self.serve_default is _SAME else self.serve_default
-        return self.unit.shown(value)
+        return "none" if value is None else self.unit.shown(value)
 
     @property
     def only_for(self) -> str | None:
@@ -129,9 +129,6 @@ SETTINGS: tuple[Setting, ...] = (
             "children too, like every other query, rather than in the web process", "--no-inline-lookups",
             shown="inline on"),
 )
-
-BY_NAME = {setting.name: setting for setting in SETTINGS}
-
 
 def _for_project(cls, project: Project, **overrides) -> "Settings":
     return cls(**{"var": project.var, "queries": project.queries, **overrides})
