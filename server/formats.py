@@ -48,9 +48,9 @@ def _results(name: str, fmt: ox.QueryResultsFormat, aliases: tuple[str, ...] = (
                   fmt.iri, fmt.file_extension)
 
 
-def _graph(name: str, member: str, aliases: tuple[str, ...] = ()) -> Format:
+def _graph(name: str, member: str, aliases: tuple[str, ...] = (), iri: str | None = None) -> Format:
     fmt = getattr(ox.RdfFormat, member)
-    return Format(name, fmt.media_type, aliases, fmt.name, fmt.iri, fmt.file_extension, member)
+    return Format(name, fmt.media_type, aliases, fmt.name, iri or fmt.iri, fmt.file_extension, member)
 
 
 RESULT_FORMATS = (
@@ -60,11 +60,13 @@ RESULT_FORMATS = (
     _results("tsv", ox.QueryResultsFormat.TSV),
 )
 
-# JSON-LD's IRI is pyoxigraph's, https://www.w3.org/ns/formats/data/JSON-LD (oxrdfio's RdfFormat::iri).
 GRAPH_FORMATS = (
     _graph("turtle", "TURTLE", ("application/x-turtle",)),
     _graph("ntriples", "N_TRIPLES", ("text/plain",)),
-    _graph("jsonld", "JSON_LD", ("application/json",)),
+    # The one IRI not taken from pyoxigraph: 0.5 says https://www.w3.org/ns/formats/data/JSON-LD; the
+    # service description has always said the one below, which the W3C's formats registry
+    # (https://www.w3.org/ns/formats/) lists and other engines' descriptions use.
+    _graph("jsonld", "JSON_LD", ("application/json",), iri="http://www.w3.org/ns/formats/JSON-LD"),
     _graph("rdfxml", "RDF_XML", ("application/xml", "text/xml")),
     _graph("trig", "TRIG"),
     _graph("nquads", "N_QUADS"),

@@ -37,9 +37,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         if setting.is_switch:  # --no-NAME: present, the setting is off
             parser.add_argument(setting.flag, dest=setting.name, action="store_false", help=_help(setting))
         else:
+            metavar = None if setting.choices else setting.flag.lstrip("-").upper().replace("-", "_")  # --cache-mb CACHE_MB
             parser.add_argument(setting.flag, dest=setting.name, type=setting.type, default=setting.option_default,
-                                choices=setting.choices, metavar=None if setting.choices else
-                                setting.flag.lstrip("-").upper().replace("-", "_"), help=_help(setting))
+                                choices=setting.choices, metavar=metavar, help=_help(setting))
     parser.add_argument("--no-build", action="store_true", help="do not build the graph when none has been built")
 
 
