@@ -11,6 +11,7 @@ the page script, the templates, the docs) reads this table.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import pyoxigraph as ox
@@ -106,7 +107,15 @@ def _ranges(accept: str | None) -> MIMEAccept:
     an empty one, is `*/*`."""
     if not accept or not accept.strip():
         return MIMEAccept([("*/*", 1)])
-    return MIMEAccept([(value.split(";")[0].strip(), q) for value, q in parse_accept_header(accept, MIMEAccept)])
+    ranges = {}  # each media range once: the first is the one werkzeug's order would match
+    for value, q in parse_accept_header(accept, MIMEAccept):
+        ranges.setdefault(value.split(";")[0].strip().lower(), q)
+    # Matching costs each range some 5 µs per format: a header stuffed with hundreds of ranges would
+    # cost tens of milliseconds. Real clients send a handful; the most specific, most wanted are kept.
+    return MIMEAccept(list(ranges.items())[:_MAX_RANGES])
+
+
+_MAX_RANGES = 32
 
 
 def _quality(fmt: Format, ranges: MIMEAccept) -> float:
@@ -122,6 +131,24 @@ def _quality(fmt: Format, ranges: MIMEAccept) -> float:
 
 def negotiate(accept: str | None, offered: tuple[Format, ...]) -> Format | None:
     """The offered format the client likes best; ties go to the server's order; None if none fits."""
+    if accept is None or len(accept) <= _REMEMBERED_LENGTH:
+        return _remembered(accept, offered)
+    return _negotiate(accept, offered)
+
+
+# werkzeug's matching costs some 70 µs a negotiation (it normalises both media types for every pair it
+# compares), the old hand-written one 4: on the hot path (fast.py, twice a request) the answers are
+# remembered by header. Clients send few distinct Accept headers; a long one is worked out every time,
+# so that the memory held stays small (512 entries of at most 512 characters).
+_REMEMBERED_LENGTH = 512
+
+
+@functools.lru_cache(maxsize=512)
+def _remembered(accept: str | None, offered: tuple[Format, ...]) -> Format | None:
+    return _negotiate(accept, offered)
+
+
+def _negotiate(accept: str | None, offered: tuple[Format, ...]) -> Format | None:
     ranges = _ranges(accept)
     best, best_q = None, 0.0
     for fmt in offered:

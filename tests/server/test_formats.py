@@ -103,3 +103,12 @@ def test_the_saved_queries_page_links_each_result_format(server):
     for fmt in RESULT_FORMATS:
         assert f'href="/queries/co-chairs?format={fmt.name}"' in page
     assert "<code>?format=json</code>, <code>xml</code>, <code>csv</code>, <code>tsv</code>, or by" in page
+
+
+def test_a_stuffed_accept_header_is_read_up_to_its_first_32_ranges():
+    junk = ", ".join(f"x{i}/y" for i in range(40))
+    assert formats.negotiate(f"text/csv, {junk}", RESULT_FORMATS).name == "csv"
+    # 40 ranges as specific and as wanted come before CSV's: it is not among the 32 read.
+    assert formats.negotiate(f"{junk}, text/csv;q=0.9", RESULT_FORMATS) is None
+    assert formats.negotiate(f"{junk}, text/csv;q=0.9", RESULT_FORMATS) is formats._negotiate(
+        f"{junk}, text/csv;q=0.9", RESULT_FORMATS)  # the remembered answer is the worked-out one
