@@ -165,11 +165,13 @@ def _run_granian(settings) -> int:
 def granian_app():
     """The RSGI app of one granian worker (front.py), from the settings `ckg serve` put in the environment."""
     from coalition_kg.server.app import create_app
-    from coalition_kg.server.settings import Settings
+    from coalition_kg.server.settings import SETTINGS, Settings
     from coalition_kg.server.front import Front
 
     values = json.loads(os.environ[_SETTINGS_ENV])
-    values["var"], values["queries"] = Path(values["var"]), Path(values["queries"])
+    for setting in SETTINGS:  # JSON has no paths
+        if setting.type is Path and values.get(setting.name) is not None:
+            values[setting.name] = Path(values[setting.name])
     app = create_app(Settings(**values))
     app.extensions["ckg"].backend.warm()
     return Front(app)
