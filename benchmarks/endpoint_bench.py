@@ -61,9 +61,11 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 BIN = Path(sys.executable).parent
 LUA = HERE / "wrk_request.lua"
-JSON_RESULTS = "application/sparql-results+json"
-
 sys.path.insert(0, str(REPO))
+
+from coalition_kg.server.formats import BY_NAME  # noqa: E402 (after the path above)
+
+JSON_RESULTS = BY_NAME["json"].media_type  # what every endpoint, ours and the peers, is asked for
 
 
 # --- the queries --------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ import pyoxigraph as ox
 
 from coalition_kg.graph import store
 from coalition_kg.project import ENTITY
+from coalition_kg.server import formats
 
 CKG = [sys.executable, "-m", "coalition_kg.cli"]
 
@@ -247,7 +248,7 @@ class IdleBodies(threading.Thread):
     so that the pressure lasts the whole run whatever the server's deadline."""
 
     HEADERS = ("POST /sparql HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/sparql-query\r\n"
-               "Content-Length: 64\r\nAccept: application/sparql-results+json\r\n\r\n")
+               "Content-Length: 64\r\nAccept: {accept}\r\n\r\n")
 
     def __init__(self, host: str, port: int, stop: threading.Event, name: str):
         super().__init__(daemon=True, name=name)
@@ -265,7 +266,8 @@ class IdleBodies(threading.Thread):
 
     def hold_one(self) -> None:
         with socket.create_connection(self.address, timeout=10) as sock:
-            sock.sendall(self.HEADERS.format(host=f"{self.address[0]}:{self.address[1]}").encode())
+            sock.sendall(self.HEADERS.format(host=f"{self.address[0]}:{self.address[1]}",
+                                             accept=formats.BY_NAME["json"].media_type).encode())
             body = IdleBody(time.monotonic())
             self.bodies.append(body)
             sock.settimeout(0.2)

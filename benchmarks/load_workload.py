@@ -35,14 +35,14 @@ import requests
 
 from coalition_kg.graph import saved_queries
 from coalition_kg.project import ENTITY
-from coalition_kg.server import linked_data
+from coalition_kg.server import formats, linked_data
 
 VALID_CLASSES = ("saved", "lookup", "adhoc", "probe")
 # The classes whose p99 latency the load test bounds: cheap work that never needs much evaluation.
 CHEAP_CLASSES = ("saved", "lookup")
 
-RESULTS_JSON = "application/sparql-results+json"
-N_TRIPLES = "application/n-triples"
+RESULTS_JSON = formats.BY_NAME["json"].media_type
+N_TRIPLES = formats.BY_NAME["ntriples"].media_type
 SPARQL_QUERY = "application/sparql-query"
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 PREFIXES = ("PREFIX ckg: <https://w3id.org/coalition-kg/ontology#>\nPREFIX schema: <http://schema.org/>\n"

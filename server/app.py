@@ -16,7 +16,7 @@ from flask import Flask
 
 from ..graph import saved_queries as saved_query_files
 from ..project import Project
-from . import linked_data
+from . import formats, linked_data
 from .backend import backend_for
 from .cache import AnswerCache
 from .query_service import QueryService
@@ -35,7 +35,8 @@ def create_app(config: Settings | dict | None = None) -> Flask:
         settings = config
 
     app = Flask(__name__, static_folder=None, template_folder="templates")
-    app.jinja_env.globals.update(local_href=linked_data.local_href, compact=linked_data.compact)
+    app.jinja_env.globals.update(local_href=linked_data.local_href, compact=linked_data.compact,
+                                 formats=formats.for_pages())
     service = QueryService(settings, backend_for(settings), AnswerCache(settings.cache_bytes),
                            saved_query_files.load_all(settings.queries))
     app.extensions["ckg"] = service

@@ -1,22 +1,32 @@
-"""The serializations the endpoint speaks and HTTP content negotiation between them.
+"""The serializations the endpoint speaks, and HTTP content negotiation between them.
 
 Two families: SPARQL results (SELECT, ASK) and RDF graphs (CONSTRUCT, DESCRIBE, entity descriptions).
-Each format has a short name for the `format` parameter and the file-like URLs, a canonical media type,
-and other media types clients send for it. The first format of a family is its default for `*/*`.
+What a format is (its media type, its IRI in the W3C formats registry, its file extension, its name for
+people) comes from pyoxigraph's format objects (QueryResultsFormat, RdfFormat), the writers' own; this
+table adds what is ours: a short name for the `format` parameter and the file-like URLs, the other media
+types clients send for a format, and the order of each family (its first format is its default for
+`*/*`). HTML, the pages' format, is ours alone. Every list of formats elsewhere (the service description,
+the page script, the templates, the docs) reads this table.
 """
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import pyoxigraph as ox
+from werkzeug.datastructures import MIMEAccept
+from werkzeug.http import parse_accept_header
 
 
 @dataclass(frozen=True)
 class Format:
-    name: str
-    media_type: str
-    aliases: tuple[str, ...] = ()
+    name: str  # the `format` parameter's value, and the key of BY_NAME
+    media_type: str  # canonical, without parameters
+    aliases: tuple[str, ...] = ()  # other media types clients send for it
+    label: str = ""  # what people call it: JSON, Turtle …
+    iri: str | None = None  # the W3C formats registry's IRI (http://www.w3.org/ns/formats/…)
+    extension: str | None = None  # a file's extension, also accepted as a `format` name
     rdf_name: str | None = None  # graph formats only: the pyoxigraph RdfFormat member, by name
 
     @property
@@ -33,80 +43,117 @@ class Format:
         return getattr(ox.RdfFormat, self.rdf_name)
 
 
+def _results(name: str, fmt: ox.QueryResultsFormat, aliases: tuple[str, ...] = ()) -> Format:
+    # pyoxigraph says "text/csv; charset=utf-8" for CSV and TSV: the bare type is the one clients ask for.
+    return Format(name, fmt.media_type.split(";")[0].strip(), aliases, fmt.name.removeprefix("SPARQL Results in "),
+                  fmt.iri, fmt.file_extension)
+
+
+def _graph(name: str, member: str, aliases: tuple[str, ...] = (), iri: str | None = None) -> Format:
+    fmt = getattr(ox.RdfFormat, member)
+    return Format(name, fmt.media_type, aliases, fmt.name, iri or fmt.iri, fmt.file_extension, member)
+
+
 RESULT_FORMATS = (
-    Format("json", "application/sparql-results+json", ("application/json",)),
-    Format("xml", "application/sparql-results+xml", ("application/xml", "text/xml")),
-    Format("csv", "text/csv"),
-    Format("tsv", "text/tab-separated-values"),
+    _results("json", ox.QueryResultsFormat.JSON, ("application/json",)),
+    _results("xml", ox.QueryResultsFormat.XML, ("application/xml", "text/xml")),
+    _results("csv", ox.QueryResultsFormat.CSV),
+    _results("tsv", ox.QueryResultsFormat.TSV),
 )
 
 GRAPH_FORMATS = (
-    Format("turtle", "text/turtle", ("application/x-turtle",), "TURTLE"),
-    Format("ntriples", "application/n-triples", ("text/plain",), "N_TRIPLES"),
-    Format("jsonld", "application/ld+json", ("application/json",), "JSON_LD"),
-    Format("rdfxml", "application/rdf+xml", ("application/xml", "text/xml"), "RDF_XML"),
-    Format("trig", "application/trig", (), "TRIG"),
-    Format("nquads", "application/n-quads", (), "N_QUADS"),
+    _graph("turtle", "TURTLE", ("application/x-turtle",)),
+    _graph("ntriples", "N_TRIPLES", ("text/plain",)),
+    # The one IRI not taken from pyoxigraph: 0.5 says https://www.w3.org/ns/formats/data/JSON-LD; the
+    # service description has always said the one below, which the W3C's formats registry
+    # (https://www.w3.org/ns/formats/) lists and other engines' descriptions use.
+    _graph("jsonld", "JSON_LD", ("application/json",), iri="http://www.w3.org/ns/formats/JSON-LD"),
+    _graph("rdfxml", "RDF_XML", ("application/xml", "text/xml")),
+    _graph("trig", "TRIG"),
+    _graph("nquads", "N_QUADS"),
 )
 
-HTML = Format("html", "text/html", ("application/xhtml+xml",))
-
-# Names the `format` parameter accepts besides the canonical ones (and any media type).
-_NAME_ALIASES = {"ttl": "turtle", "nt": "ntriples", "n-triples": "ntriples", "json-ld": "jsonld",
-                 "rdf": "rdfxml", "owl": "rdfxml", "nq": "nquads", "n-quads": "nquads", "srj": "json",
-                 "srx": "xml"}
+HTML = Format("html", "text/html", ("application/xhtml+xml",), "HTML", extension="html")
 
 BY_NAME = {f.name: f for f in (*RESULT_FORMATS, *GRAPH_FORMATS, HTML)}
 BY_RDF_NAME = {f.rdf_name: f for f in GRAPH_FORMATS}
 
-
-def parse_accept(header: str | None) -> list[tuple[str, float]]:
-    """Media ranges with their q values; malformed parts are skipped, not fatal."""
-    if not header:
-        return [("*/*", 1.0)]
-    ranges = []
-    for part in header.split(","):
-        fields = part.strip().split(";")
-        media = fields[0].strip().lower()
-        if "/" not in media:
-            continue
-        q = 1.0
-        for param in fields[1:]:
-            key, _, value = param.strip().partition("=")
-            if key.strip().lower() == "q":
-                try:
-                    q = max(0.0, min(1.0, float(value)))
-                except ValueError:
-                    q = 0.0
-        ranges.append((media, q))
-    return ranges
+# Names the `format` parameter accepts besides the short ones (and any media type): each format's file
+# extension (ttl, nt, rdf, nq, srj, srx) and its name for people where that is one word (n-triples,
+# json-ld, n-quads); "owl" for RDF/XML, the ontologies' habit.
+_NAME_ALIASES = {
+    **{f.extension: f.name for f in BY_NAME.values() if f.extension},
+    **{f.label.lower(): f.name for f in BY_NAME.values() if "/" not in f.label and " " not in f.label},
+    "owl": "rdfxml",
+}
 
 
-def _quality(media_types: tuple[str, ...], ranges: list[tuple[str, float]]) -> float:
-    """The q a client gives a format: from its most specific matching range (RFC 9110 12.5.1)."""
-    best_specificity, best_q = -1, 0.0
-    for media, q in ranges:
-        for index, offered in enumerate(media_types):
-            kind = offered.split("/")[0]
-            if media == offered:
-                specificity = 3 if index == 0 else 2  # the canonical type beats an alias
-            elif media == kind + "/*" and index == 0:  # text/* means CSV, not XML sent as text/xml
-                specificity = 1
-            elif media == "*/*":
-                specificity = 0
-            else:
-                continue
-            if specificity > best_specificity:
-                best_specificity, best_q = specificity, q
-    return best_q
+def parameter_names(fmt: Format) -> list[str]:
+    """Every name the `format` parameter accepts for a format, its short name first."""
+    return [fmt.name, *sorted(alias for alias, name in _NAME_ALIASES.items() if name == fmt.name and alias != fmt.name)]
+
+
+def for_pages() -> dict[str, list[dict[str, str]]]:
+    """The two families as the page script and the templates read them, each family's default first."""
+    def listed(family):
+        return [{"name": f.name, "mediaType": f.media_type, "label": f.label} for f in family]
+
+    return {"results": listed(RESULT_FORMATS), "graph": listed(GRAPH_FORMATS)}
+
+
+def _ranges(accept: str | None) -> MIMEAccept:
+    """The client's media ranges, parsed by werkzeug (RFC 9110: a range with an invalid q is skipped);
+    parameters other than q are dropped, as this server always did, so that `text/csv; charset=utf-8`
+    still asks for CSV (werkzeug would match it only to a type with the same parameters). No header, or
+    an empty one, is `*/*`."""
+    if not accept or not accept.strip():
+        return MIMEAccept([("*/*", 1)])
+    ranges = {}  # each media range once: the first is the one werkzeug's order would match
+    for value, q in parse_accept_header(accept, MIMEAccept):
+        ranges.setdefault(value.split(";")[0].strip().lower(), q)
+    # Matching costs each range some 5 µs per format: a header stuffed with hundreds of ranges would
+    # cost tens of milliseconds. Real clients send a handful; the most specific, most wanted are kept.
+    return MIMEAccept(list(ranges.items())[:_MAX_RANGES])
+
+
+_MAX_RANGES = 32
+
+
+def _quality(fmt: Format, ranges: MIMEAccept) -> float:
+    """The q a client gives a format, from its most specific range that covers it (RFC 9110 12.5.1):
+    a range naming the canonical type, then one naming an alias (the canonical type beats an alias),
+    then a wildcard, which covers the canonical type only (text/* means CSV, not XML sent as text/xml)."""
+    for media in (fmt.media_type, *fmt.aliases):
+        index = ranges.find(media)  # werkzeug sorts the ranges most specific first
+        if index >= 0 and "*" not in ranges[index][0]:
+            return ranges[index][1]
+    return ranges.quality(fmt.media_type)
 
 
 def negotiate(accept: str | None, offered: tuple[Format, ...]) -> Format | None:
     """The offered format the client likes best; ties go to the server's order; None if none fits."""
-    ranges = parse_accept(accept)
+    if accept is None or len(accept) <= _REMEMBERED_LENGTH:
+        return _remembered(accept, offered)
+    return _negotiate(accept, offered)
+
+
+# werkzeug's matching costs some 70 µs a negotiation (it normalises both media types for every pair it
+# compares), the old hand-written one 4: on the hot path (fast.py, twice a request) the answers are
+# remembered by header. Clients send few distinct Accept headers; a long one is worked out every time,
+# so that the memory held stays small (512 entries of at most 512 characters).
+_REMEMBERED_LENGTH = 512
+
+
+@functools.lru_cache(maxsize=512)
+def _remembered(accept: str | None, offered: tuple[Format, ...]) -> Format | None:
+    return _negotiate(accept, offered)
+
+
+def _negotiate(accept: str | None, offered: tuple[Format, ...]) -> Format | None:
+    ranges = _ranges(accept)
     best, best_q = None, 0.0
     for fmt in offered:
-        q = _quality((fmt.media_type, *fmt.aliases), ranges)
+        q = _quality(fmt, ranges)
         if q > best_q:
             best, best_q = fmt, q
     return best

@@ -27,75 +27,49 @@ from pathlib import Path
 
 from coalition_kg.project import Project
 
-DEFAULT_PORT = 8000
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1; 0.0.0.0 for all)")
-    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
-    parser.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
-    parser.add_argument("--threads", type=int, default=4,
-                        help="concurrent requests per worker, each with its own evaluator child (default 4)")
-    parser.add_argument("--query-timeout", type=float, default=10.0, help="seconds a query may run (default 10)")
-    parser.add_argument("--row-limit", type=int, default=10_000, help="rows or triples per answer (default 10000)")
-    parser.add_argument("--max-body", type=int, default=1 << 20, help="largest request body in bytes (default 1 MiB)")
-    parser.add_argument("--cache-mb", type=int, default=64, help="answer cache per worker in MiB (default 64)")
-    parser.add_argument("--no-cors", action="store_true", help="do not send CORS headers")
-    parser.add_argument("--evaluator-memory-mb", type=int, default=2048,
-                        help="memory (address space) per evaluator child in MiB; a query needing more gets 503 "
-                             "(default 2048; 0: no limit)")
-    parser.add_argument("--memory-budget-mb", type=int, default=8192,
-                        help="memory (address space) of all evaluator children of all workers together in MiB; "
-                             "each child may use budget / (workers x threads), or --evaluator-memory-mb if that "
-                             "is less (default 8192; 0: no budget)")
-    parser.add_argument("--body-timeout", type=float, default=10.0,
-                        help="seconds for a request body to arrive in full; then 408 (default 10; granian only)")
-    parser.add_argument("--queue-timeout", type=float, default=5.0,
-                        help="seconds an ad-hoc query may wait for a free evaluator; then 503 (default 5; "
-                             "granian only)")
-    parser.add_argument("--per-client-queries", type=int, default=2,
-                        help="ad-hoc queries one client address may have running or waiting, per worker; more "
-                             "get 429 (default 2; 0: no cap; granian only)")
-    parser.add_argument("--no-inline-lookups", action="store_true",
-                        help="evaluate one-subject lookups in evaluator children too, like every other query")
-    parser.add_argument("--queries", help="folder of saved queries (default: the project's queries/)")
-    parser.add_argument("--access-log", default="-",
-                        help="access log file ('-' for standard output, the default; 'off' for none)")
+    """Every setting with a flag (settings.SETTINGS) as an option, then what `ckg serve` itself does."""
+    from coalition_kg.server.settings import SETTINGS
+
+    for setting in SETTINGS:
+        if setting.flag is None:
+            continue
+        if setting.is_switch:  # --no-NAME: present, the setting is off
+            parser.add_argument(setting.flag, dest=setting.name, action="store_false", help=_help(setting))
+        else:
+            metavar = None if setting.choices else setting.flag.lstrip("-").upper().replace("-", "_")  # --cache-mb CACHE_MB
+            parser.add_argument(setting.flag, dest=setting.name, type=setting.type, default=setting.option_default,
+                                choices=setting.choices, metavar=metavar, help=_help(setting))
     parser.add_argument("--no-build", action="store_true", help="do not build the graph when none has been built")
-    parser.add_argument("--server", choices=("granian", "gunicorn"), default="granian",
-                        help="the WSGI server (default granian; see benchmarks/README.md)")
+
+
+def _help(setting) -> str:
+    notes = [] if setting.is_switch else [f"default {setting.shown_default}"]
+    if setting.only_for:
+        notes.append(f"{setting.only_for} only")
+    text = f"{setting.help} ({'; '.join(notes)})" if notes else setting.help
+    return text.replace("`", "")  # the docs' table is Markdown; a terminal shows the words
 
 
 def settings_from(project: Project, args):
-    from coalition_kg.server.settings import Settings
+    """The settings the options of `ckg serve` name, each in its attribute's unit."""
+    from coalition_kg.server.settings import REQUIRED, SETTINGS, Settings
 
-    return Settings(
-        var=project.var,
-        queries=Path(args.queries) if args.queries else project.queries,
-        query_timeout=args.query_timeout,
-        row_limit=args.row_limit,
-        max_body_bytes=args.max_body,
-        cache_bytes=args.cache_mb << 20,
-        evaluators=args.threads,
-        cors=not args.no_cors,
-        inline_lookups=not args.no_inline_lookups,
-        evaluator_memory_mb=args.evaluator_memory_mb,
-        memory_budget_mb=args.memory_budget_mb,
-        workers=args.workers,
-        body_timeout=args.body_timeout,
-        queue_timeout=args.queue_timeout,
-        per_client_queries=args.per_client_queries,
-    )
-
-
-# An evaluator child maps about 450 MiB of address space (interpreter, pyoxigraph, the store's
-# caches, thread stacks and malloc arenas) once its store is open, and more for the first scans: at
-# 512 MiB a full-graph COUNT already failed on the seeds; 768 leaves room for real queries.
-MIN_EVALUATOR_MEMORY_MB = 768
+    values = {}
+    for setting in SETTINGS:
+        if setting.flag is None:
+            continue
+        value = setting.unit.from_option(getattr(args, setting.name))
+        if value is None and setting.default is REQUIRED:
+            continue  # left out (--queries): the project's own, as Settings.for_project gives it
+        values[setting.name] = value
+    return Settings.for_project(project, **values)
 
 
 def check_settings(settings) -> str | None:
     """What is wrong with the operator's choice of limits, in words, or None."""
+    from coalition_kg.server.settings import MIN_EVALUATOR_MEMORY_MB
+
     limit = settings.evaluator_memory_limit
     if limit is not None and limit >> 20 < MIN_EVALUATOR_MEMORY_MB:
         return (f"each evaluator child would get {limit >> 20} MiB of memory "
@@ -126,8 +100,8 @@ def run(project: Project, args) -> int:
         except BuildError as error:
             print(f"ckg serve: the build failed: {error}", file=sys.stderr)
             return 1
-    if args.server == "granian":
-        return _run_granian(settings, args)
+    if settings.server == "granian":
+        return _run_granian(settings)
     from gunicorn.app.base import BaseApplication
 
     class _Gunicorn(BaseApplication):
@@ -145,14 +119,14 @@ def run(project: Project, args) -> int:
             return create_app(settings)
 
     options = {
-        "bind": f"[{args.host}]:{args.port}" if ":" in args.host else f"{args.host}:{args.port}",
-        "workers": args.workers,
+        "bind": f"[{settings.host}]:{settings.port}" if ":" in settings.host else f"{settings.host}:{settings.port}",
+        "workers": settings.workers,
         "worker_class": "gthread",
-        "threads": args.threads,
-        "timeout": int(args.query_timeout) + 30,
+        "threads": settings.evaluators,
+        "timeout": int(settings.query_timeout) + 30,
         "graceful_timeout": 10,
         "keepalive": 5,
-        "accesslog": None if args.access_log == "off" else args.access_log,
+        "accesslog": settings.access_log,
         "errorlog": "-",
         "access_log_format": '%(h)s "%(r)s" %(s)s %(B)s %(M)sms "%(a)s"',
         "proc_name": "ckg-serve",
@@ -166,24 +140,21 @@ def run(project: Project, args) -> int:
 _SETTINGS_ENV = "CKG_SERVE_SETTINGS"
 
 
-def _run_granian(settings, args) -> int:
+def _run_granian(settings) -> int:
     from granian import Granian
     from granian.constants import Interfaces
 
     # granian starts its workers as fresh processes that import the app factory below; the settings
     # travel to them in the environment.
-    from dataclasses import replace
-
-    settings = replace(settings, access_log=None if args.access_log == "off" else args.access_log)
     os.environ[_SETTINGS_ENV] = json.dumps({k: (str(v) if isinstance(v, Path) else v)
                                             for k, v in settings.__dict__.items()})
     Granian(
         "coalition_kg.server.serve:granian_app",
         factory=True,
-        address=args.host,
-        port=args.port,
+        address=settings.host,
+        port=settings.port,
         interface=Interfaces.RSGI,  # front.py; its own pool of --threads threads runs the WSGI app
-        workers=args.workers,
+        workers=settings.workers,
         websockets=False,
         log_access=False,  # the front writes the access log itself, in batches (access_log.py)
         respawn_failed_workers=True,
@@ -194,11 +165,13 @@ def _run_granian(settings, args) -> int:
 def granian_app():
     """The RSGI app of one granian worker (front.py), from the settings `ckg serve` put in the environment."""
     from coalition_kg.server.app import create_app
-    from coalition_kg.server.settings import Settings
+    from coalition_kg.server.settings import SETTINGS, Settings
     from coalition_kg.server.front import Front
 
     values = json.loads(os.environ[_SETTINGS_ENV])
-    values["var"], values["queries"] = Path(values["var"]), Path(values["queries"])
+    for setting in SETTINGS:  # JSON has no paths
+        if setting.type is Path and values.get(setting.name) is not None:
+            values[setting.name] = Path(values[setting.name])
     app = create_app(Settings(**values))
     app.extensions["ckg"].backend.warm()
     return Front(app)

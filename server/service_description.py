@@ -5,13 +5,12 @@ from __future__ import annotations
 import pyoxigraph as ox
 
 from coalition_kg.server.backend import Snapshot
+from coalition_kg.server.formats import GRAPH_FORMATS, RESULT_FORMATS
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
-FORMATS_NS = "http://www.w3.org/ns/formats/"
+FORMATS_NS = "http://www.w3.org/ns/formats/"  # the prefix `formats:` in the Turtle answer
 VOID = "http://rdfs.org/ns/void#"
 SD_PREFIXES = {"sd": SD, "void": VOID, "dcterms": "http://purl.org/dc/terms/", "formats": FORMATS_NS}
-_FORMAT_IRIS = ("SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV", "SPARQL_Results_TSV",
-                "Turtle", "N-Triples", "JSON-LD", "RDF_XML", "TriG", "N-Quads")
 
 
 def service_description(endpoint: str, info: Snapshot) -> list[ox.Triple]:
@@ -38,7 +37,7 @@ def service_description(endpoint: str, info: Snapshot) -> list[ox.Triple]:
         ox.Triple(default, a, nn(SD + "Graph")),
         ox.Triple(default, nn(VOID + "triples"), lit(str(info.triples), datatype=integer)),
     ]
-    triples += [ox.Triple(service, nn(SD + "resultFormat"), nn(FORMATS_NS + name)) for name in _FORMAT_IRIS]
+    triples += [ox.Triple(service, nn(SD + "resultFormat"), nn(fmt.iri)) for fmt in (*RESULT_FORMATS, *GRAPH_FORMATS)]
     for index, (name, count) in enumerate(info.graphs.items()):
         named, graph = ox.BlankNode(f"named{index}"), ox.BlankNode(f"graph{index}")
         triples += [

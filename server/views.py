@@ -105,8 +105,7 @@ def index(site: Site, request) -> Reply:
     saved = [saved_query_json(q) for q in service.saved.values()]
     html = site.render("index.html", info=info, saved=saved, timeline_query=linked_data.MEETINGS_TIMELINE,
                        base=BASE, initial_query=request.args.get("query", ""),
-                       initial_saved=request.args.get("saved", ""), row_limit=site.settings.row_limit,
-                       formats=[(f.name, f.media_type) for f in (*RESULT_FORMATS, *GRAPH_FORMATS)])
+                       initial_saved=request.args.get("saved", ""), row_limit=site.settings.row_limit)
     return http.page(html, info, etag)
 
 

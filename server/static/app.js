@@ -5,6 +5,12 @@
 (function () {
   const data = JSON.parse(document.getElementById("page-data").textContent);
   const BASE = data.base;
+  // The server's formats (formats.py): the download links offer each; the page reads results as JSON
+  // and shows a graph as Turtle.
+  const RESULT_FORMATS = data.formats.results;
+  const GRAPH_FORMATS = data.formats.graph;
+  const JSON_RESULTS = RESULT_FORMATS.find((format) => format.name === "json");
+  const TURTLE = GRAPH_FORMATS.find((format) => format.name === "turtle");
   const LOCAL_ROOTS = ["id/", "article/", "graph/", "ontology"]; // as linked_data.LOCAL_ROOTS
   const XSD = "http://www.w3.org/2001/XMLSchema#";
   const PREFIXES = {
@@ -170,12 +176,12 @@
     try {
       let response;
       if (current) {
-        response = await fetch(queryUrl(graph ? "turtle" : "json"));
+        response = await fetch(queryUrl((graph ? TURTLE : JSON_RESULTS).name));
       } else {
         response = await fetch("/sparql", {
           method: "POST",
           headers: { "Content-Type": "application/sparql-query",
-            Accept: graph ? "text/turtle" : "application/sparql-results+json" },
+            Accept: (graph ? TURTLE : JSON_RESULTS).mediaType },
           body: text,
         });
       }
@@ -220,7 +226,7 @@
   }
 
   function showDownloads(graph) {
-    const names = graph ? ["turtle", "ntriples", "jsonld", "rdfxml", "trig", "nquads"] : ["json", "xml", "csv", "tsv"];
+    const names = (graph ? GRAPH_FORMATS : RESULT_FORMATS).map((format) => format.name);
     $("downloads").replaceChildren("Download: ", ...names.flatMap((name) => [el("a", { href: queryUrl(name), download: "" }, name), " "]));
   }
 
@@ -505,7 +511,7 @@
   async function fetchJson(url, query) {
     const response = query === undefined ? await fetch(url) : await fetch(url, {
       method: "POST",
-      headers: { "Content-Type": "application/sparql-query", Accept: "application/sparql-results+json" },
+      headers: { "Content-Type": "application/sparql-query", Accept: JSON_RESULTS.mediaType },
       body: query,
     });
     if (!response.ok) throw new Error((await response.text()).trim());
