@@ -87,8 +87,7 @@ def _service_description_or_page(site: Site, request) -> Reply:
     key = ("service-description", info.key, endpoint, fmt.name)
     body = site.service.cache.lookup(key)
     if body is None:
-        body = ox.serialize(service_description(endpoint, info), format=fmt.rdf_format,
-                            **({"prefixes": SD_PREFIXES} if fmt.rdf_name in ("TURTLE", "TRIG") else {}))
+        body = ox.serialize(service_description(endpoint, info), format=fmt.rdf_format, prefixes=SD_PREFIXES)
         site.service.cache.put(key, body, len(body))
     return http.document(body, fmt.content_type, info, etag)
 

@@ -146,5 +146,6 @@ def write_triples(triples, rdf_format: ox.RdfFormat, cap: int, prefixes: dict[st
     kept, truncated = take(triples, cap)
     if rdf_format.supports_datasets:
         kept = [ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in kept]
-    kwargs = {"prefixes": prefixes} if prefixes and rdf_format in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG) else {}
-    return ox.serialize(kept, format=rdf_format, **kwargs), len(kept), truncated
+    # pyoxigraph uses the prefixes where the format has them (Turtle, TriG, RDF/XML's namespaces) and
+    # leaves them out where it has none.
+    return ox.serialize(kept, format=rdf_format, prefixes=prefixes), len(kept), truncated
