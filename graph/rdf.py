@@ -20,18 +20,8 @@ from coalition_kg.graph.annotations import Annotations, Mention, Value, parse_va
 from coalition_kg.graph.errors import BuildError
 from coalition_kg.graph.registry import CuratedFact, Registry
 from coalition_kg.graph.vocabulary import MEMBERSHIP_ROLES, RELATIONS
-from coalition_kg.project import ARTICLE, ENTITY, GRAPH, ONTOLOGY
-
-RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-RDFS = "http://www.w3.org/2000/01/rdf-schema#"
-XSD = "http://www.w3.org/2001/XMLSchema#"
-SCHEMA = "http://schema.org/"
-ORG = "http://www.w3.org/ns/org#"
-PROV = "http://www.w3.org/ns/prov#"
-OA = "http://www.w3.org/ns/oa#"
-SKOS = "http://www.w3.org/2004/02/skos/core#"
-DCTERMS = "http://purl.org/dc/terms/"
-WD = "http://www.wikidata.org/entity/"
+from coalition_kg.namespaces import (ARTICLE, DCTERMS, ENTITY, GRAPH, OA, ONTOLOGY, ORG, PROV, RDF, RDFS, SCHEMA,
+                                     SKOS, WD, XSD)
 
 CURATION = ox.NamedNode(GRAPH + "curation")
 TYPE = ox.NamedNode(RDF + "type")
