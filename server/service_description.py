@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 
+from coalition_kg.namespaces import DCTERMS, FORMATS, RDF, SD, VOID, XSD
+from coalition_kg.namespaces import SERVICE_PREFIXES as SD_PREFIXES  # noqa: F401  (the name server/app.py imports)
 from coalition_kg.server.backend import Snapshot
 
-SD = "http://www.w3.org/ns/sparql-service-description#"
-FORMATS_NS = "http://www.w3.org/ns/formats/"
-VOID = "http://rdfs.org/ns/void#"
-SD_PREFIXES = {"sd": SD, "void": VOID, "dcterms": "http://purl.org/dc/terms/", "formats": FORMATS_NS}
 _FORMAT_IRIS = ("SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV", "SPARQL_Results_TSV",
                 "Turtle", "N-Triples", "JSON-LD", "RDF_XML", "TriG", "N-Quads")
 
@@ -19,15 +17,15 @@ def service_description(endpoint: str, info: Snapshot) -> list[ox.Triple]:
     RDF merge of the named graphs (sd:UnionDefaultGraph: a triple that several graphs hold is in it once),
     and which named graphs there are with their sizes."""
     nn, lit = ox.NamedNode, ox.Literal
-    a = nn("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+    a = nn(RDF + "type")
     service, dataset, default = nn(endpoint), ox.BlankNode("dataset"), ox.BlankNode("default")
-    integer = nn("http://www.w3.org/2001/XMLSchema#integer")
+    integer = nn(XSD + "integer")
     triples = [
         ox.Triple(service, a, nn(SD + "Service")),
         ox.Triple(service, nn(SD + "endpoint"), service),
         ox.Triple(service, nn(SD + "supportedLanguage"), nn(SD + "SPARQL11Query")),
         ox.Triple(service, nn(SD + "feature"), nn(SD + "UnionDefaultGraph")),
-        ox.Triple(service, nn("http://purl.org/dc/terms/description"), lit(
+        ox.Triple(service, nn(DCTERMS + "description"), lit(
             "Read-only SPARQL 1.1 endpoint of coalition-kg. The default graph is the RDF merge of all "
             "named graphs (one per article, plus curation, ontology and inferred): each triple once, however "
             "many graphs hold it. GRAPH ?g patterns range over the named graphs only and tell where a triple "
@@ -38,7 +36,7 @@ def service_description(endpoint: str, info: Snapshot) -> list[ox.Triple]:
         ox.Triple(default, a, nn(SD + "Graph")),
         ox.Triple(default, nn(VOID + "triples"), lit(str(info.triples), datatype=integer)),
     ]
-    triples += [ox.Triple(service, nn(SD + "resultFormat"), nn(FORMATS_NS + name)) for name in _FORMAT_IRIS]
+    triples += [ox.Triple(service, nn(SD + "resultFormat"), nn(FORMATS + name)) for name in _FORMAT_IRIS]
     for index, (name, count) in enumerate(info.graphs.items()):
         named, graph = ox.BlankNode(f"named{index}"), ox.BlankNode(f"graph{index}")
         triples += [

@@ -4,16 +4,13 @@
 
 (function () {
   const data = JSON.parse(document.getElementById("page-data").textContent);
-  const BASE = data.base;
-  const LOCAL_ROOTS = ["id/", "article/", "graph/", "ontology"]; // as linked_data.LOCAL_ROOTS
-  const XSD = "http://www.w3.org/2001/XMLSchema#";
-  const PREFIXES = {
-    "ckg:": BASE + "ontology#", "id:": BASE + "id/", "article:": BASE + "article/", "graph:": BASE + "graph/",
-    "rdf:": "http://www.w3.org/1999/02/22-rdf-syntax-ns#", "rdfs:": "http://www.w3.org/2000/01/rdf-schema#",
-    "xsd:": XSD, "schema:": "http://schema.org/", "skos:": "http://www.w3.org/2004/02/skos/core#",
-    "oa:": "http://www.w3.org/ns/oa#", "prov:": "http://www.w3.org/ns/prov#", "org:": "http://www.w3.org/ns/org#",
-    "owl:": "http://www.w3.org/2002/07/owl#", "dcterms:": "http://purl.org/dc/terms/",
-  };
+  // How the server links and names a term (linked_data.TERM_RULES: the base, the local roots, the linkable
+  // pattern and the prefix table of coalition_kg/namespaces.py), so that this script keeps no copy.
+  const rules = JSON.parse(document.getElementById("term-rules").textContent);
+  const BASE = rules.base;
+  const LOCAL_ROOTS = rules.localRoots;
+  const PREFIXES = rules.prefixes;
+  const XSD = PREFIXES.xsd;
   const ARABIC = /[\u0600-\u06FF]/;
 
   const $ = (id) => document.getElementById(id);
@@ -35,7 +32,8 @@
 
   // A link made from the data may only be http(s): a query can make any IRI, IRI("javascript:…")
   // included. Browsers drop tabs and newlines inside a URL, so no control character or space either.
-  const LINKABLE = /^https?:\/\/[^\u0000-\u0020\u007f]*$/i;
+  // The whole IRI must match (as Python's fullmatch); "i" folds ASCII letters only, as the server's re.ASCII.
+  const LINKABLE = new RegExp("^(?:" + rules.linkable + ")$", "i");
 
   // Where a page for this IRI is: here for the graph's own resources (they live under w3id.org), the
   // IRI itself for other http(s) IRIs, and null (shown as text, not linked) for anything else.
@@ -51,7 +49,7 @@
     for (const [prefix, ns] of Object.entries(PREFIXES)) {
       if (iri.startsWith(ns) && (!best || ns.length > PREFIXES[best].length)) best = prefix;
     }
-    return best ? best + iri.slice(PREFIXES[best].length) : iri;
+    return best ? best + ":" + iri.slice(PREFIXES[best].length) : iri;
   }
 
   // The seed articles are files named NNN_<16 hex digits>.txt (their dcterms:identifier), and each has
@@ -558,6 +556,6 @@
     select.value = data.saved[0].name;
     showSaved(data.saved[0].name);
   } else {
-    editor.value = "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\nSELECT ?entity ?label WHERE {\n  ?entity rdfs:label ?label\n} LIMIT 20";
+    editor.value = "PREFIX rdfs: <" + PREFIXES.rdfs + ">\nSELECT ?entity ?label WHERE {\n  ?entity rdfs:label ?label\n} LIMIT 20";
   }
 })();
