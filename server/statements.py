@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from coalition_kg.graph.vocabulary import EVENTS
 from coalition_kg.namespaces import ARTICLE, ENTITY, GRAPH, ONTOLOGY, RDF, RDFS, SCHEMA, SKOS
 
 from .linked_data import (SHARED_GRAPHS, Term, article_term, binding_int, binding_value, compact, highlight,
@@ -303,8 +304,8 @@ MEASURES = {  # ckg:measure and ckg:returnees as a sentence says them (the annot
     "participating-members": "participating members", "fighters": "fighters", "families": "fighters' families",
     "fighters-and-families": "fighters and family members",
 }
-KINDS = {"CountObservation": "count", "Repatriation": "repatriation", "Detention": "detention",
-         "Commitment": "commitment", "Proposal": "proposal", "Claim": "claim", "Participation": "participation"}
+# An event's ckg: class -> the kind of report a page makes of it (count, repatriation, …, claim).
+KINDS = {kind.class_of(name): name.lower() for name, kind in EVENTS.items()}
 ORDER = ["count", "participation", "repatriation", "detention", "commitment", "proposal", "claim"]
 HEADINGS = {"count": ("Counts", "أعداد"), "participation": ("Taking part in a capacity", "المشاركة بصفة"),
             "repatriation": ("Repatriations", "الإعادة إلى الوطن"), "detention": ("Detentions", "الاحتجاز"),
