@@ -20,6 +20,7 @@ CODE = sorted(p for folder in ("coalition_kg", "graph", "server") for p in (ROOT
 PENDING = {ROOT / "server" / "app.py"}
 _SPARQL_PREFIX = re.compile(r"^\s*PREFIX\s+([\w-]*):\s*<([^>]*)>", re.IGNORECASE | re.MULTILINE)
 _TURTLE_PREFIX = re.compile(r"^\s*@prefix\s+([\w-]*):\s*<([^>]*)>", re.MULTILINE)
+_README_ROW = re.compile(r"^\| `([\w-]+):` \| `([^`]+)`", re.MULTILINE)  # the README's table of prefixes
 
 
 def _declarations() -> list[tuple[str, str, str]]:
@@ -28,6 +29,8 @@ def _declarations() -> list[tuple[str, str, str]]:
         found += [(path.name, name, iri) for name, iri in _SPARQL_PREFIX.findall(path.read_text(encoding="utf-8"))]
     for path in sorted(ROOT.glob("ontology/*.ttl")):
         found += [(path.name, name, iri) for name, iri in _TURTLE_PREFIX.findall(path.read_text(encoding="utf-8"))]
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    found += [("README.md", name, iri) for pattern in (_SPARQL_PREFIX, _README_ROW) for name, iri in pattern.findall(readme)]
     return found
 
 
@@ -35,6 +38,7 @@ def test_the_texts_declare_prefixes():
     assert len(SPARQL_TEXTS) > 30
     declared = {(name, iri) for _, name, iri in _declarations()}
     assert ("ckg", "https://w3id.org/coalition-kg/ontology#") in declared and ("sh", "http://www.w3.org/ns/shacl#") in declared
+    assert ("wd", "http://www.wikidata.org/entity/") in {(n, i) for where, n, i in _declarations() if where == "README.md"}
 
 
 @pytest.mark.parametrize("where, name, iri", _declarations())
