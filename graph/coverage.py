@@ -23,7 +23,6 @@ from .input_files import read_text
 from .registry import Registry
 
 
-
 @dataclass
 class Mention:
     id: str
