@@ -260,7 +260,7 @@ def create_app(config: Settings | dict | None = None) -> Flask:
                       saved_query_files.load_all(settings.queries))
     app.extensions["ckg"] = service
     app.jinja_env.globals.update(local_href=linked_data.local_href, compact=linked_data.compact)
-    app.jinja_env.globals.update(term_rules=linked_data.TERM_RULES)  # the page script's link and name rules
+    app.jinja_env.globals.update(term_rules=linked_data.TERM_RULES, article_file_href=linked_data.article_file_href)
 
     _register_errors(app, settings)
     _register_cors(app, settings)

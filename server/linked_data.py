@@ -19,6 +19,7 @@ import pyoxigraph as ox
 # PREFIXES: the pages' RDF twins are written with the graph's prefixes, as the dumps are (server/app.py
 # reads them here); compact: a term's short name on a page.
 from coalition_kg.namespaces import ARTICLE, BASE, ENTITY, GRAPH, ONTOLOGY, OWL, PREFIXES, compact  # noqa: F401
+from coalition_kg.graph.article_names import STEM_PATTERN
 from coalition_kg.server.errors import NotAnIri, shown
 
 # The paths that dereference: the IRI's path under BASE is the URL's path here. The ontology's terms are
@@ -84,10 +85,23 @@ def local_href(iri: str) -> str | None:
     return iri if _LINKABLE.fullmatch(iri) else None
 
 
-# What the page script (server/static/app.js) needs to link and name a term as local_href and compact
-# do: their inputs, handed over in the page (a JSON data block the Content-Security-Policy allows), so
-# that the script keeps no copy of them. LINKABLE means the same to JavaScript's RegExp with its "i" flag.
-TERM_RULES = {"base": BASE, "localRoots": list(LOCAL_ROOTS), "linkable": LINKABLE, "prefixes": PREFIXES}
+# A seed article's file name, exactly (graph/article_names.py's rule): a literal that is one, such as an
+# article's dcterms:identifier in a result, links to the article's page. Nothing else in a literal links.
+ARTICLE_FILE = f"({STEM_PATTERN})\\.txt"
+_ARTICLE_FILE = re.compile(ARTICLE_FILE, re.ASCII)
+
+
+def article_file_href(value: str) -> str | None:
+    """The page of the article whose file name `value` is, or None."""
+    match = _ARTICLE_FILE.fullmatch(value)
+    return local_href(ARTICLE + match.group(1)) if match else None
+
+
+# What the page script (server/static/app.js) needs to link and name a term as local_href, compact and
+# article_file_href do: their inputs, handed over in the page (a JSON data block the Content-Security-Policy
+# allows), so that the script keeps no copy of them. The patterns mean the same to JavaScript's RegExp.
+TERM_RULES = {"base": BASE, "localRoots": list(LOCAL_ROOTS), "linkable": LINKABLE, "prefixes": PREFIXES,
+              "articleFile": ARTICLE_FILE}
 
 
 def binding_value(binding: dict | None) -> str | None:

@@ -54,8 +54,9 @@
 
   // The seed articles are files named NNN_<16 hex digits>.txt (their dcterms:identifier), and each has
   // its page at /article/NNN_<hex>: a source given by its file name links there, and only a name of
-  // exactly that shape does, so a literal can never become a link anywhere else.
-  const ARTICLE_FILE = /^(\d{3}_[0-9a-f]{16})\.txt$/;
+  // exactly that shape does (the server's pattern, linked_data.ARTICLE_FILE), so a literal can never
+  // become a link anywhere else.
+  const ARTICLE_FILE = new RegExp("^(?:" + rules.articleFile + ")$");
   // Longer text than this is clamped to a few lines in a table (the whole of it on hover, or on click).
   const CLAMP_AT = 90;
 
@@ -77,7 +78,7 @@
     const attrs = { lang: lang || null, dir: rtl ? "rtl" : "auto", class: long ? "clamp" : null,
       title: long ? term.value : (term.datatype ? compact(term.datatype) : null) };
     const article = ARTICLE_FILE.exec(term.value);
-    const href = article ? "/article/" + article[1] : labelHref;
+    const href = article ? localHref(PREFIXES.article + article[1]) : labelHref;
     if (href) return el("a", { ...attrs, href }, term.value);
     // Clamped text opens from the keyboard as well as by a click.
     return el("span", long ? { ...attrs, tabindex: "0", "aria-expanded": "false" } : attrs, term.value);

@@ -159,8 +159,9 @@ def _shown(html: str) -> tuple[str | None, str]:
 
 
 def test_the_page_script_links_and_names_terms_as_the_server_does(page, server):
-    """app.js takes its link rule and prefix table from the page (linked_data.TERM_RULES), and draws a
-    result table as the server's own table (_cell.html, with linked_data.local_href and compact) does."""
+    """app.js takes its link rules and prefix table from the page (linked_data.TERM_RULES), and draws a
+    result table as the server's own table (_cell.html, with linked_data.local_href, compact and
+    article_file_href) does."""
     import json
 
     from jinja2 import Environment, FileSystemLoader
@@ -182,7 +183,8 @@ def test_the_page_script_links_and_names_terms_as_the_server_does(page, server):
         "return [a ? a.getAttribute('href') : null, td.textContent]; })")
 
     templates = Environment(loader=FileSystemLoader(str(linked_data.SPARQL_DIR.parent / "templates")), autoescape=True)
-    templates.globals.update(local_href=linked_data.local_href, compact=linked_data.compact)
+    templates.globals.update(local_href=linked_data.local_href, compact=linked_data.compact,
+                             article_file_href=linked_data.article_file_href)
     cell = templates.from_string('{% from "_cell.html" import cell %}{{ cell(t) }}')
     on_server = [_shown(cell.render(t=t)) for t in terms]
     assert [tuple(shown) for shown in in_browser] == on_server
