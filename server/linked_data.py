@@ -22,9 +22,10 @@ from coalition_kg.namespaces import ARTICLE, BASE, ENTITY, GRAPH, ONTOLOGY, OWL,
 from coalition_kg.graph.article_names import STEM_PATTERN
 from coalition_kg.server.errors import NotAnIri, shown
 
-# The paths that dereference: the IRI's path under BASE is the URL's path here. The ontology's terms are
-# hash IRIs (…/ontology#Meeting): they dereference to /ontology, where each term has its anchor.
-LOCAL_ROOTS = ("id/", "article/", "graph/", "ontology")
+# The paths that dereference: the IRI's path under BASE is the URL's path here (id/, article/, graph/). The
+# ontology's terms are hash IRIs (…/ontology#Meeting): they dereference to /ontology, where each term has its
+# anchor, as do the ontology's own IRI and its versions' (…/ontology/0.1.0).
+LOCAL_ROOTS = tuple(namespace[len(BASE):] for namespace in (ENTITY, ARTICLE, GRAPH)) + (ONTOLOGY[len(BASE):].rstrip("#"),)
 
 SPARQL_DIR = Path(__file__).parent / "sparql"
 

@@ -322,7 +322,10 @@ def test_merged_slash_redirect_names_no_host(server):
 
 def test_only_safe_schemes_become_links():
     href = linked_data.local_href
+    assert linked_data.LOCAL_ROOTS == ("id/", "article/", "graph/", "ontology")  # from the IRI scheme
     assert href("https://w3id.org/coalition-kg/id/morocco") == "/id/morocco"
+    assert href("https://w3id.org/coalition-kg/ontology/0.1.0") == "/ontology/0.1.0"
+    assert href("https://w3id.org/coalition-kg/shapes#MeetingShape") == "https://w3id.org/coalition-kg/shapes#MeetingShape"
     assert href("http://www.wikidata.org/entity/Q1028") == "http://www.wikidata.org/entity/Q1028"
     assert href("HTTPS://example.org/x") == "HTTPS://example.org/x"
     for unsafe in ("javascript:alert(document.domain)", "JavaScript:alert(1)", "java\tscript:alert(1)",
