@@ -21,7 +21,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from coalition_kg.graph import store
-from coalition_kg.project import ENTITY
+from coalition_kg.namespaces import ENTITY, GRAPH, RDFS
 from coalition_kg.server import formats
 
 CKG = [sys.executable, "-m", "coalition_kg.cli"]
@@ -131,8 +131,8 @@ class Sampler(threading.Thread):
 # --- rebuilds ---------------------------------------------------------------------------------------------
 
 MARKER = ox.NamedNode(ENTITY + "load-test-marker")
-RDFS_LABEL = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
-CURATION = ox.NamedNode("https://w3id.org/coalition-kg/graph/curation")
+RDFS_LABEL = ox.NamedNode(RDFS + "label")
+CURATION = ox.NamedNode(GRAPH + "curation")
 
 
 @dataclass

@@ -34,7 +34,7 @@ import pyoxigraph as ox
 import requests
 
 from coalition_kg.graph import saved_queries
-from coalition_kg.project import ENTITY
+from coalition_kg.namespaces import ENTITY, ONTOLOGY, RDFS, SCHEMA
 from coalition_kg.server import formats, linked_data
 
 VALID_CLASSES = ("saved", "lookup", "adhoc", "probe")
@@ -44,9 +44,8 @@ CHEAP_CLASSES = ("saved", "lookup")
 RESULTS_JSON = formats.BY_NAME["json"].media_type
 N_TRIPLES = formats.BY_NAME["ntriples"].media_type
 SPARQL_QUERY = "application/sparql-query"
-RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
-PREFIXES = ("PREFIX ckg: <https://w3id.org/coalition-kg/ontology#>\nPREFIX schema: <http://schema.org/>\n"
-            f"PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n")
+RDFS_LABEL = RDFS + "label"
+PREFIXES = f"PREFIX ckg: <{ONTOLOGY}>\nPREFIX schema: <{SCHEMA}>\nPREFIX rdfs: <{RDFS}>\n"
 
 COUNT_ALL = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"  # the named graphs' quads
 # Four-way cross product of the whole graph (~10^16 rows): only the time limit ends it.

@@ -9,13 +9,6 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-# The IRI scheme: every entity, article, mention and graph lives under one base.
-BASE = "https://w3id.org/coalition-kg/"
-ONTOLOGY = BASE + "ontology#"
-ENTITY = BASE + "id/"
-ARTICLE = BASE + "article/"
-GRAPH = BASE + "graph/"
-
 
 @dataclass(frozen=True)
 class Project:

@@ -21,6 +21,7 @@ from coalition_kg.graph.vocabulary import (
     EVENTS,
     MENTION_ATTRIBUTES,
     MENTION_TYPES,
+    NORMALIZATION_DB,
     RELATIONS,
     VALUE_MENTIONS,
     WEEKDAYS,
@@ -91,12 +92,14 @@ class Annotations:
     events: dict[str, Event] = field(default_factory=dict)
 
 
-_T = re.compile(r"^(T\d+)\t(\S+) (\d+) (\d+)\t(.*)$")
-_N = re.compile(r"^(N\d+)\tReference (T\d+) ckg:(\S+)\t(.*)$")
+# The lines of brat's standoff format that name a mention (T), its entity (N) and a note (#): coverage.py
+# reads them too.
+T_LINE = re.compile(r"^(T\d+)\t(\S+) (\d+) (\d+)\t(.*)$")
+N_LINE = re.compile(rf"^(N\d+)\tReference (T\d+) {NORMALIZATION_DB}:(\S+)\t(.*)$")
 _R = re.compile(r"^(R\d+)\t(\S+) Arg1:(T\d+) Arg2:(T\d+)$")
 _E = re.compile(r"^(E\d+)\t(\S+):(T\d+)((?: \S+:[TE]\d+)*)$")
 _A = re.compile(r"^(A\d+)\t(\S+) ([TE]\d+)(?: (\S+))?$")
-_NOTE = re.compile(r"^(#\d+)\tAnnotatorNotes ([TERN]\d+)\t(.+)$")
+NOTE_LINE = re.compile(r"^(#\d+)\tAnnotatorNotes ([TERN]\d+)\t(.+)$")
 
 
 def read(ann_path: Path, text_path: Path, registry: Registry) -> Annotations:
@@ -120,7 +123,7 @@ def read(ann_path: Path, text_path: Path, registry: Registry) -> Annotations:
         if ident in seen_ids:
             fail(f"{ident} is already defined on line {seen_ids[ident]}", number)
         seen_ids[ident] = number
-        if m := _T.match(line):
+        if m := T_LINE.match(line):
             mid, kind, start, end, quote = m.group(1), m.group(2), int(m.group(3)), int(m.group(4)), m.group(5)
             if kind not in MENTION_TYPES:
                 fail(f"{mid}: unknown mention type {kind!r}", number, start)
@@ -129,7 +132,7 @@ def read(ann_path: Path, text_path: Path, registry: Registry) -> Annotations:
             if text[start:end] != quote:
                 fail(f"{mid}: the text at {start}-{end} is {text[start:end]!r}, not {quote!r}", number, start)
             ann.mentions[mid] = Mention(mid, kind, start, end, quote, number)
-        elif m := _N.match(line):
+        elif m := N_LINE.match(line):
             normalizations.append((number, m.group(2), m.group(3)))
         elif m := _R.match(line):
             ann.relations[m.group(1)] = Relation(m.group(1), m.group(2), m.group(3), m.group(4), number)
@@ -141,7 +144,7 @@ def read(ann_path: Path, text_path: Path, registry: Registry) -> Annotations:
             ann.events[m.group(1)] = Event(m.group(1), m.group(2), m.group(3), arguments, number)
         elif m := _A.match(line):
             attributes.append((number, m.group(2), m.group(3), m.group(4)))
-        elif m := _NOTE.match(line):
+        elif m := NOTE_LINE.match(line):
             notes.append((number, m.group(2), m.group(3)))
         else:
             fail(f"not a brat standoff line this project reads: {line[:60]!r}", number)
@@ -160,11 +163,11 @@ def read(ann_path: Path, text_path: Path, registry: Registry) -> Annotations:
     for number, name, target, value in attributes:
         if target.startswith("E"):
             event = ann.events.get(target) or fail(f"attribute of unknown event {target}", number)
-            allowed = EVENTS[event.type].attributes.get(name) if event.type in EVENTS else None
-            if allowed is None:
+            attribute = EVENTS[event.type].attributes.get(name) if event.type in EVENTS else None
+            if attribute is None:
                 fail(f"a {event.type} event takes no attribute {name}", number)
-            if value not in allowed:
-                fail(f"{name} of {target} is {value!r}; expected one of {', '.join(allowed)}", number)
+            if value not in attribute.values:
+                fail(f"{name} of {target} is {value!r}; expected one of {', '.join(attribute.values)}", number)
             event.attributes[name] = value
             continue
         mention = _mention(ann, target, number)
@@ -296,13 +299,14 @@ def _check_event(ann: Annotations, event: Event) -> None:
     for role, mid in event.arguments:
         if role not in kind.roles:
             fail(f"unknown role {role}; a {event.type} takes {', '.join(kind.roles)}")
-        if kind.roles[role] == (EVENT_ARGUMENT,):
+        allowed = kind.roles[role].types
+        if allowed == (EVENT_ARGUMENT,):
             if mid not in ann.events or mid == event.id:
                 fail(f"{role} {mid} is not another event of this file")
             continue
         mention = ann.mentions.get(mid) or fail(f"{role} {mid} is not a mention of this file")
-        if mention.type not in kind.roles[role]:
-            fail(f"{role} {mid} is a {mention.type}; expected {' or '.join(kind.roles[role])}", mention.start)
+        if mention.type not in allowed:
+            fail(f"{role} {mid} is a {mention.type}; expected {' or '.join(allowed)}", mention.start)
     roles = {role for role, _ in event.arguments}
     for role in kind.required:
         if role not in roles:

@@ -13,13 +13,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..project import ENTITY
+from ..namespaces import ENTITY
 from .vocabulary import (
     ENTITY_MENTIONS,
     EVENT_ARGUMENT,
     EVENT_TYPES,
     EVENTS,
     MENTION_ATTRIBUTES,
+    NORMALIZATION_DB,
     RELATIONS,
     VALUE_MENTIONS,
     WEEKDAYS,
@@ -27,7 +28,6 @@ from .vocabulary import (
 
 FILES = ("annotation.conf", "visual.conf", "tools.conf")
 HEADER = "# Made by `ckg brat-config` from graph/vocabulary.py; do not edit by hand.\n"
-NORMALIZATION_DB = "ckg"  # the prefix of the N lines' ids (ckg:skhirat)
 
 # Attribute values brat cannot enumerate: edited in the .ann, checked by the build.
 FREE_VALUES = ("Value",)
@@ -55,7 +55,7 @@ def annotation_conf() -> str:
         kind = EVENTS[name]
         # required roles once or more (Agent2, Agent3 …), the others any number of times
         roles = [f"{role}{'+' if role in kind.required else '*'}:{'|'.join(_brat_types(types))}"
-                 for role, types in kind.roles.items()]
+                 for role, (types, _) in kind.roles.items()]
         lines.append(f"{name}\t{', '.join(roles)}")
     lines += ["", "[attributes]"]
     for name, (types, takes_value) in MENTION_ATTRIBUTES.items():
@@ -66,7 +66,7 @@ def annotation_conf() -> str:
         lines.append(f"{name}\tArg:{'|'.join(types)}{values}")
     event_attributes: dict[str, tuple[list[str], tuple[str, ...]]] = {}
     for event, kind in EVENTS.items():
-        for name, values in kind.attributes.items():
+        for name, (values, _) in kind.attributes.items():
             events, _ = event_attributes.setdefault(name, ([], values))
             events.append(event)
     for name, (events, values) in event_attributes.items():

@@ -35,7 +35,8 @@ from coalition_kg.graph import (annotations, article_names, rdf, reasoning, regi
 from coalition_kg.graph.build_id import BuildId
 from coalition_kg.graph.errors import BuildError, CorruptStore
 from coalition_kg.graph.input_files import read_bytes, read_text
-from coalition_kg.project import GRAPH, Project
+from coalition_kg.namespaces import GRAPH
+from coalition_kg.project import Project
 
 ONTOLOGY_GRAPH = ox.NamedNode(GRAPH + "ontology")
 ONTOLOGY_FILES = ("ckg.ttl", "alignment.ttl", "wording.ttl")

@@ -13,19 +13,14 @@ can be checked too; the build's own checks stay in graph/annotations.py.
 from __future__ import annotations
 
 import bisect
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import arabic, linker
-from .annotations import restored_form
+from .annotations import N_LINE, NOTE_LINE, T_LINE, restored_form
 from .errors import BuildError
 from .input_files import read_text
 from .registry import Registry
-
-_T = re.compile(r"^(T\d+)\t(\S+) (\d+) (\d+)\t(.*)$")
-_N = re.compile(r"^N\d+\tReference (T\d+) ckg:(\S+)\t")
-_NOTE = re.compile(r"^#\d+\tAnnotatorNotes (T\d+)\t(.*)$")
 
 
 @dataclass
@@ -79,13 +74,13 @@ def read_mentions(ann_path: Path) -> dict[str, Mention]:
     mentions: dict[str, Mention] = {}
     lines = read_text(ann_path).split("\n")
     for line in lines:
-        if m := _T.match(line):
+        if m := T_LINE.match(line):
             mentions[m.group(1)] = Mention(m.group(1), int(m.group(3)), int(m.group(4)), m.group(5))
     for line in lines:
-        if (m := _N.match(line)) and m.group(1) in mentions:
-            mentions[m.group(1)].entity = m.group(2)
-        elif (m := _NOTE.match(line)) and m.group(1) in mentions and m.group(2).startswith(linker.DRAFT_MARK):
-            mentions[m.group(1)].draft = True
+        if (m := N_LINE.match(line)) and m.group(2) in mentions:
+            mentions[m.group(2)].entity = m.group(3)
+        elif (m := NOTE_LINE.match(line)) and m.group(2) in mentions and m.group(3).startswith(linker.DRAFT_MARK):
+            mentions[m.group(2)].draft = True
     return mentions
 
 

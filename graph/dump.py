@@ -26,25 +26,9 @@ from typing import BinaryIO, Iterator
 
 import pyoxigraph as ox
 
-from coalition_kg.project import ARTICLE, ENTITY, GRAPH, ONTOLOGY
+from .internal_queries import internal_query
+from ..namespaces import PREFIXES, RDF, XSD, compact
 
-PREFIXES = {
-    "ckg": ONTOLOGY,
-    "id": ENTITY,
-    "article": ARTICLE,
-    "graph": GRAPH,
-    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
-    "owl": "http://www.w3.org/2002/07/owl#",
-    "xsd": "http://www.w3.org/2001/XMLSchema#",
-    "schema": "http://schema.org/",
-    "org": "http://www.w3.org/ns/org#",
-    "prov": "http://www.w3.org/ns/prov#",
-    "oa": "http://www.w3.org/ns/oa#",
-    "skos": "http://www.w3.org/2004/02/skos/core#",
-    "dcterms": "http://purl.org/dc/terms/",
-    "wd": "http://www.wikidata.org/entity/",
-}
 FORMATS = ("turtle", "trig", "nquads", "jsonld")
 
 
@@ -80,7 +64,7 @@ def merged_triples(store: ox.Store) -> Iterator[ox.Triple]:
 
 def _subjects(store: ox.Store) -> list:
     """Every subject of the default graph, each once (Oxigraph finds the distinct ones)."""
-    return [row["s"] for row in store.query("SELECT DISTINCT ?s WHERE { ?s ?p ?o }")]
+    return [row["s"] for row in store.query(internal_query("distinct-subjects"))]
 
 
 def _triples_of(store: ox.Store, subject) -> list[ox.Triple]:
@@ -123,30 +107,22 @@ def write_jsonld(store: ox.Store, out: BinaryIO) -> None:
 
 
 def _node(subject, triples: list[ox.Triple]) -> dict:
-    node: dict = {"@id": _compact(subject.value)}
+    node: dict = {"@id": compact(subject.value)}
     for triple in triples:
-        if triple.predicate.value == PREFIXES["rdf"] + "type" and isinstance(triple.object, ox.NamedNode):
-            node.setdefault("@type", []).append(_compact(triple.object.value))
+        if triple.predicate.value == RDF + "type" and isinstance(triple.object, ox.NamedNode):
+            node.setdefault("@type", []).append(compact(triple.object.value))
             continue
-        node.setdefault(_compact(triple.predicate.value), []).append(_value(triple.object))
+        node.setdefault(compact(triple.predicate.value), []).append(_value(triple.object))
     return node
-
-
-def _compact(iri: str) -> str:
-    best = max((ns for ns in PREFIXES.values() if iri.startswith(ns)), key=len, default=None)
-    if best is None:
-        return iri
-    prefix = next(name for name, ns in PREFIXES.items() if ns == best)
-    return f"{prefix}:{iri[len(best):]}"
 
 
 def _value(term) -> dict:
     if isinstance(term, ox.NamedNode):
-        return {"@id": _compact(term.value)}
+        return {"@id": compact(term.value)}
     if isinstance(term, ox.BlankNode):
         return {"@id": f"_:{term.value}"}
     if term.language:
         return {"@value": term.value, "@language": term.language}
-    if term.datatype.value == PREFIXES["xsd"] + "string":
+    if term.datatype.value == XSD + "string":
         return {"@value": term.value}
-    return {"@value": term.value, "@type": _compact(term.datatype.value)}
+    return {"@value": term.value, "@type": compact(term.datatype.value)}

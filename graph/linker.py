@@ -31,7 +31,7 @@ from typing import Iterable
 from . import arabic, linker_rules, values
 from .annotations import restored_form
 from .registry import Entity, Registry
-from .vocabulary import ENTITY_MENTIONS, PLACES as PLACE_MENTIONS
+from .vocabulary import ENTITY_MENTIONS, NORMALIZATION_DB, PLACES as PLACE_MENTIONS
 
 # Phrases the seeds use as names but that name different things in different articles (which
 # ministerial meeting is الاجتماع الوزاري depends on the article): never linked without a person.
@@ -418,7 +418,7 @@ def draft(text: str, registry: Registry) -> str:
         tid = f"T{number}"
         lines.append(f"{tid}\t{kind} {start} {end}\t{quote}")
         if entity is not None:
-            lines.append(f"N{number}\tReference {tid} ckg:{entity.id}\t{entity.en}")
+            lines.append(f"N{number}\tReference {tid} {NORMALIZATION_DB}:{entity.id}\t{entity.en}")
         if value is not None:
             attributes.append(f"A{len(attributes) + 1}\tValue {tid} {value}")
         if note:

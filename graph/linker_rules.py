@@ -35,9 +35,8 @@ from dataclasses import dataclass
 
 from . import arabic, values
 from .registry import Registry
-from .vocabulary import ENTITY_MENTIONS
+from .vocabulary import MEETING_KINDS
 
-MEETING_KINDS = frozenset(ENTITY_MENTIONS["Meeting"])
 # Words for a meeting that, in the construct state, take the name of its place (اجتماع الرباط).
 MEETING_WORDS = frozenset(arabic.normalise(word) for word in ("اجتماع", "لقاء", "قمة", "مؤتمر", "منتدى"))
 THE_MEETING = arabic.normalise("الاجتماع")

@@ -36,9 +36,10 @@ from typing import Callable
 
 import pyoxigraph as ox
 
-from ..project import GRAPH
+from ..namespaces import DCTERMS, GRAPH, XSD
 from . import store, store_manifest
 from .errors import CorruptStore
+from .internal_queries import internal_query
 from .sparql_http import Client, EngineError, Endpoints
 
 METADATA = GRAPH + "published"  # the graph, and the subject, that says which build is published
@@ -47,11 +48,12 @@ METADATA = GRAPH + "published"  # the graph, and the subject, that says which bu
 MERGED = GRAPH + "merged"
 STAGING = GRAPH + "staging/"    # + build id + "/" + the graph's number in the build's sorted list
 # Terms of Dublin Core for the metadata, so that the ontology (and so every build id) stays as it is.
-IDENTIFIER = "http://purl.org/dc/terms/identifier"  # the build id
-HAS_PART = "http://purl.org/dc/terms/hasPart"       # each graph of the build
-CREATED = "http://purl.org/dc/terms/created"        # when the build was made
-ISSUED = "http://purl.org/dc/terms/issued"          # when it was published
-XSD_DATETIME = "http://www.w3.org/2001/XMLSchema#dateTime"
+# (graph/sparql/published-build.rq reads them back.)
+IDENTIFIER = DCTERMS + "identifier"  # the build id
+HAS_PART = DCTERMS + "hasPart"       # each graph of the build
+CREATED = DCTERMS + "created"        # when the build was made
+ISSUED = DCTERMS + "issued"          # when it was published
+XSD_DATETIME = XSD + "dateTime"
 
 
 class PublishError(Exception):
@@ -104,8 +106,7 @@ class Report:
 
 def published(client: Client) -> Published | None:
     """The build the engine serves, from its metadata graph; None if nothing was published there."""
-    rows = client.select(f"SELECT ?id ?graph WHERE {{ GRAPH <{METADATA}> {{ <{METADATA}> <{IDENTIFIER}> ?id . "
-                         f"OPTIONAL {{ <{METADATA}> <{HAS_PART}> ?graph }} }} }}")
+    rows = client.select(internal_query("published-build"))
     if not rows:
         return None
     ids = {row["id"]["value"] for row in rows}

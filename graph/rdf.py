@@ -19,19 +19,9 @@ from coalition_kg.graph import arabic
 from coalition_kg.graph.annotations import Annotations, Mention, Value, parse_value
 from coalition_kg.graph.errors import BuildError
 from coalition_kg.graph.registry import CuratedFact, Registry
-from coalition_kg.graph.vocabulary import MEMBERSHIP_ROLES, RELATIONS
-from coalition_kg.project import ARTICLE, ENTITY, GRAPH, ONTOLOGY
-
-RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-RDFS = "http://www.w3.org/2000/01/rdf-schema#"
-XSD = "http://www.w3.org/2001/XMLSchema#"
-SCHEMA = "http://schema.org/"
-ORG = "http://www.w3.org/ns/org#"
-PROV = "http://www.w3.org/ns/prov#"
-OA = "http://www.w3.org/ns/oa#"
-SKOS = "http://www.w3.org/2004/02/skos/core#"
-DCTERMS = "http://purl.org/dc/terms/"
-WD = "http://www.wikidata.org/entity/"
+from coalition_kg.graph.vocabulary import EVENTS, MEMBERSHIP_ROLES, RELATIONS
+from coalition_kg.namespaces import (ARTICLE, DCTERMS, ENTITY, GRAPH, OA, ONTOLOGY, ORG, PROV, RDF, RDFS, SCHEMA,
+                                     SKOS, WD, XSD)
 
 CURATION = ox.NamedNode(GRAPH + "curation")
 TYPE = ox.NamedNode(RDF + "type")
@@ -201,7 +191,7 @@ def article_quads(ann: Annotations, registry: Registry) -> Iterator[ox.Quad]:
     for event in ann.events.values():
         node = ox.NamedNode(base + event.id)
         trigger = ann.mentions[event.trigger]
-        yield q(node, TYPE, ckg("CountObservation" if event.type == "Count" else event.type))
+        yield q(node, TYPE, ckg(EVENTS[event.type].class_of(event.type)))
         yield q(node, ckg("trigger"), text(trigger.text, "ar"))
         yield q(node, iri(PROV, "wasDerivedFrom"), annotation(trigger.id))
         yield q(node, ckg("inSentence"), sentence_of(trigger))
@@ -220,9 +210,9 @@ def article_quads(ann: Annotations, registry: Registry) -> Iterator[ox.Quad]:
             if event.attributes.get("Attribution") == "article":  # no speaker: the article's own voice
                 yield q(node, ckg("saidByArticle"), art)
         for name, value in sorted(event.attributes.items()):
-            yield q(node, ckg(_EVENT_ATTRIBUTES[name]), text(value))
+            yield q(node, ckg(EVENTS[event.type].attributes[name].predicate), text(value))
         for role, mid in event.arguments:
-            predicate = ckg(_EVENT_ROLES[(event.type, role)])
+            predicate = ckg(EVENTS[event.type].roles[role].predicate)
             if mid in ann.events:  # an event the claim states
                 yield q(node, predicate, ox.NamedNode(base + mid))
                 continue
@@ -256,33 +246,6 @@ def _participation(q, node, event, ann: Annotations, registry: Registry, annotat
         for meeting in meetings:
             yield q(meeting, iri(SCHEMA, "attendee"), role_node)
             yield q(meeting, ckg("participant"), entity(participant.entity))
-
-
-_EVENT_ATTRIBUTES = {"Measure": "measure", "Bound": "bound", "Returnees": "returnees", "Attribution": "attribution"}
-_EVENT_ROLES = {
-    ("Count", "Subject"): "countOf",
-    ("Count", "Meeting"): "atMeeting",
-    ("Count", "Region"): "region",
-    ("Repatriation", "Agent"): "agent",
-    ("Repatriation", "Count"): "count",
-    ("Repatriation", "Origin"): "origin",
-    ("Detention", "Holder"): "holder",
-    ("Detention", "Count"): "count",
-    ("Detention", "Detainee"): "detainee",
-    ("Commitment", "Agent"): "agent",
-    ("Commitment", "Meeting"): "atMeeting",
-    ("Commitment", "Region"): "region",
-    ("Proposal", "Agent"): "agent",
-    ("Proposal", "Meeting"): "atMeeting",
-    ("Claim", "Author"): "claimedBy",
-    ("Claim", "Meeting"): "saidAt",
-    ("Claim", "Source"): "inDocument",
-    ("Claim", "About"): "about",
-    ("Claim", "Content"): "states",
-    ("Participation", "Meeting"): "atMeeting",
-    ("Participation", "Participant"): "participantIn",
-    ("Participation", "Capacity"): "capacity",
-}
 
 
 def _statement(q, node, subject, predicate, obj) -> Iterator[ox.Quad]:

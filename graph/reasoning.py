@@ -38,17 +38,10 @@ from typing import Callable, Iterable, NamedTuple
 
 import pyoxigraph as ox
 
-from coalition_kg.graph.rdf import RDF as _RDF, RDFS as _RDFS, XSD as _XSD
-from coalition_kg.project import BASE, GRAPH
+from coalition_kg.namespaces import BASE, GRAPH, OWL as _OWL, RDF as _RDF, RDFS as _RDFS, XSD as _XSD
 
 INFERRED = ox.NamedNode(GRAPH + "inferred")
-_TRIVIAL_OBJECTS = {
-    "http://www.w3.org/2002/07/owl#Thing",
-    "http://www.w3.org/2000/01/rdf-schema#Resource",
-    "http://www.w3.org/2002/07/owl#NamedIndividual",
-}
-
-_OWL = "http://www.w3.org/2002/07/owl#"
+_TRIVIAL_OBJECTS = {_OWL + "Thing", _RDFS + "Resource", _OWL + "NamedIndividual"}
 
 TYPE = ox.NamedNode(_RDF + "type")
 SUBCLASS = ox.NamedNode(_RDFS + "subClassOf")

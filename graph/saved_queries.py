@@ -28,9 +28,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from coalition_kg.project import ENTITY
+from coalition_kg.namespaces import ENTITY, XSD
 
-XSD = "http://www.w3.org/2001/XMLSchema#"
 PARAM_KINDS = ("iri", "string", "integer", "date")
 _HEADER = re.compile(r"^#\s*(title|description|param|binding):\s*(.*)$")
 BINDINGS = ("substitution", "inline")

@@ -29,37 +29,12 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from coalition_kg.graph import arabic
-from coalition_kg.project import ARTICLE, ENTITY, GRAPH, ONTOLOGY
+from coalition_kg.graph.internal_queries import internal_query
+from coalition_kg.namespaces import ARTICLE, ENTITY
 
 INDEX_FILE = "search.sqlite"
 MAX_QUERY_WORDS = 12  # a query longer than this is cut to its first words: search is for names, not texts
 MAX_HITS = 50
-
-RDFS = "http://www.w3.org/2000/01/rdf-schema#"
-SKOS = "http://www.w3.org/2004/02/skos/core#"
-LABELS = ("rdfs:label", "skos:prefLabel", "skos:altLabel", "skos:hiddenLabel")
-_PREFIXES = f"""PREFIX rdfs: <{RDFS}>
-PREFIX skos: <{SKOS}>
-PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
-PREFIX schema: <http://schema.org/>
-PREFIX ckg: <{ONTOLOGY}>
-"""
-_NAMED_LABELS = _PREFIXES + """SELECT DISTINCT ?thing ?label WHERE {
-  VALUES ?p { """ + " ".join(LABELS) + """ }
-  ?thing ?p ?label .
-  FILTER(isIRI(?thing) && isLiteral(?label) && STRSTARTS(STR(?thing), ?base))
-}"""
-_DISPLAY_LABELS = _PREFIXES + """SELECT ?thing ?lang (SAMPLE(?label) AS ?text) WHERE {
-  ?thing skos:prefLabel ?label . BIND(LANG(?label) AS ?lang)
-  FILTER(STRSTARTS(STR(?thing), ?base))
-} GROUP BY ?thing ?lang"""
-# Articles whose Arabic title is the curators' own, not a headline of theirs (graph/rdf.py curated_titles).
-_CURATED_TITLES = _PREFIXES + """SELECT DISTINCT ?article WHERE {
-  GRAPH <""" + GRAPH + """curation> { ?record rdf:subject ?article ; rdf:predicate skos:prefLabel }
-}"""
-_SENTENCES = _PREFIXES + """SELECT DISTINCT ?sentence ?article ?text ?index WHERE {
-  ?sentence a ckg:Sentence ; schema:isPartOf ?article ; rdf:value ?text ; ckg:index ?index .
-}"""
 
 
 class IndexMissing(Exception):
@@ -126,7 +101,7 @@ def build(store: ox.Store, path: Path) -> int:
         rows = 0
         vocabulary: set[str] = set()
         for kind, base in (("entity", ENTITY), ("article", ARTICLE)):
-            labels = _labels(store, _NAMED_LABELS, base)
+            labels = _labels(store, base)
             display = _display(store, base)
             for position, iri in enumerate(sorted(labels)):
                 if kind == "article" and "/" in iri[len(base):]:
@@ -144,7 +119,7 @@ def build(store: ox.Store, path: Path) -> int:
                     connection.execute("INSERT INTO label VALUES (?, ?)", (rows, " ".join(keyed)))
                 vocabulary.update(words)
                 connection.execute("INSERT INTO words(rowid, body) VALUES (?, ?)", (rows, " ".join(words)))
-        sentences = store.query(_SENTENCES)
+        sentences = store.query(internal_query("search-sentences"))
         for row in sorted(sentences, key=lambda r: (r["article"].value, int(r["index"].value))):
             rows += 1
             text = row["text"].value
@@ -155,28 +130,28 @@ def build(store: ox.Store, path: Path) -> int:
             connection.execute("INSERT INTO words(rowid, body) VALUES (?, ?)", (rows, " ".join(words)))
         connection.executemany("INSERT INTO vocabulary VALUES (?)", ((w,) for w in sorted(vocabulary)))
         connection.executemany("INSERT INTO curated_title VALUES (?)", sorted(
-            (row["article"].value,) for row in store.query(_CURATED_TITLES)))
+            (row["article"].value,) for row in store.query(internal_query("search-curated-titles"))))
         connection.commit()
     finally:
         connection.close()
     return rows
 
 
-def _under(query: str, base: str) -> str:
-    """The query for IRIs under `base` (a namespace of the project's, with no quote in it)."""
-    return query.replace("?base", str(ox.Literal(base)))
+def _under(base: str) -> dict:
+    """The substitutions for a query over the IRIs under `base`, a namespace of the project's."""
+    return {ox.Variable("base"): ox.Literal(base)}
 
 
-def _labels(store: ox.Store, query: str, base: str) -> dict[str, set[str]]:
+def _labels(store: ox.Store, base: str) -> dict[str, set[str]]:
     labels: dict[str, set[str]] = {}
-    for row in store.query(_under(query, base)):
+    for row in store.query(internal_query("search-named-labels"), substitutions=_under(base)):
         labels.setdefault(row["thing"].value, set()).add(row["label"].value)
     return labels
 
 
 def _display(store: ox.Store, base: str) -> dict[str, dict[str, str]]:
     shown: dict[str, dict[str, str]] = {}
-    for row in store.query(_under(_DISPLAY_LABELS, base)):
+    for row in store.query(internal_query("search-display-labels"), substitutions=_under(base)):
         shown.setdefault(row["thing"].value, {})[row["lang"].value] = row["text"].value
     return shown
 

@@ -47,6 +47,7 @@ from typing import Callable, Iterable, Iterator
 import pyoxigraph as ox
 
 from coalition_kg.graph import store_manifest
+from coalition_kg.graph.internal_queries import internal_query
 
 # What a store holds, as build.json records it: 2 since the default graph holds the merge of the named
 # graphs (with_merge); a store without it (1: only named graphs, read through a union flag) would answer
@@ -231,7 +232,7 @@ def named_quads(store: ox.Store) -> Iterator[ox.Quad]:
 
 def count_default_graph(store: ox.Store) -> int:
     """Triples in the default graph (Oxigraph counts)."""
-    return int(next(iter(store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")))["n"].value)
+    return int(next(iter(store.query(internal_query("count-triples"))))["n"].value)
 
 
 def compact(store: ox.Store) -> None:
@@ -245,7 +246,7 @@ def compact(store: ox.Store) -> None:
 def _count_by_graph(store: ox.Store) -> dict[str, int]:
     """Quads per named graph, counted by Oxigraph rather than by a Python loop."""
     return {row["g"].value: int(row["n"].value)
-            for row in store.query("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")}
+            for row in store.query(internal_query("count-per-graph"))}
 
 
 def check_finished(info: StoreInfo) -> None:
@@ -253,7 +254,7 @@ def check_finished(info: StoreInfo) -> None:
     manifest records them, read back in full, and it opens read-only and answers, as the server will
     open it."""
     store_manifest.verify(info.directory, digests=True)
-    info.open_read_only().query("ASK { GRAPH ?g { ?s ?p ?o } }")
+    info.open_read_only().query(internal_query("any-named-graph"))
 
 
 def make_current(var: Path, info: StoreInfo) -> None:

@@ -32,23 +32,14 @@ import pyoxigraph as ox
 from coalition_kg.graph.errors import BuildError
 from coalition_kg.graph.input_files import decode, read_bytes
 from coalition_kg.graph.store import with_merge
+from coalition_kg.namespaces import OWL, PREFIXES, RDF as _RDF, RDFS as _RDFS, SH, XSD as _XSD
 
 PYSHACL_LIMIT = 50_000  # triples; above it pyshacl takes more than a few seconds
 
-SH = "http://www.w3.org/ns/shacl#"
-_RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-_RDFS = "http://www.w3.org/2000/01/rdf-schema#"
-_XSD = "http://www.w3.org/2001/XMLSchema#"
 _FIRST, _REST, _NIL = ox.NamedNode(_RDF + "first"), ox.NamedNode(_RDF + "rest"), ox.NamedNode(_RDF + "nil")
 _TYPE = ox.NamedNode(_RDF + "type")
 
-_PREFIXES = {
-    "rdf": _RDF, "rdfs": _RDFS, "xsd": _XSD, "owl": "http://www.w3.org/2002/07/owl#", "sh": SH,
-    "schema": "http://schema.org/", "org": "http://www.w3.org/ns/org#", "prov": "http://www.w3.org/ns/prov#",
-    "oa": "http://www.w3.org/ns/oa#", "skos": "http://www.w3.org/2004/02/skos/core#",
-    "dcterms": "http://purl.org/dc/terms/", "ckg": "https://w3id.org/coalition-kg/ontology#",
-    "id": "https://w3id.org/coalition-kg/id/",
-}
+_MESSAGE_PREFIXES = {**PREFIXES, "sh": SH}  # a path in a message is written with the graph's prefixes
 
 
 @dataclass(frozen=True)
@@ -134,7 +125,7 @@ def _bare(term: str) -> str:
 
 
 def _short_path(path: str) -> str:
-    for prefix, namespace in _PREFIXES.items():
+    for prefix, namespace in _MESSAGE_PREFIXES.items():
         path = path.replace(f"<{namespace}", f"{prefix}:")
     return path.replace(">", "")
 
@@ -274,7 +265,7 @@ def _compile(graph: _Graph) -> list[_Check]:
     checks = []
     shapes = [s for s, props in graph.out.items() if any(SH + t in props for t in _TARGETS)]
     for shape in shapes:
-        for cls in (_RDFS + "Class", "http://www.w3.org/2002/07/owl#Class"):
+        for cls in (_RDFS + "Class", OWL + "Class"):
             if ox.NamedNode(cls) in graph.values(shape, _RDF + "type"):
                 raise UnsupportedShape(f"implicit class targets ({shape})")
         if _deactivated(graph, shape):

@@ -8,6 +8,11 @@ term named here is declared in ontology/ckg.ttl.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
+
+# An N line names the registry entity a mention refers to as NORMALIZATION_DB:ID (ckg:skhirat), brat's
+# normalization database of that name.
+NORMALIZATION_DB = "ckg"
 
 MEETING_KINDS = ("MinisterialMeeting", "PoliticalDirectorsMeeting", "GroupPlenary", "Summit")
 
@@ -84,40 +89,64 @@ RELATIONS: dict[str, RelationKind] = {
 MEMBERSHIP_ROLES = {"memberOf": "role-member", "coChairOf": "role-co-chair"}
 
 
+class Role(NamedTuple):
+    """An event's argument: the mention types it may be, and the ckg: property it becomes."""
+
+    types: tuple[str, ...]
+    predicate: str  # local name in the ckg: namespace
+
+
+class EventAttribute(NamedTuple):
+    """An event's attribute: the values it may take, and the ckg: property that holds the value."""
+
+    values: tuple[str, ...]
+    predicate: str  # local name in the ckg: namespace
+
+
 @dataclass(frozen=True)
 class EventKind:
-    roles: dict[str, tuple[str, ...]]  # role -> allowed mention types
+    roles: dict[str, Role]
     required: tuple[str, ...]
-    attributes: dict[str, tuple[str, ...]]  # attribute -> allowed values
+    attributes: dict[str, EventAttribute]
+    ontology_class: str | None = None  # the ckg: class of the event's node, when not the event type's name
+
+    def class_of(self, event_type: str) -> str:
+        return self.ontology_class or event_type
 
 
 EVENTS: dict[str, EventKind] = {
     "Count": EventKind(
-        roles={"Subject": ("Coalition", "Meeting", "Group"), "Meeting": ("Meeting",), "Region": ("Region",)},
+        roles={"Subject": Role(("Coalition", "Meeting", "Group"), "countOf"), "Meeting": Role(("Meeting",), "atMeeting"),
+               "Region": Role(("Region",), "region")},
         required=("Subject",),
         attributes={
-            "Measure": ("members", "delegations", "ministers", "heads-of-diplomacy",
-                        "countries-and-organizations", "participating-members"),
-            "Bound": ("more-than",),
+            "Measure": EventAttribute(("members", "delegations", "ministers", "heads-of-diplomacy",
+                                       "countries-and-organizations", "participating-members"), "measure"),
+            "Bound": EventAttribute(("more-than",), "bound"),
         },
+        ontology_class="CountObservation",
     ),
     "Repatriation": EventKind(
-        roles={"Agent": ("Country",), "Count": ("Quantity",), "Origin": PLACES},
+        roles={"Agent": Role(("Country",), "agent"), "Count": Role(("Quantity",), "count"),
+               "Origin": Role(PLACES, "origin")},
         required=("Agent",),
-        attributes={"Returnees": ("fighters", "families", "fighters-and-families")},
+        attributes={"Returnees": EventAttribute(("fighters", "families", "fighters-and-families"), "returnees")},
     ),
     "Detention": EventKind(
-        roles={"Holder": ("Organization",), "Count": ("Quantity",), "Detainee": ("Organization",)},
+        roles={"Holder": Role(("Organization",), "holder"), "Count": Role(("Quantity",), "count"),
+               "Detainee": Role(("Organization",), "detainee")},
         required=("Holder",),
         attributes={},
     ),
     "Commitment": EventKind(
-        roles={"Agent": AGENTS + ("Meeting",), "Meeting": ("Meeting",), "Region": PLACES},
+        roles={"Agent": Role(AGENTS + ("Meeting",), "agent"), "Meeting": Role(("Meeting",), "atMeeting"),
+               "Region": Role(PLACES, "region")},
         required=("Agent",),
         attributes={},
     ),
     "Proposal": EventKind(
-        roles={"Agent": AGENTS, "Meeting": ("Meeting",)},  # never a city: see the Metonym attribute
+        # never a city: see the Metonym attribute
+        roles={"Agent": Role(AGENTS, "agent"), "Meeting": Role(("Meeting",), "atMeeting")},
         required=("Agent",),
         attributes={},
     ),
@@ -130,22 +159,23 @@ EVENTS: dict[str, EventKind] = {
     # and no Author where it names none: the graph does not invent one.
     "Claim": EventKind(
         roles={
-            "Author": AGENTS,
-            "Meeting": ("Meeting",),
-            "Source": ("Document",),
-            "About": tuple(ENTITY_MENTIONS),
-            "Content": (EVENT_ARGUMENT,),
+            "Author": Role(AGENTS, "claimedBy"),
+            "Meeting": Role(("Meeting",), "saidAt"),
+            "Source": Role(("Document",), "inDocument"),
+            "About": Role(tuple(ENTITY_MENTIONS), "about"),
+            "Content": Role((EVENT_ARGUMENT,), "states"),
         },
         required=(),  # an Author, except for a claim in the article's own voice (see _check_event)
         # How the article attributes it: in so many words (على حد قوله، حسب بلينكن، وفق بيان), only by
         # context (a sentence that continues someone's account without naming them: the note says why), or
         # to no speaker: the article says it in its own voice.
-        attributes={"Attribution": ("words", "context", "article")},
+        attributes={"Attribution": EventAttribute(("words", "context", "article"), "attribution")},
     ),
     # Taking part in a meeting in a capacity the text names (observer, co-chair, by video): each
     # participant gets a schema:Role node between the meeting and them (CONTRACT.md section 8).
     "Participation": EventKind(
-        roles={"Meeting": ("Meeting",), "Participant": AGENTS, "Capacity": ("Role",)},
+        roles={"Meeting": Role(("Meeting",), "atMeeting"), "Participant": Role(AGENTS, "participantIn"),
+               "Capacity": Role(("Role",), "capacity")},
         required=("Meeting", "Participant", "Capacity"),
         attributes={},
     ),

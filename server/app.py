@@ -36,7 +36,8 @@ def create_app(config: Settings | dict | None = None) -> Flask:
 
     app = Flask(__name__, static_folder=None, template_folder="templates")
     app.jinja_env.globals.update(local_href=linked_data.local_href, compact=linked_data.compact,
-                                 formats=formats.for_pages())
+                                 formats=formats.for_pages(), term_rules=linked_data.TERM_RULES,
+                                 article_file_href=linked_data.article_file_href)
     service = QueryService(settings, backend_for(settings), AnswerCache(settings.cache_bytes),
                            saved_query_files.load_all(settings.queries))
     app.extensions["ckg"] = service

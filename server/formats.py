@@ -18,6 +18,7 @@ import pyoxigraph as ox
 from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header
 
+from coalition_kg.namespaces import FORMATS as FORMATS_REGISTRY
 
 @dataclass(frozen=True)
 class Format:
@@ -67,7 +68,7 @@ GRAPH_FORMATS = (
     # The one IRI not taken from pyoxigraph: 0.5 says https://www.w3.org/ns/formats/data/JSON-LD; the
     # service description has always said the one below, which the W3C's formats registry
     # (https://www.w3.org/ns/formats/) lists and other engines' descriptions use.
-    _graph("jsonld", "JSON_LD", ("application/json",), iri="http://www.w3.org/ns/formats/JSON-LD"),
+    _graph("jsonld", "JSON_LD", ("application/json",), iri=FORMATS_REGISTRY + "JSON-LD"),
     _graph("rdfxml", "RDF_XML", ("application/xml", "text/xml")),
     _graph("trig", "TRIG"),
     _graph("nquads", "N_QUADS"),

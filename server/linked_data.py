@@ -16,31 +16,16 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from coalition_kg.project import BASE, ONTOLOGY
+# PREFIXES: the pages' RDF twins are written with the graph's prefixes, as the dumps are (server/app.py
+# reads them here); compact: a term's short name on a page.
+from coalition_kg.namespaces import ARTICLE, BASE, ENTITY, GRAPH, ONTOLOGY, OWL, PREFIXES, compact  # noqa: F401
+from coalition_kg.graph.article_names import STEM_PATTERN
 from coalition_kg.server.errors import NotAnIri, shown
 
-# The paths that dereference: the IRI's path under BASE is the URL's path here. The ontology's terms are
-# hash IRIs (…/ontology#Meeting): they dereference to /ontology, where each term has its anchor.
-LOCAL_ROOTS = ("id/", "article/", "graph/", "ontology")
-
-PREFIXES = {
-    "ckg": ONTOLOGY,
-    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
-    "xsd": "http://www.w3.org/2001/XMLSchema#",
-    "owl": "http://www.w3.org/2002/07/owl#",
-    "skos": "http://www.w3.org/2004/02/skos/core#",
-    "schema": "http://schema.org/",
-    "prov": "http://www.w3.org/ns/prov#",
-    "oa": "http://www.w3.org/ns/oa#",
-    "dcterms": "http://purl.org/dc/terms/",
-    "org": "http://www.w3.org/ns/org#",
-    "foaf": "http://xmlns.com/foaf/0.1/",
-    "wd": "http://www.wikidata.org/entity/",
-    "id": BASE + "id/",
-    "article": BASE + "article/",
-    "graph": BASE + "graph/",
-}
+# The paths that dereference: the IRI's path under BASE is the URL's path here (id/, article/, graph/). The
+# ontology's terms are hash IRIs (…/ontology#Meeting): they dereference to /ontology, where each term has its
+# anchor, as do the ontology's own IRI and its versions' (…/ontology/0.1.0).
+LOCAL_ROOTS = tuple(namespace[len(BASE):] for namespace in (ENTITY, ARTICLE, GRAPH)) + (ONTOLOGY[len(BASE):].rstrip("#"),)
 
 SPARQL_DIR = Path(__file__).parent / "sparql"
 
@@ -84,7 +69,10 @@ def resource_iri(path: str) -> str:
 
 # The only schemes a page links to: a link made from the data (any IRI a query can produce, such as
 # IRI("javascript:…")) must never run script or open a local file when followed. Anything else is text.
-_LINKABLE = re.compile(r"https?://[^\x00-\x20\x7f]*", re.IGNORECASE)
+# Case is ignored for ASCII letters only, as JavaScript's "i" flag does: with Unicode case folding Python
+# took "httpſ://" (a long s) for https, which the page script did not.
+LINKABLE = r"https?://[^\x00-\x20\x7f]*"
+_LINKABLE = re.compile(LINKABLE, re.IGNORECASE | re.ASCII)
 
 
 def local_href(iri: str) -> str | None:
@@ -99,12 +87,23 @@ def local_href(iri: str) -> str | None:
     return iri if _LINKABLE.fullmatch(iri) else None
 
 
-def compact(iri: str) -> str:
-    best = None
-    for name, namespace in PREFIXES.items():
-        if iri.startswith(namespace) and (best is None or len(namespace) > len(PREFIXES[best])):
-            best = name
-    return f"{best}:{iri[len(PREFIXES[best]):]}" if best else iri
+# A seed article's file name, exactly (graph/article_names.py's rule): a literal that is one, such as an
+# article's dcterms:identifier in a result, links to the article's page. Nothing else in a literal links.
+ARTICLE_FILE = f"({STEM_PATTERN})\\.txt"
+_ARTICLE_FILE = re.compile(ARTICLE_FILE, re.ASCII)
+
+
+def article_file_href(value: str) -> str | None:
+    """The page of the article whose file name `value` is, or None."""
+    match = _ARTICLE_FILE.fullmatch(value)
+    return local_href(ARTICLE + match.group(1)) if match else None
+
+
+# What the page script (server/static/app.js) needs to link and name a term as local_href, compact and
+# article_file_href do: their inputs, handed over in the page (a JSON data block the Content-Security-Policy
+# allows), so that the script keeps no copy of them. The patterns mean the same to JavaScript's RegExp.
+TERM_RULES = {"base": BASE, "localRoots": list(LOCAL_ROOTS), "linkable": LINKABLE, "prefixes": PREFIXES,
+              "articleFile": ARTICLE_FILE}
 
 
 def binding_value(binding: dict | None) -> str | None:
@@ -141,7 +140,6 @@ class Term:
         return cls(binding["value"], None, binding.get("xml:lang"), None, compact(datatype) if datatype else None)
 
 
-GRAPH_NAMESPACE = BASE + "graph/"
 # The graphs that are no article's, by name, with the kind of source each is.
 SHARED_GRAPHS = {"curation": "curated", "inferred": "inferred", "ontology": "ontology"}
 
@@ -252,15 +250,15 @@ class GraphPage:
 
 def article_term(article_iri: str) -> Term:
     """An article as a link: its number (000, 001…) to its page."""
-    stem = article_iri[len(BASE + "article/"):]
+    stem = article_iri[len(ARTICLE):]
     return Term(stem.split("_", 1)[0], local_href(article_iri), title=article_iri)
 
 
 def graph_page(iri: str, quads: int, rows: list[dict]) -> GraphPage:
-    name = iri[len(GRAPH_NAMESPACE):]
+    name = iri[len(GRAPH):]
     page = GraphPage(iri, name, quads)
     if name not in SHARED_GRAPHS:
-        page.article = article_term(BASE + "article/" + name)
+        page.article = article_term(ARTICLE + name)
     page.triples = [Triple(Term.of(r["s"], r.get("s_en")), Term.of(r["p"], r.get("p_label")), Term.of(r["o"], r.get("o_en")))
                     for r in rows]
     return page
@@ -280,8 +278,7 @@ class OntologyTerm:
     equivalents: list[Term]
 
 
-_KINDS = {PREFIXES["owl"] + "Class": "class", PREFIXES["owl"] + "ObjectProperty": "object property",
-          PREFIXES["owl"] + "DatatypeProperty": "datatype property"}
+_KINDS = {OWL + "Class": "class", OWL + "ObjectProperty": "object property", OWL + "DatatypeProperty": "datatype property"}
 
 
 def _iri_terms(binding: dict | None) -> list[Term]:
@@ -327,13 +324,13 @@ def entity_index(rows: list[dict]) -> list[IndexGroup]:
             group = groups[kind] = IndexGroup(Term.of(row["kind"], row.get("kind_label")), [])
         iri = row["entity"]["value"]
         group.entries.append(IndexEntry(Term.of(row["entity"], row.get("label_en"), row.get("label_ar")),
-                                        iri[len(BASE + "id/"):]))
+                                        iri[len(ENTITY):]))
     return list(groups.values())
 
 
 def article_index(rows: list[dict]) -> list[IndexEntry]:
     return [IndexEntry(Term.of(row["article"], row.get("label_en"), row.get("label_ar")),
-                       row["article"]["value"][len(BASE + "article/"):], binding_int(row.get("sentences")),
+                       row["article"]["value"][len(ARTICLE):], binding_int(row.get("sentences")),
                        binding_int(row.get("mentions")), (row.get("title_note") or {}).get("value"))
             for row in rows]
 

@@ -4,13 +4,9 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 
+from coalition_kg.namespaces import DCTERMS, FORMATS, RDF, SD, VOID, XSD
 from coalition_kg.server.backend import Snapshot
 from coalition_kg.server.formats import GRAPH_FORMATS, RESULT_FORMATS
-
-SD = "http://www.w3.org/ns/sparql-service-description#"
-FORMATS_NS = "http://www.w3.org/ns/formats/"  # the prefix `formats:` in the Turtle answer
-VOID = "http://rdfs.org/ns/void#"
-SD_PREFIXES = {"sd": SD, "void": VOID, "dcterms": "http://purl.org/dc/terms/", "formats": FORMATS_NS}
 
 
 def service_description(endpoint: str, info: Snapshot) -> list[ox.Triple]:
@@ -18,15 +14,15 @@ def service_description(endpoint: str, info: Snapshot) -> list[ox.Triple]:
     RDF merge of the named graphs (sd:UnionDefaultGraph: a triple that several graphs hold is in it once),
     and which named graphs there are with their sizes."""
     nn, lit = ox.NamedNode, ox.Literal
-    a = nn("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+    a = nn(RDF + "type")
     service, dataset, default = nn(endpoint), ox.BlankNode("dataset"), ox.BlankNode("default")
-    integer = nn("http://www.w3.org/2001/XMLSchema#integer")
+    integer = nn(XSD + "integer")
     triples = [
         ox.Triple(service, a, nn(SD + "Service")),
         ox.Triple(service, nn(SD + "endpoint"), service),
         ox.Triple(service, nn(SD + "supportedLanguage"), nn(SD + "SPARQL11Query")),
         ox.Triple(service, nn(SD + "feature"), nn(SD + "UnionDefaultGraph")),
-        ox.Triple(service, nn("http://purl.org/dc/terms/description"), lit(
+        ox.Triple(service, nn(DCTERMS + "description"), lit(
             "Read-only SPARQL 1.1 endpoint of coalition-kg. The default graph is the RDF merge of all "
             "named graphs (one per article, plus curation, ontology and inferred): each triple once, however "
             "many graphs hold it. GRAPH ?g patterns range over the named graphs only and tell where a triple "

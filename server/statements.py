@@ -17,19 +17,19 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from coalition_kg.project import BASE, GRAPH, ONTOLOGY
+from coalition_kg.graph.vocabulary import EVENTS
+from coalition_kg.namespaces import ARTICLE, ENTITY, GRAPH, ONTOLOGY, RDF, RDFS, SCHEMA, SKOS
 
-from .linked_data import (PREFIXES, SHARED_GRAPHS, Term, article_term, binding_int, binding_value, compact, highlight,
+from .linked_data import (SHARED_GRAPHS, Term, article_term, binding_int, binding_value, compact, highlight,
                           local_href)
 
-RDF_TYPE = PREFIXES["rdf"] + "type"
-SKOS = PREFIXES["skos"]
+RDF_TYPE = RDF + "type"
 # What a page shows in its head, or not at all (the hidden matching key is for search, the twin keeps it).
-LABELLING = {PREFIXES["rdfs"] + "label", SKOS + "prefLabel", SKOS + "altLabel", SKOS + "hiddenLabel"}
-SCHEMA_TEXT = PREFIXES["schema"] + "text"
-SCHEMA_HEADLINE = PREFIXES["schema"] + "headline"
-SCHEMA_ATTENDEE = PREFIXES["schema"] + "attendee"
-MEMBERSHIPS = BASE + "id/membership/"
+LABELLING = {RDFS + "label", SKOS + "prefLabel", SKOS + "altLabel", SKOS + "hiddenLabel"}
+SCHEMA_TEXT = SCHEMA + "text"
+SCHEMA_HEADLINE = SCHEMA + "headline"
+SCHEMA_ATTENDEE = SCHEMA + "attendee"
+MEMBERSHIPS = ENTITY + "membership/"
 INFERRED = GRAPH + "inferred"
 
 
@@ -199,7 +199,7 @@ def _plain_reference(graph: str) -> Reference:
     """A fact with no statement record: the graph is all that can be said of where it comes from."""
     name = graph[len(GRAPH):]
     kind = SHARED_GRAPHS.get(name)
-    return Reference(kind) if kind else Reference("article", article_term(BASE + "article/" + name))
+    return Reference(kind) if kind else Reference("article", article_term(ARTICLE + name))
 
 
 # --------------------------------------------------------------------------- facts
@@ -209,7 +209,7 @@ def _property(row: dict, groups: dict[str, Property]) -> Property:
     group = groups.get(iri)
     if group is None:
         label_en = binding_value(row.get("p_en")) or words_of(iri)
-        href = "/ontology#" + iri[len(ONTOLOGY):] if iri.startswith(ONTOLOGY) else local_href(iri)
+        href = local_href(iri)  # an ontology term: /ontology#term
         group = groups[iri] = Property(iri, label_en, binding_value(row.get("p_ar")), href)
     return group
 
@@ -233,7 +233,7 @@ def build(iri: str, facts: list[dict], statements: list[dict], events: list[dict
         if direction == "out" and predicate in LABELLING:
             if other.get("xml:lang", "").startswith("en") and predicate != SKOS + "altLabel":
                 page.label_en = page.label_en or other["value"]
-            elif other.get("xml:lang", "").startswith("ar") and predicate in (SKOS + "prefLabel", PREFIXES["rdfs"] + "label"):
+            elif other.get("xml:lang", "").startswith("ar") and predicate in (SKOS + "prefLabel", RDFS + "label"):
                 page.label_ar = page.label_ar or other["value"]
             elif predicate == SKOS + "altLabel" and other["value"] not in page.alt_labels:
                 page.alt_labels.append(other["value"])
@@ -251,7 +251,7 @@ def build(iri: str, facts: list[dict], statements: list[dict], events: list[dict
         # of", a schema:Role for taking part in a capacity) restate it: folded with the closure's twins.
         restatement = (other["value"].startswith(MEMBERSHIPS) and not iri.startswith(MEMBERSHIPS)) or (
             direction == "out" and predicate == SCHEMA_ATTENDEE and other["type"] == "uri"
-            and not other["value"].startswith(BASE + "id/"))
+            and not other["value"].startswith(ENTITY))
         value = Value(term)
         for graph in sorted(graphs):
             if direction == "out":
@@ -278,7 +278,7 @@ def build(iri: str, facts: list[dict], statements: list[dict], events: list[dict
 
 
 def page_is_article(iri: str) -> bool:
-    rest = iri[len(BASE + "article/"):] if iri.startswith(BASE + "article/") else None
+    rest = iri[len(ARTICLE):] if iri.startswith(ARTICLE) else None
     return rest is not None and "/" not in rest
 
 
@@ -304,8 +304,8 @@ MEASURES = {  # ckg:measure and ckg:returnees as a sentence says them (the annot
     "participating-members": "participating members", "fighters": "fighters", "families": "fighters' families",
     "fighters-and-families": "fighters and family members",
 }
-KINDS = {"CountObservation": "count", "Repatriation": "repatriation", "Detention": "detention",
-         "Commitment": "commitment", "Proposal": "proposal", "Claim": "claim", "Participation": "participation"}
+# An event's ckg: class -> the kind of report a page makes of it (count, repatriation, …, claim).
+KINDS = {kind.class_of(name): name.lower() for name, kind in EVENTS.items()}
 ORDER = ["count", "participation", "repatriation", "detention", "commitment", "proposal", "claim"]
 HEADINGS = {"count": ("Counts", "أعداد"), "participation": ("Taking part in a capacity", "المشاركة بصفة"),
             "repatriation": ("Repatriations", "الإعادة إلى الوطن"), "detention": ("Detentions", "الاحتجاز"),

@@ -15,14 +15,14 @@ from urllib.parse import urlencode
 
 import pyoxigraph as ox
 
-from ..project import BASE, GRAPH as GRAPH_NAMESPACE, ONTOLOGY
+from coalition_kg.namespaces import GRAPH as GRAPH_NAMESPACE, ONTOLOGY, SERVICE_PREFIXES
 from . import guard, http, linked_data, protocol, search, statements
 from .backend import Job, Snapshot
 from .errors import BadParameter, NotFound, shown
 from .formats import GRAPH_FORMATS, RESULT_FORMATS
 from .http import Reply
 from .query_service import QueryService, saved_query_values
-from .service_description import SD_PREFIXES, service_description
+from .service_description import service_description
 
 
 @dataclass(frozen=True)
@@ -87,7 +87,7 @@ def _service_description_or_page(site: Site, request) -> Reply:
     key = ("service-description", info.key, endpoint, fmt.name)
     body = site.service.cache.lookup(key)
     if body is None:
-        body = ox.serialize(service_description(endpoint, info), format=fmt.rdf_format, prefixes=SD_PREFIXES)
+        body = ox.serialize(service_description(endpoint, info), format=fmt.rdf_format, prefixes=SERVICE_PREFIXES)
         site.service.cache.put(key, body, len(body))
     return http.document(body, fmt.content_type, info, etag)
 
@@ -103,7 +103,7 @@ def index(site: Site, request) -> Reply:
         return cached
     saved = [saved_query_json(q) for q in service.saved.values()]
     html = site.render("index.html", info=info, saved=saved, timeline_query=linked_data.MEETINGS_TIMELINE,
-                       base=BASE, initial_query=request.args.get("query", ""),
+                       initial_query=request.args.get("query", ""),
                        initial_saved=request.args.get("saved", ""), row_limit=site.settings.row_limit)
     return http.page(html, info, etag)
 

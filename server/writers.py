@@ -15,8 +15,9 @@ from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
 
-XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+from coalition_kg.namespaces import XSD
+
+XSD_STRING = XSD + "string"
 
 
 def take(iterator, cap: int) -> tuple[list, bool]:

@@ -36,11 +36,11 @@ def whole_graph_sort(store: ox.Store, fmt: str) -> bytes:
         return out.getvalue()
     nodes: dict[str, dict] = {}
     for triple in triples:
-        node = nodes.setdefault(triple.subject.value, {"@id": dumping._compact(triple.subject.value)})
+        node = nodes.setdefault(triple.subject.value, {"@id": dumping.compact(triple.subject.value)})
         if triple.predicate.value == dumping.PREFIXES["rdf"] + "type" and isinstance(triple.object, ox.NamedNode):
-            node.setdefault("@type", []).append(dumping._compact(triple.object.value))
+            node.setdefault("@type", []).append(dumping.compact(triple.object.value))
         else:
-            node.setdefault(dumping._compact(triple.predicate.value), []).append(dumping._value(triple.object))
+            node.setdefault(dumping.compact(triple.predicate.value), []).append(dumping._value(triple.object))
     document = {"@context": dumping.PREFIXES, "@graph": [nodes[key] for key in sorted(nodes)]}
     return (json.dumps(document, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode("utf-8")
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from coalition_kg.graph.vocabulary import RELATIONS
+from coalition_kg.graph.vocabulary import EVENTS, RELATIONS
 from conftest import select
 
 
@@ -28,6 +28,21 @@ def test_every_relation_of_the_annotation_guide_maps_to_a_declared_property(grap
         SELECT ?p WHERE { GRAPH <https://w3id.org/coalition-kg/graph/ontology> {
           { ?p a owl:ObjectProperty } UNION { ?p a owl:DatatypeProperty } } }""")}
     assert {kind.predicate for kind in RELATIONS.values()} <= declared
+
+
+def test_every_event_role_and_attribute_maps_to_a_declared_property_and_each_event_to_a_class(graph_store):
+    """graph/vocabulary.py's EVENTS say which ckg: term each role, attribute and event becomes."""
+    def declared(kinds: str) -> set[str]:
+        return {r["t"].rsplit("#", 1)[1] for r in select(graph_store, f"""
+            SELECT ?t WHERE {{ GRAPH <https://w3id.org/coalition-kg/graph/ontology> {{ VALUES ?k {{ {kinds} }} ?t a ?k }} }}""")}
+
+    properties = declared("owl:ObjectProperty owl:DatatypeProperty")
+    roles = {role.predicate for kind in EVENTS.values() for role in kind.roles.values()}
+    attributes = {attribute.predicate for kind in EVENTS.values() for attribute in kind.attributes.values()}
+    assert roles <= properties and attributes <= properties
+    assert {"countOf", "claimedBy", "participantIn", "states"} <= roles and attributes == {"measure", "bound", "returnees", "attribution"}
+    assert {kind.class_of(name) for name, kind in EVENTS.items()} <= declared("owl:Class")
+    assert EVENTS["Count"].class_of("Count") == "CountObservation" and EVENTS["Claim"].class_of("Claim") == "Claim"
 
 
 def test_core_classes_reach_the_standard_vocabularies(graph_store):

@@ -4,22 +4,19 @@
 
 (function () {
   const data = JSON.parse(document.getElementById("page-data").textContent);
-  const BASE = data.base;
+  // How the server links and names a term (linked_data.TERM_RULES: the base, the local roots, the linkable
+  // pattern and the prefix table of coalition_kg/namespaces.py), so that this script keeps no copy.
+  const rules = JSON.parse(document.getElementById("term-rules").textContent);
+  const BASE = rules.base;
+  const LOCAL_ROOTS = rules.localRoots;
+  const PREFIXES = rules.prefixes;
+  const XSD = PREFIXES.xsd;
   // The server's formats (formats.py): the download links offer each; the page reads results as JSON
   // and shows a graph as Turtle.
   const RESULT_FORMATS = data.formats.results;
   const GRAPH_FORMATS = data.formats.graph;
   const JSON_RESULTS = RESULT_FORMATS.find((format) => format.name === "json");
   const TURTLE = GRAPH_FORMATS.find((format) => format.name === "turtle");
-  const LOCAL_ROOTS = ["id/", "article/", "graph/", "ontology"]; // as linked_data.LOCAL_ROOTS
-  const XSD = "http://www.w3.org/2001/XMLSchema#";
-  const PREFIXES = {
-    "ckg:": BASE + "ontology#", "id:": BASE + "id/", "article:": BASE + "article/", "graph:": BASE + "graph/",
-    "rdf:": "http://www.w3.org/1999/02/22-rdf-syntax-ns#", "rdfs:": "http://www.w3.org/2000/01/rdf-schema#",
-    "xsd:": XSD, "schema:": "http://schema.org/", "skos:": "http://www.w3.org/2004/02/skos/core#",
-    "oa:": "http://www.w3.org/ns/oa#", "prov:": "http://www.w3.org/ns/prov#", "org:": "http://www.w3.org/ns/org#",
-    "owl:": "http://www.w3.org/2002/07/owl#", "dcterms:": "http://purl.org/dc/terms/",
-  };
   const ARABIC = /[\u0600-\u06FF]/;
 
   const $ = (id) => document.getElementById(id);
@@ -41,7 +38,8 @@
 
   // A link made from the data may only be http(s): a query can make any IRI, IRI("javascript:…")
   // included. Browsers drop tabs and newlines inside a URL, so no control character or space either.
-  const LINKABLE = /^https?:\/\/[^\u0000-\u0020\u007f]*$/i;
+  // The whole IRI must match (as Python's fullmatch); "i" folds ASCII letters only, as the server's re.ASCII.
+  const LINKABLE = new RegExp("^(?:" + rules.linkable + ")$", "i");
 
   // Where a page for this IRI is: here for the graph's own resources (they live under w3id.org), the
   // IRI itself for other http(s) IRIs, and null (shown as text, not linked) for anything else.
@@ -57,13 +55,14 @@
     for (const [prefix, ns] of Object.entries(PREFIXES)) {
       if (iri.startsWith(ns) && (!best || ns.length > PREFIXES[best].length)) best = prefix;
     }
-    return best ? best + iri.slice(PREFIXES[best].length) : iri;
+    return best ? best + ":" + iri.slice(PREFIXES[best].length) : iri;
   }
 
   // The seed articles are files named NNN_<16 hex digits>.txt (their dcterms:identifier), and each has
   // its page at /article/NNN_<hex>: a source given by its file name links there, and only a name of
-  // exactly that shape does, so a literal can never become a link anywhere else.
-  const ARTICLE_FILE = /^(\d{3}_[0-9a-f]{16})\.txt$/;
+  // exactly that shape does (the server's pattern, linked_data.ARTICLE_FILE), so a literal can never
+  // become a link anywhere else.
+  const ARTICLE_FILE = new RegExp("^(?:" + rules.articleFile + ")$");
   // Longer text than this is clamped to a few lines in a table (the whole of it on hover, or on click).
   const CLAMP_AT = 90;
 
@@ -85,7 +84,7 @@
     const attrs = { lang: lang || null, dir: rtl ? "rtl" : "auto", class: long ? "clamp" : null,
       title: long ? term.value : (term.datatype ? compact(term.datatype) : null) };
     const article = ARTICLE_FILE.exec(term.value);
-    const href = article ? "/article/" + article[1] : labelHref;
+    const href = article ? localHref(PREFIXES.article + article[1]) : labelHref;
     if (href) return el("a", { ...attrs, href }, term.value);
     // Clamped text opens from the keyboard as well as by a click.
     return el("span", long ? { ...attrs, tabindex: "0", "aria-expanded": "false" } : attrs, term.value);
@@ -564,6 +563,6 @@
     select.value = data.saved[0].name;
     showSaved(data.saved[0].name);
   } else {
-    editor.value = "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\nSELECT ?entity ?label WHERE {\n  ?entity rdfs:label ?label\n} LIMIT 20";
+    editor.value = "PREFIX rdfs: <" + PREFIXES.rdfs + ">\nSELECT ?entity ?label WHERE {\n  ?entity rdfs:label ?label\n} LIMIT 20";
   }
 })();

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from coalition_kg.project import BASE, Project
+from coalition_kg.namespaces import BASE
+from coalition_kg.project import Project
 from engines import free_port  # tests/engines.py: one helper for a free loopback port
 
 HERE = Path(__file__).parent

@@ -130,3 +130,70 @@ def test_sources_lead_to_graph_pages_and_types_to_the_ontology(page, server, art
     assert target.count() == 1 and target.is_visible()
     assert page.locator("dt[id='Meeting'] .ar").inner_text() == "اجتماع"
     page.screenshot(path=str(artifacts / "ontology.png"), full_page=False)
+
+
+# Terms the page script and the server must link and name alike: the graph's own IRIs, other http(s)
+# IRIs, hostile schemes, a long s that Unicode case folding takes for an "s", characters browsers drop
+# from URLs; and literals that are, or only look like, a seed article's file name.
+SAME_IRIS = [
+    "https://w3id.org/coalition-kg/id/morocco", "https://w3id.org/coalition-kg/article/002_ecb604b8a81b9122",
+    "https://w3id.org/coalition-kg/graph/curation", "https://w3id.org/coalition-kg/ontology#Meeting",
+    "https://w3id.org/coalition-kg/ontology", "https://w3id.org/coalition-kg/shapes#MeetingShape",
+    "https://w3id.org/coalition-kg/", "http://www.wikidata.org/entity/Q1028", "http://xmlns.com/foaf/0.1/name",
+    "http://schema.org/Place", "http://www.w3.org/2001/XMLSchema#date", "HTTPS://example.org/x",
+    "https://example.org/a b", "javascript:alert(1)", "java\tscript:alert(1)", "httpſ://example.org/",
+    "HTTPſ://example.org/", "http://a\nb", "https://x\u2028y", "mailto:a@b.c", "file:///etc/passwd",
+    "urn:isbn:1", "http:relative", "//evil.example/",
+]
+SAME_LITERALS = ["003_9eb9693275b328fe.txt", "٠٠٣_9eb9693275b328fe.txt", "003_9eb9693275b328fe.txt\n",
+                 "003_9EB9693275B328FE.txt", "the 003_9eb9693275b328fe.txt file"]
+
+
+def _shown(html: str) -> tuple[str | None, str]:
+    """(the link's href or None, the text) of one rendered cell."""
+    import html as markup
+    import re
+    link = re.match(r'<a href="([^"]*)"', html)
+    text = re.sub(r"<[^>]*>", "", html)
+    return (markup.unescape(link.group(1)) if link else None), markup.unescape(text)
+
+
+def test_the_page_script_links_and_names_terms_as_the_server_does(page, server):
+    """app.js takes its link rules and prefix table from the page (linked_data.TERM_RULES), and draws a
+    result table as the server's own table (_cell.html, with linked_data.local_href, compact and
+    article_file_href) does."""
+    import json
+
+    from jinja2 import Environment, FileSystemLoader
+
+    from coalition_kg.server import linked_data
+
+    terms = [{"type": "uri", "value": v} for v in SAME_IRIS] + [{"type": "literal", "value": v} for v in SAME_LITERALS]
+    answer = {"head": {"vars": ["term"]}, "results": {"bindings": [{"term": t} for t in terms]}}
+    # The real script draws a crafted answer: the store could not hold most of these IRIs.
+    page.route(server.url + "/sparql", lambda route: route.fulfill(
+        status=200, body=json.dumps(answer), headers={"Content-Type": "application/sparql-results+json",
+                                                      "Result-Rows": str(len(terms)), "Result-Truncated": "false"}))
+    page.goto(server.url + "/")
+    page.fill("#query-text", "SELECT ?term WHERE { ?term ?p ?o }")
+    page.click("#run-button")
+    page.locator("#result-table tbody tr").first.wait_for()
+    in_browser = page.locator("#result-table tbody").evaluate(
+        "body => [...body.querySelectorAll('td')].map(td => { const a = td.querySelector('a'); "
+        "return [a ? a.getAttribute('href') : null, td.textContent]; })")
+
+    templates = Environment(loader=FileSystemLoader(str(linked_data.SPARQL_DIR.parent / "templates")), autoescape=True)
+    templates.globals.update(local_href=linked_data.local_href, compact=linked_data.compact,
+                             article_file_href=linked_data.article_file_href)
+    cell = templates.from_string('{% from "_cell.html" import cell %}{{ cell(t) }}')
+    on_server = [_shown(cell.render(t=t)) for t in terms]
+    assert [tuple(shown) for shown in in_browser] == on_server
+    for term, (href, text) in zip(terms[:len(SAME_IRIS)], on_server):
+        assert (href, text) == (linked_data.local_href(term["value"]), linked_data.compact(term["value"]))
+    # What the cases are: a local page, an outside link, no link; a prefix of the table, or none.
+    shown = dict(zip(SAME_IRIS + SAME_LITERALS, on_server))
+    assert shown["https://w3id.org/coalition-kg/ontology#Meeting"] == ("/ontology#Meeting", "ckg:Meeting")
+    assert shown["http://www.wikidata.org/entity/Q1028"] == ("http://www.wikidata.org/entity/Q1028", "wd:Q1028")
+    assert shown["httpſ://example.org/"] == (None, "httpſ://example.org/")
+    assert shown["003_9eb9693275b328fe.txt"][0] == "/article/003_9eb9693275b328fe"
+    assert shown["٠٠٣_9eb9693275b328fe.txt"][0] is None

@@ -322,7 +322,10 @@ def test_merged_slash_redirect_names_no_host(server):
 
 def test_only_safe_schemes_become_links():
     href = linked_data.local_href
+    assert linked_data.LOCAL_ROOTS == ("id/", "article/", "graph/", "ontology")  # from the IRI scheme
     assert href("https://w3id.org/coalition-kg/id/morocco") == "/id/morocco"
+    assert href("https://w3id.org/coalition-kg/ontology/0.1.0") == "/ontology/0.1.0"
+    assert href("https://w3id.org/coalition-kg/shapes#MeetingShape") == "https://w3id.org/coalition-kg/shapes#MeetingShape"
     assert href("http://www.wikidata.org/entity/Q1028") == "http://www.wikidata.org/entity/Q1028"
     assert href("HTTPS://example.org/x") == "HTTPS://example.org/x"
     for unsafe in ("javascript:alert(document.domain)", "JavaScript:alert(1)", "java\tscript:alert(1)",
@@ -334,7 +337,8 @@ def test_only_safe_schemes_become_links():
 
 def test_templates_link_only_safe_schemes():
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True)
-    env.globals.update(local_href=linked_data.local_href, compact=linked_data.compact)
+    env.globals.update(local_href=linked_data.local_href, compact=linked_data.compact,
+                       article_file_href=linked_data.article_file_href)
     cell = env.from_string('{% from "_cell.html" import cell %}{{ cell(t) }}')
     term = env.from_string('{% from "_term.html" import term %}{{ term(t) }}')
     hostile = "javascript:alert(document.domain)"
@@ -343,6 +347,17 @@ def test_templates_link_only_safe_schemes():
     html = term.render(t=linked_data.Term.of({"type": "uri", "value": hostile}))
     assert "<a" not in html and hostile in html
     assert cell.render(t={"type": "uri", "value": "https://w3id.org/coalition-kg/id/niger"}).startswith('<a href="/id/niger"')
+    assert cell.render(t={"type": "literal", "value": "003_922b375491f8e4de.txt"}).startswith('<a href="/article/003_922b375491f8e4de"')
+    assert "<a" not in cell.render(t={"type": "literal", "value": "javascript:alert(1)//003_922b375491f8e4de.txt"})
+
+
+def test_only_an_article_file_name_exactly_links_to_its_article():
+    """graph/article_names.py's rule, ASCII digits only (str.isdigit() would take ٠٠٣ too)."""
+    href = linked_data.article_file_href
+    assert href("003_922b375491f8e4de.txt") == "/article/003_922b375491f8e4de"
+    for other in ("٠٠٣_922b375491f8e4de.txt", "003_922b375491f8e4de.txt\n", "003_922B375491F8E4DE.txt",
+                  "the 003_922b375491f8e4de.txt file", "003_922b375491f8e4de", "003_922b375491f8e4.txt"):
+        assert href(other) is None, other
 
 
 # --- finding 9: the access log ---------------------------------------------------------------------

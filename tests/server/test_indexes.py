@@ -7,7 +7,7 @@ import re
 
 import pyoxigraph as ox
 
-from coalition_kg.project import BASE
+from coalition_kg.namespaces import BASE
 
 from .conftest import entity
 

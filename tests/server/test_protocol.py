@@ -10,7 +10,7 @@ import xml.etree.ElementTree as ET
 import pytest
 import rdflib
 
-from coalition_kg.project import BASE
+from coalition_kg.namespaces import BASE
 
 from .conftest import entity
 

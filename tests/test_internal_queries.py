@@ -1,0 +1,66 @@
+"""The pipeline's and the store's own SPARQL lives in graph/sparql/*.rq, read by
+graph/internal_queries.py; none is written inline in graph/ but the queries made from the shapes."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from coalition_kg.graph import internal_queries, sparql_http
+from coalition_kg.graph.internal_queries import SPARQL_DIR, internal_query
+
+ROOT = Path(__file__).resolve().parent.parent
+NAMES = sorted(path.stem for path in SPARQL_DIR.glob("*.rq"))
+GRAPH_CODE = sorted((ROOT / "graph").glob("*.py"))
+_CALLED = re.compile(r"internal_query\(\"([\w-]+)\"\)")
+# A SPARQL query form followed, on its line, by a variable or a group: SQLite's SELECTs have neither.
+_INLINE = re.compile(r"[\"'][^\"'\n]*\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b[^\"'\n]*(\?[A-Za-z_]|\{)")
+# validation.py translates each constraint of the shapes into a query: those texts are made, not written.
+GENERATED = {"validation.py"}
+
+
+def test_every_query_file_is_read_and_every_name_read_has_its_file():
+    called = {name for path in GRAPH_CODE for name in _CALLED.findall(path.read_text(encoding="utf-8"))}
+    assert called == set(NAMES)
+    assert {"search-named-labels", "count-per-graph", "published-build", "count-graph"} <= called
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_query_file_parses(name):
+    text = internal_query(name)
+    if "?graph" in text and "count" in name:  # bound as a remote engine gets it
+        text = sparql_http.with_values(text, {"graph": ox.NamedNode("https://w3id.org/coalition-kg/graph/x")})
+    substitutions = {ox.Variable("base"): ox.Literal("x")} if "?base" in text else None
+    ox.Store().query(text, substitutions=substitutions)  # raises SyntaxError if it does not parse
+
+
+def test_no_sparql_is_written_inline_in_the_pipeline():
+    inline = [f"{path.name}: {match.group(0)}" for path in GRAPH_CODE if path.name not in GENERATED
+              for match in _INLINE.finditer(path.read_text(encoding="utf-8"))]
+    assert inline == []
+
+
+def test_with_values_binds_as_a_substitution_does():
+    store = ox.Store()
+    graph = ox.NamedNode("https://w3id.org/coalition-kg/graph/a")
+    for n in range(3):
+        store.add(ox.Quad(ox.NamedNode(f"https://example.org/{n}"), ox.NamedNode("https://example.org/p"), ox.Literal(n), graph))
+    store.add(ox.Quad(ox.NamedNode("https://example.org/x"), ox.NamedNode("https://example.org/p"), ox.Literal("x"),
+                      ox.NamedNode("https://w3id.org/coalition-kg/graph/b")))
+    text = sparql_http.with_values(internal_query("count-graph"), {"graph": graph})
+    assert "VALUES (?graph) { (<https://w3id.org/coalition-kg/graph/a>) }" in text
+    assert [row["n"].value for row in store.query(text)] == ["3"]
+    literal = sparql_http.with_values("SELECT ?s WHERE { ?s ?p ?o }", {"o": ox.Literal('1" } ?s ?p ?o . {')})
+    assert [row["s"] for row in store.query(literal)] == []  # the quote is escaped: the literal stays a literal
+    with pytest.raises(ValueError):
+        sparql_http.with_values("ASK {}", {"o": graph})
+
+
+def test_the_query_files_are_package_data():
+    data = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["package-data"]
+    assert "sparql/*.rq" in data["coalition_kg.graph"]
+    assert internal_queries.SPARQL_DIR == ROOT / "graph" / "sparql"
