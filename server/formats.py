@@ -20,6 +20,7 @@ from werkzeug.http import parse_accept_header
 
 from coalition_kg.namespaces import FORMATS as FORMATS_REGISTRY
 
+
 @dataclass(frozen=True)
 class Format:
     name: str  # the `format` parameter's value, and the key of BY_NAME
