@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from coalition_kg.graph import dump as dumping, publish as publishing, query_output
 from coalition_kg.project import Project
 
 
@@ -26,13 +27,13 @@ def main(argv: list[str] | None = None) -> int:
     install.set_defaults(run=_install)
 
     dump = commands.add_parser("dump", help="write the graph in a deterministic serialization")
-    dump.add_argument("--format", default="turtle", choices=["turtle", "trig", "nquads", "jsonld"])
+    dump.add_argument("--format", default="turtle", choices=dumping.FORMATS)
     dump.add_argument("-o", "--output", help="file to write (default: standard output)")
     dump.set_defaults(run=_dump)
 
     query = commands.add_parser("query", help="run a saved query (see `ckg queries`)")
     query.add_argument("name", help="the saved query's name (its file stem in queries/)")
-    query.add_argument("--format", default="table", choices=["table", "json", "csv", "tsv"])
+    query.add_argument("--format", default="table", choices=["table", *query_output.FORMATS])
     query.add_argument("--param", action="append", default=[], metavar="NAME=VALUE")
     query.set_defaults(run=_query)
 
@@ -62,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
         description="Credentials, when the engine asks for them, come from the environment: "
                     "CKG_PUBLISH_USER and CKG_PUBLISH_PASSWORD (Basic or Digest authentication).")
     publish.add_argument("--to", metavar="URL", help="the engine's base URL (oxigraph, virtuoso)")
-    publish.add_argument("--engine", required=True, choices=["oxigraph", "virtuoso", "sparql11"])
+    publish.add_argument("--engine", required=True, choices=list(publishing.ENGINES))
     publish.add_argument("--query-url", help="sparql11: the SPARQL query endpoint")
     publish.add_argument("--update-url", help="sparql11: the SPARQL update endpoint")
     publish.add_argument("--gsp-url", help="sparql11: the Graph Store Protocol endpoint (takes ?graph=IRI)")
@@ -106,9 +107,9 @@ def _build(project: Project, args) -> int:
 
 
 def _publish(project: Project, args) -> int:
-    from coalition_kg.graph import publish, sparql_http
+    from coalition_kg.graph import sparql_http
 
-    engine = publish.ENGINES[args.engine]
+    engine = publishing.ENGINES[args.engine]
     urls = (args.query_url, args.update_url, args.gsp_url)
     if args.engine == "sparql11":
         if not all(urls):
@@ -126,13 +127,13 @@ def _publish(project: Project, args) -> int:
               "in the environment (an account allowed to update, such as dba)", file=sys.stderr)
         return 2
     try:
-        report = publish.publish(publish.current_build(project.var), engine, client, say=print)
-    except publish.PublishError as error:
+        report = publishing.publish(publishing.current_build(project.var), engine, client, say=print)
+    except publishing.PublishError as error:
         print(f"ckg publish: {error}", file=sys.stderr)
         return 1
-    named = {graph: count for graph, count in report.graphs.items() if graph != publish.MERGED}
+    named = {graph: count for graph, count in report.graphs.items() if graph != publishing.MERGED}
     print(f"published build {report.build_id}: {sum(named.values())} triples in {len(named)} graphs and their merge "
-          f"({report.graphs[publish.MERGED]} triples) in {report.seconds:.2f} s")
+          f"({report.graphs[publishing.MERGED]} triples) in {report.seconds:.2f} s")
     return 0
 
 
@@ -277,20 +278,17 @@ def _reviewed(project: Project) -> bool:
 
 
 def _dump(project: Project, args) -> int:
-    from coalition_kg.graph.dump import dump
-
     store = _open_current(project)
     if args.output:
         with open(args.output, "wb") as out:
-            dump(store, args.format, out)
+            dumping.dump(store, args.format, out)
     else:
-        dump(store, args.format, sys.stdout.buffer)
+        dumping.dump(store, args.format, sys.stdout.buffer)
     return 0
 
 
 def _query(project: Project, args) -> int:
     from coalition_kg.graph import saved_queries
-    from coalition_kg.graph.query_output import write_results
 
     queries = saved_queries.load_all(project.queries)
     if args.name not in queries:
@@ -311,7 +309,7 @@ def _query(project: Project, args) -> int:
         return 2
     store = _open_current(project)
     results = store.query(text, substitutions=substitutions)
-    write_results(results, args.format, sys.stdout)
+    query_output.write_results(results, args.format, sys.stdout)
     return 0
 
 

@@ -8,11 +8,18 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Callable
+
+
+def reader(folder: Path) -> Callable[[str], str]:
+    """NAME -> the text of FOLDER/NAME.rq, each file read once (the server's own queries use it too)."""
+
+    @lru_cache(maxsize=None)
+    def read(name: str) -> str:
+        return (folder / f"{name}.rq").read_text(encoding="utf-8")
+
+    return read
+
 
 SPARQL_DIR = Path(__file__).parent / "sparql"
-
-
-@lru_cache(maxsize=None)
-def internal_query(name: str) -> str:
-    """The text of graph/sparql/NAME.rq."""
-    return (SPARQL_DIR / f"{name}.rq").read_text(encoding="utf-8")
+internal_query = reader(SPARQL_DIR)  # the text of graph/sparql/NAME.rq

@@ -8,7 +8,8 @@ from typing import TextIO
 
 import pyoxigraph as ox
 
-_FORMATS = {"json": ox.QueryResultsFormat.JSON, "csv": ox.QueryResultsFormat.CSV, "tsv": ox.QueryResultsFormat.TSV}
+# `ckg query --format`: these, or an aligned text table ("table")
+FORMATS = {"json": ox.QueryResultsFormat.JSON, "csv": ox.QueryResultsFormat.CSV, "tsv": ox.QueryResultsFormat.TSV}
 
 
 def write_results(results, fmt: str, out: TextIO = sys.stdout) -> None:
@@ -18,8 +19,8 @@ def write_results(results, fmt: str, out: TextIO = sys.stdout) -> None:
     if isinstance(results, ox.QueryTriples):
         out.write(ox.serialize(results, format=ox.RdfFormat.TURTLE).decode("utf-8"))
         return
-    if fmt in _FORMATS:
-        out.write(results.serialize(format=_FORMATS[fmt]).decode("utf-8"))
+    if fmt in FORMATS:
+        out.write(results.serialize(format=FORMATS[fmt]).decode("utf-8"))
         return
     variables = [v.value for v in results.variables]
     rows = [[_cell(solution[name]) for name in variables] for solution in results]

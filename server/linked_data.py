@@ -28,12 +28,8 @@ from coalition_kg.server.errors import NotAnIri, shown
 LOCAL_ROOTS = tuple(namespace[len(BASE):] for namespace in (ENTITY, ARTICLE, GRAPH)) + (ONTOLOGY[len(BASE):].rstrip("#"),)
 
 SPARQL_DIR = Path(__file__).parent / "sparql"
-
-
-@lru_cache(maxsize=None)
-def internal_query(name: str) -> str:
-    """One of the server's own queries, server/sparql/NAME.rq: the one home of its SPARQL text."""
-    return (SPARQL_DIR / f"{name}.rq").read_text(encoding="utf-8")
+# One of the server's own queries, server/sparql/NAME.rq: the one home of its SPARQL text.
+internal_query = internal_queries.reader(SPARQL_DIR)
 
 
 # What an RDF client gets at a resource's IRI (the benchmarks read it here too).
