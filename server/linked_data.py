@@ -11,7 +11,6 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -19,6 +18,7 @@ import pyoxigraph as ox
 # PREFIXES: the pages' RDF twins are written with the graph's prefixes, as the dumps are (server/app.py
 # reads them here); compact: a term's short name on a page.
 from coalition_kg.namespaces import ARTICLE, BASE, ENTITY, GRAPH, ONTOLOGY, OWL, PREFIXES, compact  # noqa: F401
+from coalition_kg.graph import internal_queries
 from coalition_kg.graph.article_names import STEM_PATTERN
 from coalition_kg.server.errors import NotAnIri, shown
 
