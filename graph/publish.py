@@ -30,7 +30,7 @@ publish runs, and Virtuoso's holds its own system graphs.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
@@ -51,6 +51,7 @@ IDENTIFIER = "http://purl.org/dc/terms/identifier"  # the build id
 HAS_PART = "http://purl.org/dc/terms/hasPart"       # each graph of the build
 CREATED = "http://purl.org/dc/terms/created"        # when the build was made
 ISSUED = "http://purl.org/dc/terms/issued"          # when it was published
+TRIPLES = "http://rdfs.org/ns/void#triples"         # each graph's triple count, as counted on the engine
 XSD_DATETIME = "http://www.w3.org/2001/XMLSchema#dateTime"
 
 
@@ -87,6 +88,10 @@ class Published:
 
     build_id: str
     graphs: tuple[str, ...]  # the build's named graphs and MERGED
+    # What `ckg serve --backend` shows of the build (server/remote_backend.py): each graph's triple count
+    # (void:triples; empty for a build published before the counts were written) and when it was built.
+    counts: dict = field(default_factory=dict, compare=False)
+    built_at: str = field(default="", compare=False)
 
     def dataset(self) -> tuple[list[str], list[str]]:
         """The default graphs (FROM) and the named graphs (FROM NAMED) that query the build as our
@@ -104,14 +109,18 @@ class Report:
 
 def published(client: Client) -> Published | None:
     """The build the engine serves, from its metadata graph; None if nothing was published there."""
-    rows = client.select(f"SELECT ?id ?graph WHERE {{ GRAPH <{METADATA}> {{ <{METADATA}> <{IDENTIFIER}> ?id . "
-                         f"OPTIONAL {{ <{METADATA}> <{HAS_PART}> ?graph }} }} }}")
+    rows = client.select(f"SELECT ?id ?graph ?triples ?created WHERE {{ GRAPH <{METADATA}> {{ "
+                         f"<{METADATA}> <{IDENTIFIER}> ?id . OPTIONAL {{ <{METADATA}> <{CREATED}> ?created }} "
+                         f"OPTIONAL {{ <{METADATA}> <{HAS_PART}> ?graph OPTIONAL {{ ?graph <{TRIPLES}> ?triples }} }} }} }}")
     if not rows:
         return None
     ids = {row["id"]["value"] for row in rows}
     if len(ids) != 1:
         raise EngineError(f"the metadata graph <{METADATA}> names {len(ids)} builds: {', '.join(sorted(ids))}")
-    return Published(ids.pop(), tuple(sorted(row["graph"]["value"] for row in rows if "graph" in row)))
+    counts = {row["graph"]["value"]: int(row["triples"]["value"]) for row in rows if "graph" in row and "triples" in row}
+    created = next((row["created"]["value"] for row in rows if "created" in row), "")
+    return Published(ids.pop(), tuple(sorted({row["graph"]["value"] for row in rows if "graph" in row})),
+                     counts, created)
 
 
 def publish(info: store.StoreInfo, engine: Engine, client: Client,
@@ -155,7 +164,7 @@ def publish(info: store.StoreInfo, engine: Engine, client: Client,
         raise PublishError(f"staging failed, nothing that serves was changed ({serving}): {error}") from None
 
     retired = [graph for graph in (previous.graphs if previous else ()) if graph not in graphs]
-    metadata = _metadata(info, graphs)
+    metadata = _metadata(info, graphs, counts)
     if engine.atomic_swap:
         operations = [op for graph in graphs for op in _replace(graph, staging[graph])]
         operations += [f"DROP SILENT GRAPH <{graph}>" for graph in retired] + metadata
@@ -198,14 +207,16 @@ def _replace(graph: str, staged: str) -> list[str]:
     return [f"DROP SILENT GRAPH <{graph}>", f"MOVE <{staged}> TO <{graph}>"]
 
 
-def _metadata(info: store.StoreInfo, graphs: list[str]) -> list[str]:
-    """The operations that rewrite the metadata graph: the build id, its graphs, when it was built and published."""
+def _metadata(info: store.StoreInfo, graphs: list[str], counts: dict[str, int]) -> list[str]:
+    """The operations that rewrite the metadata graph: the build id, its graphs with their triple counts,
+    when it was built and published."""
     issued = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     subject = f"<{METADATA}>"
     triples = [f'{subject} <{IDENTIFIER}> "{info.build_id}"',
                f'{subject} <{CREATED}> "{info.built_at}"^^<{XSD_DATETIME}>',
                f'{subject} <{ISSUED}> "{issued}"^^<{XSD_DATETIME}>']
     triples += [f"{subject} <{HAS_PART}> <{graph}>" for graph in graphs]
+    triples += [f"<{graph}> <{TRIPLES}> {counts[graph]}" for graph in graphs]
     return [f"DROP SILENT GRAPH {subject}",
             f"INSERT DATA {{ GRAPH {subject} {{ {' . '.join(triples)} }} }}"]
 

@@ -62,6 +62,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--access-log", default="-",
                         help="access log file ('-' for standard output, the default; 'off' for none)")
     parser.add_argument("--no-build", action="store_true", help="do not build the graph when none has been built")
+    parser.add_argument("--backend", metavar="URL",
+                        help="serve the build published to this SPARQL engine (`ckg publish`) instead of the local "
+                             "store; no build is needed (see README, 'ckg serve --backend')")
+    parser.add_argument("--engine", choices=("oxigraph", "virtuoso", "sparql11"), default="oxigraph",
+                        help="the engine at --backend (default oxigraph); sparql11 takes --query-url instead")
+    parser.add_argument("--query-url", help="--engine sparql11: the engine's SPARQL query endpoint")
     parser.add_argument("--server", choices=("granian", "gunicorn"), default="granian",
                         help="the WSGI server (default granian; see benchmarks/README.md)")
 
@@ -85,6 +91,9 @@ def settings_from(project: Project, args):
         body_timeout=args.body_timeout,
         queue_timeout=args.queue_timeout,
         per_client_queries=args.per_client_queries,
+        backend_url=args.backend,
+        backend_engine=args.engine,
+        backend_query_url=args.query_url,
     )
 
 
@@ -104,6 +113,11 @@ def check_settings(settings) -> str | None:
                 f"at least {MIN_EVALUATOR_MEMORY_MB}: raise the budget or lower --workers or --threads")
     if settings.body_timeout <= 0 or settings.queue_timeout < 0 or settings.per_client_queries < 0:
         return "--body-timeout must be above 0, --queue-timeout and --per-client-queries 0 or more"
+    if settings.backend_engine == "sparql11":
+        if settings.backend_url:
+            return "--engine sparql11 takes --query-url (and not --backend)"
+    elif settings.backend_query_url:
+        return f"--query-url is for --engine sparql11; --engine {settings.backend_engine} takes --backend URL"
     return None
 
 
@@ -117,7 +131,8 @@ def run(project: Project, args) -> int:
         return 2
     current = store.current(project.var)
     outdated = current is not None and store.layout_problem(current)
-    if (current is None or outdated) and not args.no_build:
+    remote = settings.backend_url or settings.backend_query_url
+    if (current is None or outdated) and not args.no_build and not remote:
         from coalition_kg.graph.build import BuildError, build
 
         print(f"ckg serve: {outdated or 'no graph built yet'}; building it first", file=sys.stderr)

@@ -32,6 +32,11 @@ class Settings:
     per_client_queries: int = 2
     cors: bool = True
     access_log: str | None = None  # "-" (stdout) or a file: the app logs requests itself (granian)
+    # A remote SPARQL engine the build was published to (server/remote_backend.py), instead of the local
+    # store: its base URL (oxigraph, virtuoso) or, for sparql11, its query URL; None serves var/current.
+    backend_url: str | None = None
+    backend_engine: str = "oxigraph"  # oxigraph, virtuoso or sparql11 (graph/publish.py ENGINES)
+    backend_query_url: str | None = None  # sparql11: the query endpoint
 
     @classmethod
     def for_project(cls, project: Project, **overrides) -> "Settings":

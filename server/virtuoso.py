@@ -1,0 +1,362 @@
+"""What Virtuoso 7 answers otherwise than our store, and what the remote backend does about each, so
+that no difference reaches a user as a wrong answer (measured on Debian's 7.2; the table is in
+docs/remote-engines.md):
+
+- GROUP_CONCAT drops the values' language tag, gives "" where Oxigraph's is unbound (a value that is
+  unbound or not a string), and turns a separator's non-ASCII characters into "?". A GROUP_CONCAT
+  that is a whole projected expression, `(GROUP_CONCAT(…) AS ?v)`, is sent as an expression Virtuoso
+  computes right, which carries the common language tag in front of the text (MARK), and with a
+  placeholder for a separator that is not plain ASCII; restore() puts both back. Oxigraph's rule,
+  reproduced: unbound if any value is unbound or not a string; tagged when every value has the same
+  tag.
+- Booleans come back as 1/0 (xsd:integer): Virtuoso has no boolean type, so EXISTS, comparisons and
+  `true` are integers. A projected expression whose value is a boolean at its top level (EXISTS, a
+  comparison, &&, ||, !, IN, BOUND, isIRI …) is sent typed, STRDT(IF(e, "true", "false"), xsd:boolean),
+  which Virtuoso writes as "1"^^xsd:boolean; restore() writes it as Oxigraph does, "true".
+- An OPTIONAL that holds another OPTIONAL never matches when it joins on a variable that a subquery
+  computes with an aggregate, once the group has another pattern too (the `timeline` saved query:
+  ?city, a SAMPLE, lost its label and country). No rewrite keeps that query's meaning in general, so
+  such a query is refused (QueryNotEvaluable) naming the construct.
+- A query with a UNION and an OPTIONAL holding a FILTER (NOT) EXISTS loses matches of its other
+  OPTIONALs (resource-statements.rq, the statements of an entity page: 19 of the 97 resources of the
+  seeds came back with a mention's sentence missing and a row too many; without the UNION, or without
+  the NOT EXISTS, the rows were right). Refused likewise: so Virtuoso serves the endpoint and the
+  saved queries, but not the entity and article pages.
+
+What the rewrites cannot follow is refused too, never sent: a rewritten variable used anywhere but in
+projections (a FILTER or ORDER BY on it would see the marked text), a GROUP_CONCAT or a boolean value
+inside a larger expression, and a query whose text holds the markers themselves.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .errors import QueryNotEvaluable
+from .guard import tokens
+
+MARK = "~ckg-gc~"  # MARK @lang ~ text: a GROUP_CONCAT's common language tag ("" for none), then its text
+SEPARATOR = "~ckg-sep-{}~"  # the placeholder of the n-th separator that is not plain ASCII
+XSD_BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+AGGREGATES = frozenset({"COUNT", "SUM", "MIN", "MAX", "AVG", "SAMPLE", "GROUP_CONCAT"})
+BOOLEAN_FUNCTIONS = frozenset({"EXISTS", "BOUND", "ISIRI", "ISURI", "ISBLANK", "ISLITERAL", "ISNUMERIC", "REGEX",
+                               "CONTAINS", "STRSTARTS", "STRENDS", "SAMETERM", "LANGMATCHES", "NOT"})
+BOOLEAN_OPERATORS = frozenset({"=", "<", ">", "!", "&", "|"})
+_ECHAR = {"t": "\t", "b": "\b", "n": "\n", "r": "\r", "f": "\f", '"': '"', "'": "'", "\\": "\\"}
+_ESCAPE = re.compile(r"\\(u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|.)")
+
+
+@dataclass
+class Restore:
+    """What restore() must undo in the answer of one rewritten query."""
+
+    separators: dict[str, str] = field(default_factory=dict)  # placeholder -> the separator's text
+
+
+def _refuse(what: str) -> QueryNotEvaluable:
+    return QueryNotEvaluable(f"this query cannot be answered right by the virtuoso engine this endpoint reads: "
+                             f"{what}")
+
+
+@dataclass(frozen=True)
+class _Token:
+    kind: str
+    text: str
+    start: int
+
+    @property
+    def end(self) -> int:
+        return self.start + len(self.text)
+
+    @property
+    def word(self) -> str:
+        return self.text.upper() if self.kind == "run" else ""
+
+
+def rewrite(query: str) -> tuple[str, Restore]:
+    """The text to send Virtuoso instead of `query`, and what to restore in its answer; raises
+    QueryNotEvaluable for what cannot be answered right (see the module's docstring)."""
+    if MARK in query or "~ckg-sep-" in query:
+        raise _refuse("its text holds the markers this endpoint uses to carry GROUP_CONCAT's language tags")
+    toks = [_Token(kind, text, start) for kind, text, start in tokens(query)]
+    pairs = _pairs(toks)
+    _refuse_lost_optional(toks, pairs)
+    _refuse_exists_in_optional(toks, pairs)
+    restore = Restore()
+    edits: list[tuple[int, int, str]] = []  # (start, end, replacement) in the text
+    rewritten: dict[str, int] = {}  # variable -> the index of its AS
+    handled: set[int] = set()  # indexes of GROUP_CONCAT tokens rewritten whole
+    # Rewritten variables that ORDER BY may name: the marked text orders as the text does among values of
+    # one language tag (SPARQL leaves the order of literals with different tags open), booleans as 1/0;
+    # a separator's placeholder would not order as the separator does.
+    orderable: set[str] = set()
+    for i, tok in enumerate(toks):
+        if tok.word != "AS" or i + 2 >= len(toks) or toks[i + 1].kind != "variable" or toks[i + 2].text != ")":
+            continue
+        open_at = pairs.get(i + 2)
+        if open_at is None:
+            continue
+        expression = toks[open_at + 1:i]
+        variable = toks[i + 1].text[1:]
+        if expression and expression[0].word == "GROUP_CONCAT" and pairs.get(open_at + 2) == i - 1:
+            placeholders = len(restore.separators)
+            replacement = _group_concat(query, expression, restore)
+            edits.append((expression[0].start, expression[-1].end, replacement))
+            handled.add(open_at + 1)
+            rewritten[variable] = i
+            if len(restore.separators) == placeholders:
+                orderable.add(variable)
+        elif _is_boolean(expression, pairs, open_at + 1):
+            text = query[expression[0].start:expression[-1].end]
+            edits.append((expression[0].start, expression[-1].end,
+                          f'STRDT(IF({text}, "true", "false"), <{XSD_BOOLEAN}>)'))
+            rewritten[variable] = i
+            orderable.add(variable)
+        else:
+            _refuse_nested_boolean(expression, pairs, open_at + 1)
+    for i, tok in enumerate(toks):
+        if tok.word == "GROUP_CONCAT" and i not in handled:
+            raise _refuse("GROUP_CONCAT inside a larger expression (Virtuoso drops its language tags and its "
+                          "non-ASCII separators); project it whole, (GROUP_CONCAT(…) AS ?name)")
+    _refuse_other_uses(toks, rewritten, orderable)
+    for start, end, replacement in sorted(edits, reverse=True):
+        query = query[:start] + replacement + query[end:]
+    return query, restore
+
+
+def restore(document: dict, what: Restore) -> dict:
+    """The SPARQL JSON results `document` with the rewrites undone: GROUP_CONCAT's tags and separators,
+    booleans written true/false. Changed in place, and returned."""
+    for row in document.get("results", {}).get("bindings", ()):
+        for name, term in row.items():
+            if term.get("type") not in ("literal", "typed-literal"):
+                continue
+            value = term.get("value", "")
+            if value.startswith(MARK):
+                language, _, text = value[len(MARK) + 1:].partition("~")
+                for placeholder, separator in what.separators.items():
+                    text = text.replace(placeholder, separator)
+                row[name] = {"type": "literal", "value": text, **({"xml:lang": language} if language else {})}
+            elif term.get("datatype") == XSD_BOOLEAN and value in ("1", "0"):
+                row[name] = {**term, "value": "true" if value == "1" else "false"}
+    return document
+
+
+def _pairs(toks: list[_Token]) -> dict[int, int]:
+    """Each bracket's index -> its partner's index, both ways."""
+    pairs, stack = {}, []
+    for i, tok in enumerate(toks):
+        if tok.kind != "other":
+            continue
+        if tok.text in "({[":
+            stack.append(i)
+        elif tok.text in ")}]" and stack:
+            j = stack.pop()
+            pairs[i], pairs[j] = j, i
+    return pairs
+
+
+def _group_concat(query: str, expression: list[_Token], restore: Restore) -> str:
+    """GROUP_CONCAT([DISTINCT] e [; separator = "s"]) as Virtuoso computes it right (see the docstring)."""
+    inside = expression[2:-1]
+    distinct = bool(inside) and inside[0].word == "DISTINCT"
+    if distinct:
+        inside = inside[1:]
+    cut = next((k for k, tok in enumerate(inside) if tok.text == ";"), len(inside))
+    value, options = inside[:cut], inside[cut + 1:]
+    if not value:
+        raise _refuse("an empty GROUP_CONCAT")
+    separator = '" "'
+    if options:
+        if len(options) != 3 or options[0].word != "SEPARATOR" or options[1].text != "=" or options[2].kind != "string":
+            raise _refuse("a GROUP_CONCAT option this endpoint does not know")
+        separator = options[2].text
+    body = separator[3:-3] if separator[:3] in ('"""', "'''") else separator[1:-1]
+    if "\\" in body or not body.isascii():
+        placeholder = SEPARATOR.format(len(restore.separators))
+        restore.separators[placeholder] = _unescape(body)
+        separator = f'"{placeholder}"'
+    e = query[value[0].start:value[-1].end]
+    # Virtuoso's functions take an unbound argument as empty (CONCAT(STR(?unbound), ":") is ":"), where
+    # Oxigraph's fail, which leaves the whole GROUP_CONCAT unbound: each variable the value needs is
+    # required bound (all but those under COALESCE, IF and BOUND, which take an unbound one on purpose).
+    needed = sorted({tok.text for tok in _outside_calls(value, ("COALESCE", "IF", "BOUND")) if tok.kind == "variable"})
+    bound = "".join(f" && BOUND({variable})" for variable in needed)
+    concatenated = f"GROUP_CONCAT({'DISTINCT ' if distinct else ''}{e}; separator={separator})"
+    language = f'CONCAT("@", LCASE(LANG({e})))'
+    strings = f'IF(isLiteral({e}){bound} && (LANG({e}) != "" || DATATYPE({e}) = <{XSD_STRING}>), 1, 0)'
+    return (f"IF(COALESCE(SUM({strings}), 0) = COUNT(*), "
+            f'CONCAT("{MARK}", IF(COUNT(DISTINCT {language}) = 1, SAMPLE({language}), "@"), "~", {concatenated}), '
+            f"SAMPLE(?ckg_unbound))")
+
+
+def _outside_calls(value: list[_Token], names: tuple[str, ...]):
+    """The tokens of an expression that are not inside a call of one of the named functions."""
+    depth, inside_from = 0, None
+    for k, tok in enumerate(value):
+        if tok.kind == "other" and tok.text == "(":
+            depth += 1
+            if inside_from is None and k > 0 and value[k - 1].word in names:
+                inside_from = depth
+        elif tok.kind == "other" and tok.text == ")":
+            if inside_from == depth:
+                inside_from = None
+            depth -= 1
+        elif inside_from is None:
+            yield tok
+
+
+def _unescape(body: str) -> str:
+    def one(match: re.Match) -> str:
+        escape = match.group(1)
+        if escape[0] in "uU" and len(escape) > 1:
+            return chr(int(escape[1:], 16))
+        return _ECHAR.get(escape, escape)
+
+    return _ESCAPE.sub(one, body)
+
+
+def _top_level(expression: list[_Token], pairs: dict[int, int], offset: int):
+    """The tokens of an expression outside its brackets (offset: the index of expression[0] in all tokens)."""
+    k = 0
+    while k < len(expression):
+        yield k, expression[k]
+        if expression[k].text in "([{" and expression[k].kind == "other" and (offset + k) in pairs:
+            k = pairs[offset + k] - offset
+        k += 1
+
+
+def _is_boolean(expression: list[_Token], pairs: dict[int, int], offset: int) -> bool:
+    """Whether the expression's value is a boolean, by its top level: an operator that gives one, a
+    function that does, or the constants."""
+    if not expression:
+        return False
+    for _, tok in _top_level(expression, pairs, offset):
+        if (tok.kind == "other" and tok.text in BOOLEAN_OPERATORS) or tok.word == "IN":
+            return True
+    first = expression[0]
+    if first.word in ("TRUE", "FALSE") and len(expression) == 1:
+        return True
+    if first.word in BOOLEAN_FUNCTIONS:
+        return True
+    return first.text.endswith("#boolean>") or first.text.lower() == "xsd:boolean"
+
+
+def _refuse_nested_boolean(expression: list[_Token], pairs: dict[int, int], offset: int) -> None:
+    """A boolean that would be the value of an IF or a COALESCE comes back 1/0 and cannot be found back."""
+    for k, tok in _top_level(expression, pairs, offset):
+        if tok.word not in ("IF", "COALESCE") or k + 1 >= len(expression) or expression[k + 1].text != "(":
+            continue
+        close = pairs.get(offset + k + 1)
+        if close is None:
+            continue
+        arguments, start = [], offset + k + 2
+        for j in range(offset + k + 2, close + 1):
+            here = expression[j - offset]
+            if j == close or (here.text == "," and _depth_zero(expression, pairs, offset, offset + k + 2, j)):
+                arguments.append((start, j))
+                start = j + 1
+        for number, (a, b) in enumerate(arguments):
+            if tok.word == "IF" and number == 0:
+                continue  # the condition: a boolean used as one
+            part = expression[a - offset:b - offset]
+            if _is_boolean(part, pairs, a):
+                raise _refuse(f"a boolean value inside {tok.word} (Virtuoso writes booleans as 1 and 0 and "
+                              "the answer could not tell them from numbers); project the boolean on its own")
+            _refuse_nested_boolean(part, pairs, a)
+
+
+def _depth_zero(expression, pairs, offset, start, j) -> bool:
+    k = start
+    while k < j:
+        tok = expression[k - offset]
+        if tok.kind == "other" and tok.text in "([{" and k in pairs:
+            k = pairs[k]
+            if k >= j:
+                return False
+        k += 1
+    return True
+
+
+def _refuse_other_uses(toks: list[_Token], rewritten: dict[str, int], orderable: set[str]) -> None:
+    """A rewritten variable may only be projected (or ordered on, if orderable): anywhere else it would
+    hold the marked text."""
+    if not rewritten:
+        return
+    projection, ordering = set(), set()
+    for i, tok in enumerate(toks):
+        if tok.word == "SELECT":
+            depth = 0
+            for j in range(i + 1, len(toks)):
+                here = toks[j]
+                if (here.kind == "other" and here.text == "{") or (depth == 0 and here.word in ("WHERE", "FROM")):
+                    break
+                if here.kind == "other" and here.text == "(":
+                    depth += 1
+                elif here.kind == "other" and here.text == ")":
+                    depth -= 1
+                elif here.kind == "variable" and depth == 0:
+                    projection.add(j)
+        elif tok.word == "ORDER" and i + 1 < len(toks) and toks[i + 1].word == "BY":
+            for j in range(i + 2, len(toks)):
+                here = toks[j]
+                if here.word in ("LIMIT", "OFFSET", "VALUES") or (here.kind == "other" and here.text in "{}"):
+                    break
+                ordering.add(j)
+    for i, tok in enumerate(toks):
+        name = tok.text[1:] if tok.kind == "variable" else None
+        if name not in rewritten or i == rewritten[name] + 1 or i in projection:
+            continue
+        if i in ordering and name in orderable:
+            continue
+        raise _refuse(f"?{name} is a GROUP_CONCAT or a boolean that this endpoint rewrites for Virtuoso "
+                      "(its language tags, separators and booleans), and such a value can only be "
+                      "projected or ordered on (not with a non-ASCII separator), not filtered, grouped or "
+                      "joined on")
+
+
+def _refuse_lost_optional(toks: list[_Token], pairs: dict[int, int]) -> None:
+    """The construct Virtuoso answers wrong (see the module's docstring): an OPTIONAL holding another
+    OPTIONAL that joins on a variable a subquery outside it computes with an aggregate."""
+    computed: list[tuple[str, int]] = []  # (variable, index of its AS)
+    depth = 0
+    for i, tok in enumerate(toks):
+        if tok.kind == "other" and tok.text == "{":
+            depth += 1
+        elif tok.kind == "other" and tok.text == "}":
+            depth -= 1
+        elif (depth > 0 and tok.word == "AS" and i + 2 < len(toks) and toks[i + 1].kind == "variable"
+              and (i + 2) in pairs):
+            if any(t.word in AGGREGATES for t in toks[pairs[i + 2]:i]):
+                computed.append((toks[i + 1].text[1:], i))
+    if not computed:
+        return
+    for i, tok in enumerate(toks):
+        if tok.word != "OPTIONAL" or i + 1 >= len(toks) or toks[i + 1].text != "{" or (i + 1) not in pairs:
+            continue
+        end = pairs[i + 1]
+        group = toks[i + 2:end]
+        if not any(t.word == "OPTIONAL" for t in group):
+            continue
+        outside = {name for name, at in computed if not i < at < end}
+        joined = sorted({t.text[1:] for t in group if t.kind == "variable"} & outside)
+        if joined:
+            raise _refuse(f"an OPTIONAL that holds another OPTIONAL and joins on ?{joined[0]}, which a subquery "
+                          "computes with an aggregate: Virtuoso 7 finds no match for such an OPTIONAL (measured on "
+                          "the `timeline` saved query, whose cities and countries came back unbound)")
+
+
+def _refuse_exists_in_optional(toks: list[_Token], pairs: dict[int, int]) -> None:
+    """The other construct Virtuoso answers wrong (see the module's docstring): (NOT) EXISTS inside an
+    OPTIONAL, in a query with a UNION."""
+    if not any(tok.word == "UNION" for tok in toks):
+        return
+    for i, tok in enumerate(toks):
+        if tok.word != "OPTIONAL" or i + 1 >= len(toks) or toks[i + 1].text != "{" or (i + 1) not in pairs:
+            continue
+        if any(t.word == "EXISTS" for t in toks[i + 2:pairs[i + 1]]):
+            raise _refuse("an OPTIONAL holding a FILTER (NOT) EXISTS, in a query with a UNION: Virtuoso 7 then "
+                          "loses matches of the query's other OPTIONALs (measured on the statements of the "
+                          "entity pages)")
