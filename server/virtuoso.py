@@ -78,10 +78,13 @@ class _Token:
 def rewrite(query: str) -> tuple[str, Restore]:
     """The text to send Virtuoso instead of `query`, and what to restore in its answer; raises
     QueryNotEvaluable for what cannot be answered right (see the module's docstring)."""
-    if MARK in query or "~ckg-sep-" in query:
-        raise _refuse("its text holds the markers this endpoint uses to carry GROUP_CONCAT's language tags")
+    if MARK in query or "~ckg-sep-" in query or "?ckg_" in query or "$ckg_" in query:
+        raise _refuse("its text holds the markers or the variables (?ckg_…) this endpoint uses to carry "
+                      "GROUP_CONCAT's language tags")
     toks = [_Token(kind, text, start) for kind, text, start in tokens(query)]
     pairs = _pairs(toks)
+    enclosing = _enclosing_groups(toks)
+    _refuse_ordered_aggregates(toks, pairs)
     _refuse_lost_optional(toks, pairs)
     _refuse_exists_in_optional(toks, pairs)
     restore = Restore()
@@ -102,8 +105,17 @@ def rewrite(query: str) -> tuple[str, Restore]:
         variable = toks[i + 1].text[1:]
         if expression and expression[0].word == "GROUP_CONCAT" and pairs.get(open_at + 2) == i - 1:
             placeholders = len(restore.separators)
-            replacement = _group_concat(query, expression, restore)
-            edits.append((expression[0].start, expression[-1].end, replacement))
+            parts = _group_concat(query, expression, restore)
+            wrapping = enclosing.get(open_at)
+            if wrapping is not None and toks[wrapping + 1].word == "SELECT":
+                # In a subquery's projection, Virtuoso 7 fails to compile the whole expression ("Bad dfe in
+                # sqlo_place_exp"): its parts are projected on their own, and put together by a BIND
+                # right after the subquery.
+                edits.append((expression[0].start, toks[i + 1].end, _helpers(variable, parts)))
+                end = toks[pairs[wrapping]].end
+                edits.append((end, end, f" BIND({_combined(variable, parts)} AS ?{variable})"))
+            else:
+                edits.append((expression[0].start, expression[-1].end, _inline(parts)))
             handled.add(open_at + 1)
             rewritten[variable] = i
             if len(restore.separators) == placeholders:
@@ -158,8 +170,20 @@ def _pairs(toks: list[_Token]) -> dict[int, int]:
     return pairs
 
 
-def _group_concat(query: str, expression: list[_Token], restore: Restore) -> str:
-    """GROUP_CONCAT([DISTINCT] e [; separator = "s"]) as Virtuoso computes it right (see the docstring)."""
+@dataclass(frozen=True)
+class _Parts:
+    """A GROUP_CONCAT as Virtuoso computes it right: the concatenation, whether every value is a string (a
+    count of those, and of rows), and the values' common language tag (how many tags, and one of them)."""
+
+    concatenated: str
+    strings: str
+    rows: str
+    tags: str
+    tag: str
+
+
+def _group_concat(query: str, expression: list[_Token], restore: Restore) -> _Parts:
+    """The parts of GROUP_CONCAT([DISTINCT] e [; separator = "s"]) (see the module's docstring)."""
     inside = expression[2:-1]
     distinct = bool(inside) and inside[0].word == "DISTINCT"
     if distinct:
@@ -184,12 +208,63 @@ def _group_concat(query: str, expression: list[_Token], restore: Restore) -> str
     # required bound (all but those under COALESCE, IF and BOUND, which take an unbound one on purpose).
     needed = sorted({tok.text for tok in _outside_calls(value, ("COALESCE", "IF", "BOUND")) if tok.kind == "variable"})
     bound = "".join(f" && BOUND({variable})" for variable in needed)
-    concatenated = f"GROUP_CONCAT({'DISTINCT ' if distinct else ''}{e}; separator={separator})"
     language = f'CONCAT("@", LCASE(LANG({e})))'
-    strings = f'IF(isLiteral({e}){bound} && (LANG({e}) != "" || DATATYPE({e}) = <{XSD_STRING}>), 1, 0)'
-    return (f"IF(COALESCE(SUM({strings}), 0) = COUNT(*), "
-            f'CONCAT("{MARK}", IF(COUNT(DISTINCT {language}) = 1, SAMPLE({language}), "@"), "~", {concatenated}), '
+    return _Parts(f"GROUP_CONCAT({'DISTINCT ' if distinct else ''}{e}; separator={separator})",
+                  f'SUM(IF(isLiteral({e}){bound} && (LANG({e}) != "" || DATATYPE({e}) = <{XSD_STRING}>), 1, 0))',
+                  "COUNT(*)", f"COUNT(DISTINCT {language})", f"SAMPLE({language})")
+
+
+def _inline(parts: _Parts) -> str:
+    """The GROUP_CONCAT as one expression: MARK, the common tag, "~", the text; unbound where Oxigraph's is."""
+    return (f"IF(COALESCE({parts.strings}, 0) = {parts.rows}, "
+            f'CONCAT("{MARK}", IF({parts.tags} = 1, {parts.tag}, "@"), "~", {parts.concatenated}), '
             f"SAMPLE(?ckg_unbound))")
+
+
+def _helpers(variable: str, parts: _Parts) -> str:
+    """The parts as projections of their own, `(part AS ?ckg_variable_name)`, the last one's ")" left to the text."""
+    names = [(part, f"?ckg_{variable}_{name}") for name, part in (
+        ("text", parts.concatenated), ("strings", parts.strings), ("rows", parts.rows), ("tags", parts.tags),
+        ("tag", parts.tag))]
+    return ") (".join(f"{part} AS {name}" for part, name in names)
+
+
+def _combined(variable: str, parts: _Parts) -> str:
+    v = f"?ckg_{variable}_"
+    return (f'IF(COALESCE({v}strings, 0) = {v}rows, CONCAT("{MARK}", IF({v}tags = 1, {v}tag, "@"), "~", {v}text), '
+            f"?ckg_unbound)")
+
+
+def _enclosing_groups(toks: list[_Token]) -> dict[int, int]:
+    """Each token's index -> the index of the innermost "{" around it (tokens at the top level: none)."""
+    enclosing, stack = {}, []
+    for i, tok in enumerate(toks):
+        if stack:
+            enclosing[i] = stack[-1]
+        if tok.kind == "other" and tok.text == "{":
+            stack.append(i)
+        elif tok.kind == "other" and tok.text == "}" and stack:
+            stack.pop()
+    return enclosing
+
+
+def _refuse_ordered_aggregates(toks: list[_Token], pairs: dict[int, int]) -> None:
+    """ORDER BY on the value of a SAMPLE, MIN or MAX: Virtuoso 7 orders such values taken from the store (a
+    label with a language tag) otherwise than by the values (measured on the entity index, /id/)."""
+    computed = set()
+    for i, tok in enumerate(toks):
+        if tok.word == "AS" and i + 2 < len(toks) and toks[i + 1].kind == "variable" and (i + 2) in pairs:
+            if any(t.word in ("SAMPLE", "MIN", "MAX") for t in toks[pairs[i + 2]:i]):
+                computed.add(toks[i + 1].text)
+    for i, tok in enumerate(toks):
+        if tok.word == "ORDER" and i + 1 < len(toks) and toks[i + 1].word == "BY":
+            for here in toks[i + 2:]:
+                if here.word in ("LIMIT", "OFFSET", "VALUES") or (here.kind == "other" and here.text in "{}"):
+                    break
+                if here.kind == "variable" and here.text in computed:
+                    raise _refuse(f"ORDER BY {here.text}, the value of a SAMPLE, MIN or MAX: Virtuoso 7 orders such "
+                                  "values otherwise than by the values themselves (measured on labels with a "
+                                  "language tag, in the entity index)")
 
 
 def _outside_calls(value: list[_Token], names: tuple[str, ...]):
