@@ -3,12 +3,20 @@ that no difference reaches a user as a wrong answer (measured on Debian's 7.2; t
 docs/remote-engines.md):
 
 - GROUP_CONCAT drops the values' language tag, gives "" where Oxigraph's is unbound (a value that is
-  unbound or not a string), and turns a separator's non-ASCII characters into "?". A GROUP_CONCAT
-  that is a whole projected expression, `(GROUP_CONCAT(…) AS ?v)`, is sent as an expression Virtuoso
-  computes right, which carries the common language tag in front of the text (MARK), and with a
-  placeholder for a separator that is not plain ASCII; restore() puts both back. Oxigraph's rule,
-  reproduced: unbound if any value is unbound or not a string; tagged when every value has the same
-  tag.
+  unbound or not a string), and turns a separator's non-ASCII characters into "?". A GROUP_CONCAT that
+  is a whole projected expression, `(GROUP_CONCAT(…) AS ?v)`, is sent as its parts, which Virtuoso
+  computes right: the concatenation (with a placeholder for a separator that is not plain ASCII), how
+  many values are strings and how many rows there are, how many language tags and one of them. In the
+  query's own projection the parts are extra columns that restore() puts together and removes; in a
+  subquery's, a BIND right after the subquery puts them together as MARK @tag ~ text, which restore()
+  reads. (As one expression, Virtuoso 7 failed to compile them: "Bad dfe in sqlo_place_exp".) Oxigraph's
+  rule, reproduced: unbound unless every value is a string; tagged when all have the same tag.
+- Functions take an unbound argument as empty, where Oxigraph's fail (CONCAT(STR(?x), "a") is "a"
+  with ?x unbound; Oxigraph leaves the projected variable unbound): a projected or bound expression is
+  sent as IF(BOUND(?x) && …, e, ?ckg_unbound) for the variables it needs (those not under COALESCE, IF,
+  BOUND, an aggregate or an EXISTS); inside GROUP_CONCAT, its values are counted as not strings. Not in
+  the projection of a query that groups (Virtuoso takes ?ckg_unbound there for an ungrouped variable):
+  there the difference remains (docs/remote-engines.md).
 - Booleans come back as 1/0 (xsd:integer): Virtuoso has no boolean type, so EXISTS, comparisons and
   `true` are integers. A projected expression whose value is a boolean at its top level (EXISTS, a
   comparison, &&, ||, !, IN, BOUND, isIRI …) is sent typed, STRDT(IF(e, "true", "false"), xsd:boolean),
@@ -23,13 +31,20 @@ docs/remote-engines.md):
   the NOT EXISTS, the rows were right). Refused likewise: so Virtuoso serves the endpoint and the
   saved queries, but not the entity and article pages.
 
+- ORDER BY on the value of a SAMPLE, MIN or MAX orders labels with a language tag taken from the store
+  otherwise than by their text (the entity index, /id/): refused, whatever the values' type, since a
+  query does not say it (so `attendance` and `skhirat-to-riyadh`, ordered by the MIN of dates, right on
+  the seeds, are refused too).
+- An ASK comes back as a one-row SELECT of `__ASK_RETVAL`, 1 or 0 (remote_backend reads it).
+
 What the rewrites cannot follow is refused too, never sent: a rewritten variable used anywhere but in
-projections (a FILTER or ORDER BY on it would see the marked text), a GROUP_CONCAT or a boolean value
-inside a larger expression, and a query whose text holds the markers themselves.
+projections or ORDER BY (a FILTER on it would see the marked text), a GROUP_CONCAT or a boolean value
+inside a larger expression, and a query whose text holds the markers or ?ckg_ variables itself.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 
@@ -53,6 +68,8 @@ class Restore:
     """What restore() must undo in the answer of one rewritten query."""
 
     separators: dict[str, str] = field(default_factory=dict)  # placeholder -> the separator's text
+    columns: list[str] = field(default_factory=list)  # GROUP_CONCATs sent as columns (see _columns)
+    distinct: bool = False  # the query's own SELECT DISTINCT: rows that become equal are one row
 
 
 def _refuse(what: str) -> QueryNotEvaluable:
@@ -95,6 +112,8 @@ def rewrite(query: str) -> tuple[str, Restore]:
     # one language tag (SPARQL leaves the order of literals with different tags open), booleans as 1/0;
     # a separator's placeholder would not order as the separator does.
     orderable: set[str] = set()
+    # A projection in a query that groups cannot name ?ckg_unbound outside an aggregate (Virtuoso refuses it)
+    grouped = any(t.word in AGGREGATES or t.word == "GROUP" for t in toks)
     for i, tok in enumerate(toks):
         if tok.word != "AS" or i + 2 >= len(toks) or toks[i + 1].kind != "variable" or toks[i + 2].text != ")":
             continue
@@ -115,7 +134,10 @@ def rewrite(query: str) -> tuple[str, Restore]:
                 end = toks[pairs[wrapping]].end
                 edits.append((end, end, f" BIND({_combined(variable, parts)} AS ?{variable})"))
             else:
-                edits.append((expression[0].start, expression[-1].end, _inline(parts)))
+                # In the query's own projection the parts are columns of the answer, which restore() puts
+                # together and removes (Virtuoso did not compile them as one expression either).
+                edits.append((expression[0].start, toks[i + 1].end, _columns(variable, parts)))
+                restore.columns.append(variable)
             handled.add(open_at + 1)
             rewritten[variable] = i
             if len(restore.separators) == placeholders:
@@ -128,6 +150,18 @@ def rewrite(query: str) -> tuple[str, Restore]:
             orderable.add(variable)
         else:
             _refuse_nested_boolean(expression, pairs, open_at + 1)
+            needed = _needed(expression)
+            bind = open_at > 0 and toks[open_at - 1].word == "BIND"
+            if needed and (bind or not grouped):
+                # Virtuoso's functions take an unbound argument as empty (CONCAT(STR(?x), "a") is "a" with
+                # ?x unbound), where Oxigraph's fail and leave ?variable unbound: so it is left unbound here
+                # too unless every variable the expression needs is bound.
+                condition = " && ".join(f"BOUND({name})" for name in needed)
+                text = query[expression[0].start:expression[-1].end]
+                edits.append((expression[0].start, expression[-1].end, f"IF({condition}, {text}, ?ckg_unbound)"))
+    first_select = next((i for i, tok in enumerate(toks) if tok.word == "SELECT" and i not in enclosing), None)
+    restore.distinct = (first_select is not None and first_select + 1 < len(toks)
+                        and toks[first_select + 1].word in ("DISTINCT", "REDUCED"))
     for i, tok in enumerate(toks):
         if tok.word == "GROUP_CONCAT" and i not in handled:
             raise _refuse("GROUP_CONCAT inside a larger expression (Virtuoso drops its language tags and its "
@@ -139,21 +173,59 @@ def rewrite(query: str) -> tuple[str, Restore]:
 
 
 def restore(document: dict, what: Restore) -> dict:
-    """The SPARQL JSON results `document` with the rewrites undone: GROUP_CONCAT's tags and separators,
-    booleans written true/false. Changed in place, and returned."""
+    """The SPARQL JSON results `document` with the rewrites undone: GROUP_CONCAT's tags, unbound values and
+    separators, its helper columns removed, booleans written true/false. Changed in place, and returned."""
+    helpers = {f"ckg_{variable}_{name}" for variable in what.columns for name in ("strings", "rows", "tags", "tag")}
+    if helpers and "head" in document:
+        document["head"]["vars"] = [name for name in document["head"].get("vars", []) if name not in helpers]
+    rows, seen = [], set()
     for row in document.get("results", {}).get("bindings", ()):
+        for variable in what.columns:
+            _put_together(row, variable, what)
+        for name in helpers:
+            row.pop(name, None)
         for name, term in row.items():
             if term.get("type") not in ("literal", "typed-literal"):
                 continue
             value = term.get("value", "")
             if value.startswith(MARK):
                 language, _, text = value[len(MARK) + 1:].partition("~")
-                for placeholder, separator in what.separators.items():
-                    text = text.replace(placeholder, separator)
-                row[name] = {"type": "literal", "value": text, **({"xml:lang": language} if language else {})}
+                row[name] = _literal(_separated(text, what), language)
             elif term.get("datatype") == XSD_BOOLEAN and value in ("1", "0"):
                 row[name] = {**term, "value": "true" if value == "1" else "false"}
+        if what.distinct:
+            key = json.dumps(row, sort_keys=True)
+            if key in seen:
+                continue
+            seen.add(key)
+        rows.append(row)
+    if "results" in document:
+        document["results"]["bindings"] = rows
     return document
+
+
+def _put_together(row: dict, variable: str, what: Restore) -> None:
+    """One GROUP_CONCAT sent as columns, as Oxigraph gives it: unbound unless every value was a string,
+    with the values' language tag where they all have the same one."""
+    def number(name: str) -> int:
+        term = row.get(f"ckg_{variable}_{name}")
+        return int(term["value"]) if term and term.get("value", "").isdigit() else 0
+
+    if number("strings") != number("rows"):
+        row.pop(variable, None)
+        return
+    tag = row.get(f"ckg_{variable}_tag", {}).get("value", "@") if number("tags") == 1 else "@"
+    row[variable] = _literal(_separated(row.get(variable, {}).get("value", ""), what), tag[1:])
+
+
+def _separated(text: str, what: Restore) -> str:
+    for placeholder, separator in what.separators.items():
+        text = text.replace(placeholder, separator)
+    return text
+
+
+def _literal(text: str, language: str) -> dict:
+    return {"type": "literal", "value": text, **({"xml:lang": language} if language else {})}
 
 
 def _pairs(toks: list[_Token]) -> dict[int, int]:
@@ -206,19 +278,18 @@ def _group_concat(query: str, expression: list[_Token], restore: Restore) -> _Pa
     # Virtuoso's functions take an unbound argument as empty (CONCAT(STR(?unbound), ":") is ":"), where
     # Oxigraph's fail, which leaves the whole GROUP_CONCAT unbound: each variable the value needs is
     # required bound (all but those under COALESCE, IF and BOUND, which take an unbound one on purpose).
-    needed = sorted({tok.text for tok in _outside_calls(value, ("COALESCE", "IF", "BOUND")) if tok.kind == "variable"})
-    bound = "".join(f" && BOUND({variable})" for variable in needed)
+    bound = "".join(f" && BOUND({variable})" for variable in _needed(value))
     language = f'CONCAT("@", LCASE(LANG({e})))'
     return _Parts(f"GROUP_CONCAT({'DISTINCT ' if distinct else ''}{e}; separator={separator})",
                   f'SUM(IF(isLiteral({e}){bound} && (LANG({e}) != "" || DATATYPE({e}) = <{XSD_STRING}>), 1, 0))',
                   "COUNT(*)", f"COUNT(DISTINCT {language})", f"SAMPLE({language})")
 
 
-def _inline(parts: _Parts) -> str:
-    """The GROUP_CONCAT as one expression: MARK, the common tag, "~", the text; unbound where Oxigraph's is."""
-    return (f"IF(COALESCE({parts.strings}, 0) = {parts.rows}, "
-            f'CONCAT("{MARK}", IF({parts.tags} = 1, {parts.tag}, "@"), "~", {parts.concatenated}), '
-            f"SAMPLE(?ckg_unbound))")
+def _columns(variable: str, parts: _Parts) -> str:
+    """The parts as the query's own columns: ?variable the concatenation, the others ?ckg_variable_name."""
+    others = [(part, f"?ckg_{variable}_{name}") for name, part in (
+        ("strings", parts.strings), ("rows", parts.rows), ("tags", parts.tags), ("tag", parts.tag))]
+    return f"{parts.concatenated} AS ?{variable}) (" + ") (".join(f"{part} AS {name}" for part, name in others)
 
 
 def _helpers(variable: str, parts: _Parts) -> str:
@@ -267,11 +338,23 @@ def _refuse_ordered_aggregates(toks: list[_Token], pairs: dict[int, int]) -> Non
                                   "language tag, in the entity index)")
 
 
+def _needed(expression: list[_Token]) -> list[str]:
+    """The variables an expression fails without: all but those under COALESCE, IF and BOUND (which take an
+    unbound one on purpose), in an aggregate, or in an EXISTS pattern."""
+    return sorted({tok.text for tok in _outside_calls(expression, ("COALESCE", "IF", "BOUND", *AGGREGATES))
+                   if tok.kind == "variable"})
+
+
 def _outside_calls(value: list[_Token], names: tuple[str, ...]):
-    """The tokens of an expression that are not inside a call of one of the named functions."""
-    depth, inside_from = 0, None
+    """The tokens of an expression that are not inside a call of one of the named functions, nor inside
+    braces (an EXISTS pattern)."""
+    depth, inside_from, braces = 0, None, 0
     for k, tok in enumerate(value):
-        if tok.kind == "other" and tok.text == "(":
+        if tok.kind == "other" and tok.text in "{}":
+            braces += 1 if tok.text == "{" else -1
+        elif braces:
+            continue
+        elif tok.kind == "other" and tok.text == "(":
             depth += 1
             if inside_from is None and k > 0 and value[k - 1].word in names:
                 inside_from = depth

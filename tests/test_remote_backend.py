@@ -135,8 +135,10 @@ def test_a_rewrite_restored_is_the_answer_oxigraph_gives(graph_store, text):
 def test_virtuoso_s_rewrites_keep_the_separator_out_of_the_query():
     sent, restore = virtuoso.rewrite(SAVED["entity-facts"].text)
     assert " … " not in sent.split("WHERE", 1)[0] and restore.separators == {"~ckg-sep-0~": " … "}
+    assert restore.columns == ["words", "sentence"] and "?ckg_words_tags" in sent
     assert virtuoso.restore({"results": {"bindings": [{"b": {"type": "typed-literal", "value": "1",
-                                                            "datatype": virtuoso.XSD_BOOLEAN}}]}}, restore) == \
+                                                            "datatype": virtuoso.XSD_BOOLEAN}}]}},
+                            virtuoso.Restore()) == \
         {"results": {"bindings": [{"b": {"type": "typed-literal", "value": "true", "datatype": virtuoso.XSD_BOOLEAN}}]}}
 
 

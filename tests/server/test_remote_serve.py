@@ -263,3 +263,32 @@ def test_a_new_publish_is_served_within_the_refresh(engine_servers, built_var, t
         assert len(graphs) == len(other.graphs) and publish.GRAPH + "curation" not in graphs
     finally:
         server.stop()
+
+
+# What Virtuoso answers otherwise, asked directly: each comes back as our store answers it.
+ABSORBED = {
+    "booleans": """SELECT ?m (EXISTS { ?m a <https://w3id.org/coalition-kg/ontology#Meeting> } AS ?meeting) (?m = ?m AS ?same)
+                   WHERE { VALUES ?m { <https://w3id.org/coalition-kg/id/morocco> <https://w3id.org/coalition-kg/id/marrakesh-ministerial-2022> } }
+                   ORDER BY ?m""",
+    "unbound arguments": """SELECT ?m (CONCAT(STR(?nothing), ":") AS ?joined) WHERE {
+                   VALUES ?m { <https://w3id.org/coalition-kg/id/morocco> }
+                   OPTIONAL { ?m <https://w3id.org/coalition-kg/ontology#noSuchProperty> ?nothing } }""",
+    "group_concat": """PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+                   SELECT ?m (GROUP_CONCAT(?label; separator=" … ") AS ?labels) (GROUP_CONCAT(?missing) AS ?none) WHERE {
+                   VALUES ?m { <https://w3id.org/coalition-kg/id/morocco> }
+                   ?m rdfs:label ?label FILTER(lang(?label) = "ar")
+                   OPTIONAL { ?m <https://w3id.org/coalition-kg/ontology#noSuchProperty> ?missing } } GROUP BY ?m""",
+    "group_concat in a subquery": """PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+                   SELECT ?m ?labels WHERE { { SELECT ?m (GROUP_CONCAT(?label; separator=", ") AS ?labels) WHERE {
+                   VALUES ?m { <https://w3id.org/coalition-kg/id/morocco> <https://w3id.org/coalition-kg/id/niger> }
+                   ?m rdfs:label ?label FILTER(lang(?label) = "en") } GROUP BY ?m } } ORDER BY ?m""",
+    "ask": "ASK { <https://w3id.org/coalition-kg/id/morocco> ?p ?o }",
+}
+
+
+@pytest.mark.parametrize("name", sorted(ABSORBED))
+def test_what_an_engine_answers_otherwise_comes_back_as_ours(local, remote, name):
+    here = local.sparql(ABSORBED[name])
+    there = remote.sparql(ABSORBED[name])
+    assert here.status_code == there.status_code == 200, there.text
+    assert there.content == here.content
