@@ -13,6 +13,7 @@ line, where any user of the machine could read them in the process list.
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import re
@@ -43,6 +44,10 @@ class EngineRefused(EngineError):
 
 class EngineTimeout(EngineError):
     """The engine's whole answer did not arrive within the time given."""
+
+
+class EngineCutShort(EngineError):
+    """The engine closed the connection before the end of its answer."""
 
 
 @dataclass(frozen=True)
@@ -129,11 +134,21 @@ class Client:
                     parts.append(chunk)
                     if time.monotonic() > deadline:
                         raise EngineTimeout(f"the answer of {_where(self.endpoints.query)} took more than {seconds:g} s")
-                return Reply({name.lower(): value for name, value in response.headers.items()}, b"".join(parts))
+                headers = {name.lower(): value for name, value in response.headers.items()}
+                body = b"".join(parts)
+                declared = headers.get("content-length", "")
+                if declared.isdigit() and len(body) < int(declared):  # read(n) returns short, never raises
+                    raise EngineCutShort(f"the answer of {_where(self.endpoints.query)} ended after {len(body)} of "
+                                         f"its {declared} bytes")
+                return Reply(headers, body)
         except urllib.error.HTTPError as error:
             detail = error.read().decode("utf-8", "replace").strip()[:300] if error.fp else ""
             raise EngineRefused(f"HTTP {error.code} {error.reason}" + (f": {detail}" if detail else ""),
                                 error.code) from error
+        except http.client.IncompleteRead as error:
+            raise EngineCutShort(f"the answer of {_where(self.endpoints.query)} ended before its end") from error
+        except http.client.HTTPException as error:
+            raise EngineError(f"{_where(self.endpoints.query)} answered otherwise than HTTP: {error!r}") from error
         except (TimeoutError, socket.timeout) as error:
             raise EngineTimeout(f"{_where(self.endpoints.query)} did not answer within {seconds:g} s") from error
         except urllib.error.URLError as error:

@@ -197,6 +197,8 @@ class RemoteBackend:
         except sparql_http.EngineTimeout:
             raise QueryTimeout(f"the {self.engine} engine did not answer within the time limit of "
                                f"{self.time_limit:g} s") from None
+        except sparql_http.EngineCutShort as error:
+            raise IncompleteAnswer(f"the {self.engine} engine's answer is not whole: {error}") from None
         except sparql_http.EngineRefused as error:
             if error.status == 400:
                 raise QuerySyntaxError(f"the {self.engine} engine refused the query: {error}") from None

@@ -176,7 +176,7 @@ def test_every_other_query_goes_to_virtuoso_as_it_is_or_rewritten():
 class FakeEngine:
     """An engine on loopback that says build FAKE is published and answers other queries with `answer`."""
 
-    def __init__(self, answer):
+    def __init__(self, answer, declared_length: int | None = None):
         self.answer, self.queries = answer, []
         engine = self
 
@@ -198,6 +198,9 @@ class FakeEngine:
                 try:
                     self.send_response(200)
                     self.send_header("Content-Type", "application/sparql-results+json")
+                    if declared_length is not None and publish.METADATA not in query:
+                        self.send_header("Content-Length", str(declared_length))  # more than is sent
+                        self.close_connection = True
                     self.end_headers()
                     self.wfile.write(body)
                 except BrokenPipeError:
@@ -237,6 +240,16 @@ def test_a_cut_answer_is_an_error_and_is_never_kept(tmp_path):
         engine.close()
 
 
+def test_a_connection_closed_before_the_end_is_an_error(tmp_path):
+    engine = FakeEngine(lambda: b'{"head":{"vars":["s"]},"results":{"bindings":[]}}', declared_length=10_000)
+    try:
+        response = _app(engine, tmp_path).test_client().get(
+            "/sparql", query_string={"query": "SELECT ?s WHERE { ?s ?p ?o }"}, headers={"Accept": "application/sparql-results+json"})
+        assert response.status_code == 503 and "answer is not whole" in response.text
+    finally:
+        engine.close()
+
+
 def test_an_answer_slower_than_the_time_limit_is_a_timeout(tmp_path):
     def slowly():
         time.sleep(3)
@@ -263,3 +276,16 @@ def test_search_needs_the_build_folder_of_the_published_build(tmp_path):
     finally:
         engine.close()
 
+
+
+def test_serve_says_which_flags_go_together(tmp_path):
+    from dataclasses import replace
+
+    from coalition_kg.server import serve
+
+    settings = Settings(var=tmp_path, queries=REPO / "queries")
+    assert serve.check_settings(replace(settings, backend_url="http://127.0.0.1:9", backend_engine="oxigraph")) is None
+    assert serve.check_settings(replace(settings, backend_url="http://127.0.0.1:9", backend_engine="sparql11")) == \
+        "--engine sparql11 takes --query-url (and not --backend)"
+    assert serve.check_settings(replace(settings, backend_query_url="http://127.0.0.1:9/q")) == \
+        "--query-url is for --engine sparql11; --engine oxigraph takes --backend URL"
