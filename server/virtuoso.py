@@ -8,8 +8,8 @@ docs/remote-engines.md):
   computes right: the concatenation (with a placeholder for a separator that is not plain ASCII), how
   many values are strings and how many rows there are, how many language tags and one of them. In the
   query's own projection the parts are extra columns that restore() puts together and removes; in a
-  subquery's, a BIND right after the subquery puts them together as MARK @tag ~ text, which restore()
-  reads. (As one expression, Virtuoso 7 failed to compile them: "Bad dfe in sqlo_place_exp".) Oxigraph's
+  subquery's, a BIND beside the subquery (`{ { SELECT … } BIND(…) }`) puts them together as
+  MARK @tag ~ text, which restore() reads. (As one expression, Virtuoso 7 failed to compile them: "Bad dfe in sqlo_place_exp".) Oxigraph's
   rule, reproduced: unbound unless every value is a string; tagged when all have the same tag.
 - Functions take an unbound argument as empty, where Oxigraph's fail (CONCAT(STR(?x), "a") is "a"
   with ?x unbound; Oxigraph leaves the projected variable unbound): a projected or bound expression is
@@ -131,8 +131,11 @@ def rewrite(query: str) -> tuple[str, Restore]:
                 # sqlo_place_exp"): its parts are projected on their own, and put together by a BIND
                 # right after the subquery.
                 edits.append((expression[0].start, toks[i + 1].end, _helpers(variable, parts)))
-                end = toks[pairs[wrapping]].end
-                edits.append((end, end, f" BIND({_combined(variable, parts)} AS ?{variable})"))
+                # `{ SELECT … }` becomes `{ { SELECT … } BIND(…) }`, which may stand wherever it stood (a
+                # UNION's branch, an OPTIONAL)
+                start, end = toks[wrapping].start, toks[pairs[wrapping]].end
+                edits.append((start, start, "{ "))
+                edits.append((end, end, f" BIND({_combined(variable, parts)} AS ?{variable}) }}"))
             else:
                 # In the query's own projection the parts are columns of the answer, which restore() puts
                 # together and removes (Virtuoso did not compile them as one expression either).

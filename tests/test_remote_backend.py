@@ -117,11 +117,13 @@ SELECT ?k (GROUP_CONCAT(?x; separator=" … ") AS ?all) (GROUP_CONCAT(DISTINCT ?
 WHERE { VALUES (?k ?x ?y) { (1 UNDEF 1) (2 "a"@en 1) (2 "b"@en 1) (2 "a"@en UNDEF) (3 "c"@en 1) (3 "d" 1) (4 1 1) (4 "e" 1)
                            (5 <http://e/x> 1) (6 "f"^^xsd:string 1) (6 "g"@ar 1) (7 "h"@en-GB 1) (7 "i"@en-gb 1) } }
 GROUP BY ?k ORDER BY ?k"""
+IN_A_UNION = """SELECT ?k ?all WHERE { { SELECT ?k (GROUP_CONCAT(?x; separator=" … ") AS ?all) WHERE {
+  VALUES (?k ?x) { (1 "a"@en) (1 "b"@en) (2 UNDEF) } } GROUP BY ?k } UNION { BIND(3 AS ?k) } }"""
 BOOLEANS = """SELECT ?x (EXISTS { VALUES ?y { 1 } FILTER(?y = ?x) } AS ?one) (?x > 1 AS ?big) (?x + 1 AS ?next)
 WHERE { VALUES ?x { 1 2 } BIND(!BOUND(?nothing) AS ?unbound) }"""
 
 
-@pytest.mark.parametrize("text", [GROUP_CONCATS, BOOLEANS, *(SAVED[name].text for name in (
+@pytest.mark.parametrize("text", [GROUP_CONCATS, IN_A_UNION, BOOLEANS, *(SAVED[name].text for name in (
     "claims", "entity-facts", "repatriations", "who-spoke-for-whom")), *(
     (REPO / "server" / "sparql" / f"{name}.rq").read_text(encoding="utf-8") for name in ("ontology-terms",))])
 def test_a_rewrite_restored_is_the_answer_oxigraph_gives(graph_store, text):
