@@ -254,7 +254,7 @@ def test_a_connection_closed_before_the_end_is_an_error(tmp_path):
 
 def test_an_answer_slower_than_the_time_limit_is_a_timeout(tmp_path):
     def slowly():
-        time.sleep(3)
+        time.sleep(8)
         return b'{"head":{"vars":[]},"results":{"bindings":[]}}'
 
     engine = FakeEngine(slowly)
@@ -264,7 +264,7 @@ def test_an_answer_slower_than_the_time_limit_is_a_timeout(tmp_path):
         response = client.get("/sparql", query_string={"query": "SELECT * WHERE { ?s ?p ?o }"},
                               headers={"Accept": "application/sparql-results+json"})
         assert response.status_code == 503 and "did not answer within the time limit of 1 s" in response.text
-        assert time.monotonic() - started < 2.9
+        assert time.monotonic() - started < 7  # not the 8 s the engine takes
     finally:
         engine.close()
 
