@@ -1,14 +1,20 @@
 """Places in a query's text, found by SPARQL's tokens (guard.tokens: IRIs, strings and comments are
 single tokens, so a brace or a keyword inside one is never taken for code): where the outermost WHERE
 group opens, whether the query names its own dataset, and the query with variables bound by a VALUES
-block, as a remote engine must be sent what pyoxigraph takes as substitutions.
+block, as a remote engine must be sent what pyoxigraph takes as substitutions; and the tokens with their
+places and brackets, which server/virtuoso.py rewrites by.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from .guard import tokens
+
+
+_ECHAR = {"t": "\t", "b": "\b", "n": "\n", "r": "\r", "f": "\f", '"': '"', "'": "'", "\\": "\\"}
+_ESCAPE = re.compile(r"\\(u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|.)")
 
 
 @dataclass(frozen=True)
@@ -94,3 +100,64 @@ def _subquery_groups(text: str) -> list[tuple[int, int]]:
             if opened and opened[-1][0] == depth:
                 found.append((opened.pop()[1], offset))
     return found
+
+
+# --- tokens, for the rewrites of server/virtuoso.py ---------------------------------------
+
+@dataclass(frozen=True)
+class Token:
+    """One token of a query: its kind (guard.tokens), its text and where it starts."""
+
+    kind: str
+    text: str
+    start: int
+
+    @property
+    def end(self) -> int:
+        return self.start + len(self.text)
+
+    @property
+    def word(self) -> str:
+        return self.text.upper() if self.kind == "run" else ""
+
+
+def token_list(text: str) -> list[Token]:
+    return [Token(kind, token, start) for kind, token, start in tokens(text)]
+
+
+def bracket_pairs(toks: list[Token]) -> dict[int, int]:
+    """Each bracket's index -> its partner's index, both ways."""
+    pairs, stack = {}, []
+    for i, tok in enumerate(toks):
+        if tok.kind != "other":
+            continue
+        if tok.text in "({[":
+            stack.append(i)
+        elif tok.text in ")}]" and stack:
+            j = stack.pop()
+            pairs[i], pairs[j] = j, i
+    return pairs
+
+
+def enclosing_groups(toks: list[Token]) -> dict[int, int]:
+    """Each token's index -> the index of the innermost "{" around it (tokens at the top level: none)."""
+    enclosing, stack = {}, []
+    for i, tok in enumerate(toks):
+        if stack:
+            enclosing[i] = stack[-1]
+        if tok.kind == "other" and tok.text == "{":
+            stack.append(i)
+        elif tok.kind == "other" and tok.text == "}" and stack:
+            stack.pop()
+    return enclosing
+
+
+def unescape(body: str) -> str:
+    """A SPARQL string's text with its escapes (ECHAR, \\u, \\U) read."""
+    def one(match: re.Match) -> str:
+        escape = match.group(1)
+        if escape[0] in "uU" and len(escape) > 1:
+            return chr(int(escape[1:], 16))
+        return _ECHAR.get(escape, escape)
+
+    return _ESCAPE.sub(one, body)

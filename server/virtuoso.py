@@ -24,7 +24,8 @@ docs/remote-engines.md):
 - An OPTIONAL that holds another OPTIONAL never matches when it joins on a variable that a subquery
   computes with an aggregate, once the group has another pattern too (the `timeline` saved query:
   ?city, a SAMPLE, lost its label and country). No rewrite keeps that query's meaning in general, so
-  such a query is refused (QueryNotEvaluable) naming the construct.
+  such a query is refused (QueryNotEvaluable) naming the construct. The refusals are in
+  server/virtuoso_refusals.py.
 - A query with a UNION and an OPTIONAL holding a FILTER (NOT) EXISTS loses matches of its other
   OPTIONALs (resource-statements.rq, the statements of an entity page: 19 of the 97 resources of the
   seeds came back with a mention's sentence missing and a row too many; without the UNION, or without
@@ -45,22 +46,19 @@ inside a larger expression, and a query whose text holds the markers or ?ckg_ va
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 
-from .errors import QueryNotEvaluable
-from .guard import tokens
+from . import virtuoso_refusals as refusals
+from .sparql_text import Token, bracket_pairs, enclosing_groups, token_list, unescape
+from .virtuoso_refusals import AGGREGATES, refused
 
 MARK = "~ckg-gc~"  # MARK @lang ~ text: a GROUP_CONCAT's common language tag ("" for none), then its text
 SEPARATOR = "~ckg-sep-{}~"  # the placeholder of the n-th separator that is not plain ASCII
 XSD_BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-AGGREGATES = frozenset({"COUNT", "SUM", "MIN", "MAX", "AVG", "SAMPLE", "GROUP_CONCAT"})
 BOOLEAN_FUNCTIONS = frozenset({"EXISTS", "BOUND", "ISIRI", "ISURI", "ISBLANK", "ISLITERAL", "ISNUMERIC", "REGEX",
                                "CONTAINS", "STRSTARTS", "STRENDS", "SAMETERM", "LANGMATCHES", "NOT"})
 BOOLEAN_OPERATORS = frozenset({"=", "<", ">", "!", "&", "|"})
-_ECHAR = {"t": "\t", "b": "\b", "n": "\n", "r": "\r", "f": "\f", '"': '"', "'": "'", "\\": "\\"}
-_ESCAPE = re.compile(r"\\(u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|.)")
 
 
 @dataclass
@@ -72,38 +70,16 @@ class Restore:
     distinct: bool = False  # the query's own SELECT DISTINCT: rows that become equal are one row
 
 
-def _refuse(what: str) -> QueryNotEvaluable:
-    return QueryNotEvaluable(f"this query cannot be answered right by the virtuoso engine this endpoint reads: "
-                             f"{what}")
-
-
-@dataclass(frozen=True)
-class _Token:
-    kind: str
-    text: str
-    start: int
-
-    @property
-    def end(self) -> int:
-        return self.start + len(self.text)
-
-    @property
-    def word(self) -> str:
-        return self.text.upper() if self.kind == "run" else ""
-
-
 def rewrite(query: str) -> tuple[str, Restore]:
     """The text to send Virtuoso instead of `query`, and what to restore in its answer; raises
     QueryNotEvaluable for what cannot be answered right (see the module's docstring)."""
     if MARK in query or "~ckg-sep-" in query or "?ckg_" in query or "$ckg_" in query:
-        raise _refuse("its text holds the markers or the variables (?ckg_…) this endpoint uses to carry "
+        raise refused("its text holds the markers or the variables (?ckg_…) this endpoint uses to carry "
                       "GROUP_CONCAT's language tags")
-    toks = [_Token(kind, text, start) for kind, text, start in tokens(query)]
-    pairs = _pairs(toks)
-    enclosing = _enclosing_groups(toks)
-    _refuse_ordered_aggregates(toks, pairs)
-    _refuse_lost_optional(toks, pairs)
-    _refuse_exists_in_optional(toks, pairs)
+    toks = token_list(query)
+    pairs = bracket_pairs(toks)
+    enclosing = enclosing_groups(toks)
+    refusals.check(toks, pairs)
     restore = Restore()
     edits: list[tuple[int, int, str]] = []  # (start, end, replacement) in the text
     rewritten: dict[str, int] = {}  # variable -> the index of its AS
@@ -167,7 +143,7 @@ def rewrite(query: str) -> tuple[str, Restore]:
                         and toks[first_select + 1].word in ("DISTINCT", "REDUCED"))
     for i, tok in enumerate(toks):
         if tok.word == "GROUP_CONCAT" and i not in handled:
-            raise _refuse("GROUP_CONCAT inside a larger expression (Virtuoso drops its language tags and its "
+            raise refused("GROUP_CONCAT inside a larger expression (Virtuoso drops its language tags and its "
                           "non-ASCII separators); project it whole, (GROUP_CONCAT(…) AS ?name)")
     _refuse_other_uses(toks, rewritten, orderable)
     for start, end, replacement in sorted(edits, reverse=True):
@@ -231,20 +207,6 @@ def _literal(text: str, language: str) -> dict:
     return {"type": "literal", "value": text, **({"xml:lang": language} if language else {})}
 
 
-def _pairs(toks: list[_Token]) -> dict[int, int]:
-    """Each bracket's index -> its partner's index, both ways."""
-    pairs, stack = {}, []
-    for i, tok in enumerate(toks):
-        if tok.kind != "other":
-            continue
-        if tok.text in "({[":
-            stack.append(i)
-        elif tok.text in ")}]" and stack:
-            j = stack.pop()
-            pairs[i], pairs[j] = j, i
-    return pairs
-
-
 @dataclass(frozen=True)
 class _Parts:
     """A GROUP_CONCAT as Virtuoso computes it right: the concatenation, whether every value is a string (a
@@ -257,7 +219,7 @@ class _Parts:
     tag: str
 
 
-def _group_concat(query: str, expression: list[_Token], restore: Restore) -> _Parts:
+def _group_concat(query: str, expression: list[Token], restore: Restore) -> _Parts:
     """The parts of GROUP_CONCAT([DISTINCT] e [; separator = "s"]) (see the module's docstring)."""
     inside = expression[2:-1]
     distinct = bool(inside) and inside[0].word == "DISTINCT"
@@ -266,16 +228,16 @@ def _group_concat(query: str, expression: list[_Token], restore: Restore) -> _Pa
     cut = next((k for k, tok in enumerate(inside) if tok.text == ";"), len(inside))
     value, options = inside[:cut], inside[cut + 1:]
     if not value:
-        raise _refuse("an empty GROUP_CONCAT")
+        raise refused("an empty GROUP_CONCAT")
     separator = '" "'
     if options:
         if len(options) != 3 or options[0].word != "SEPARATOR" or options[1].text != "=" or options[2].kind != "string":
-            raise _refuse("a GROUP_CONCAT option this endpoint does not know")
+            raise refused("a GROUP_CONCAT option this endpoint does not know")
         separator = options[2].text
     body = separator[3:-3] if separator[:3] in ('"""', "'''") else separator[1:-1]
     if "\\" in body or not body.isascii():
         placeholder = SEPARATOR.format(len(restore.separators))
-        restore.separators[placeholder] = _unescape(body)
+        restore.separators[placeholder] = unescape(body)
         separator = f'"{placeholder}"'
     e = query[value[0].start:value[-1].end]
     # Virtuoso's functions take an unbound argument as empty (CONCAT(STR(?unbound), ":") is ":"), where
@@ -309,46 +271,14 @@ def _combined(variable: str, parts: _Parts) -> str:
             f"?ckg_unbound)")
 
 
-def _enclosing_groups(toks: list[_Token]) -> dict[int, int]:
-    """Each token's index -> the index of the innermost "{" around it (tokens at the top level: none)."""
-    enclosing, stack = {}, []
-    for i, tok in enumerate(toks):
-        if stack:
-            enclosing[i] = stack[-1]
-        if tok.kind == "other" and tok.text == "{":
-            stack.append(i)
-        elif tok.kind == "other" and tok.text == "}" and stack:
-            stack.pop()
-    return enclosing
-
-
-def _refuse_ordered_aggregates(toks: list[_Token], pairs: dict[int, int]) -> None:
-    """ORDER BY on the value of a SAMPLE, MIN or MAX: Virtuoso 7 orders such values taken from the store (a
-    label with a language tag) otherwise than by the values (measured on the entity index, /id/)."""
-    computed = set()
-    for i, tok in enumerate(toks):
-        if tok.word == "AS" and i + 2 < len(toks) and toks[i + 1].kind == "variable" and (i + 2) in pairs:
-            if any(t.word in ("SAMPLE", "MIN", "MAX") for t in toks[pairs[i + 2]:i]):
-                computed.add(toks[i + 1].text)
-    for i, tok in enumerate(toks):
-        if tok.word == "ORDER" and i + 1 < len(toks) and toks[i + 1].word == "BY":
-            for here in toks[i + 2:]:
-                if here.word in ("LIMIT", "OFFSET", "VALUES") or (here.kind == "other" and here.text in "{}"):
-                    break
-                if here.kind == "variable" and here.text in computed:
-                    raise _refuse(f"ORDER BY {here.text}, the value of a SAMPLE, MIN or MAX: Virtuoso 7 orders such "
-                                  "values otherwise than by the values themselves (measured on labels with a "
-                                  "language tag, in the entity index)")
-
-
-def _needed(expression: list[_Token]) -> list[str]:
+def _needed(expression: list[Token]) -> list[str]:
     """The variables an expression fails without: all but those under COALESCE, IF and BOUND (which take an
     unbound one on purpose), in an aggregate, or in an EXISTS pattern."""
     return sorted({tok.text for tok in _outside_calls(expression, ("COALESCE", "IF", "BOUND", *AGGREGATES))
                    if tok.kind == "variable"})
 
 
-def _outside_calls(value: list[_Token], names: tuple[str, ...]):
+def _outside_calls(value: list[Token], names: tuple[str, ...]):
     """The tokens of an expression that are not inside a call of one of the named functions, nor inside
     braces (an EXISTS pattern)."""
     depth, inside_from, braces = 0, None, 0
@@ -369,17 +299,7 @@ def _outside_calls(value: list[_Token], names: tuple[str, ...]):
             yield tok
 
 
-def _unescape(body: str) -> str:
-    def one(match: re.Match) -> str:
-        escape = match.group(1)
-        if escape[0] in "uU" and len(escape) > 1:
-            return chr(int(escape[1:], 16))
-        return _ECHAR.get(escape, escape)
-
-    return _ESCAPE.sub(one, body)
-
-
-def _top_level(expression: list[_Token], pairs: dict[int, int], offset: int):
+def _top_level(expression: list[Token], pairs: dict[int, int], offset: int):
     """The tokens of an expression outside its brackets (offset: the index of expression[0] in all tokens)."""
     k = 0
     while k < len(expression):
@@ -389,7 +309,7 @@ def _top_level(expression: list[_Token], pairs: dict[int, int], offset: int):
         k += 1
 
 
-def _is_boolean(expression: list[_Token], pairs: dict[int, int], offset: int) -> bool:
+def _is_boolean(expression: list[Token], pairs: dict[int, int], offset: int) -> bool:
     """Whether the expression's value is a boolean, by its top level: an operator that gives one, a
     function that does, or the constants."""
     if not expression:
@@ -405,7 +325,7 @@ def _is_boolean(expression: list[_Token], pairs: dict[int, int], offset: int) ->
     return first.text.endswith("#boolean>") or first.text.lower() == "xsd:boolean"
 
 
-def _refuse_nested_boolean(expression: list[_Token], pairs: dict[int, int], offset: int) -> None:
+def _refuse_nested_boolean(expression: list[Token], pairs: dict[int, int], offset: int) -> None:
     """A boolean that would be the value of an IF or a COALESCE comes back 1/0 and cannot be found back."""
     for k, tok in _top_level(expression, pairs, offset):
         if tok.word not in ("IF", "COALESCE") or k + 1 >= len(expression) or expression[k + 1].text != "(":
@@ -424,7 +344,7 @@ def _refuse_nested_boolean(expression: list[_Token], pairs: dict[int, int], offs
                 continue  # the condition: a boolean used as one
             part = expression[a - offset:b - offset]
             if _is_boolean(part, pairs, a):
-                raise _refuse(f"a boolean value inside {tok.word} (Virtuoso writes booleans as 1 and 0 and "
+                raise refused(f"a boolean value inside {tok.word} (Virtuoso writes booleans as 1 and 0 and "
                               "the answer could not tell them from numbers); project the boolean on its own")
             _refuse_nested_boolean(part, pairs, a)
 
@@ -441,7 +361,7 @@ def _depth_zero(expression, pairs, offset, start, j) -> bool:
     return True
 
 
-def _refuse_other_uses(toks: list[_Token], rewritten: dict[str, int], orderable: set[str]) -> None:
+def _refuse_other_uses(toks: list[Token], rewritten: dict[str, int], orderable: set[str]) -> None:
     """A rewritten variable may only be projected (or ordered on, if orderable): anywhere else it would
     hold the marked text."""
     if not rewritten:
@@ -472,52 +392,9 @@ def _refuse_other_uses(toks: list[_Token], rewritten: dict[str, int], orderable:
             continue
         if i in ordering and name in orderable:
             continue
-        raise _refuse(f"?{name} is a GROUP_CONCAT or a boolean that this endpoint rewrites for Virtuoso "
+        raise refused(f"?{name} is a GROUP_CONCAT or a boolean that this endpoint rewrites for Virtuoso "
                       "(its language tags, separators and booleans), and such a value can only be "
                       "projected or ordered on (not with a non-ASCII separator), not filtered, grouped or "
                       "joined on")
 
 
-def _refuse_lost_optional(toks: list[_Token], pairs: dict[int, int]) -> None:
-    """The construct Virtuoso answers wrong (see the module's docstring): an OPTIONAL holding another
-    OPTIONAL that joins on a variable a subquery outside it computes with an aggregate."""
-    computed: list[tuple[str, int]] = []  # (variable, index of its AS)
-    depth = 0
-    for i, tok in enumerate(toks):
-        if tok.kind == "other" and tok.text == "{":
-            depth += 1
-        elif tok.kind == "other" and tok.text == "}":
-            depth -= 1
-        elif (depth > 0 and tok.word == "AS" and i + 2 < len(toks) and toks[i + 1].kind == "variable"
-              and (i + 2) in pairs):
-            if any(t.word in AGGREGATES for t in toks[pairs[i + 2]:i]):
-                computed.append((toks[i + 1].text[1:], i))
-    if not computed:
-        return
-    for i, tok in enumerate(toks):
-        if tok.word != "OPTIONAL" or i + 1 >= len(toks) or toks[i + 1].text != "{" or (i + 1) not in pairs:
-            continue
-        end = pairs[i + 1]
-        group = toks[i + 2:end]
-        if not any(t.word == "OPTIONAL" for t in group):
-            continue
-        outside = {name for name, at in computed if not i < at < end}
-        joined = sorted({t.text[1:] for t in group if t.kind == "variable"} & outside)
-        if joined:
-            raise _refuse(f"an OPTIONAL that holds another OPTIONAL and joins on ?{joined[0]}, which a subquery "
-                          "computes with an aggregate: Virtuoso 7 finds no match for such an OPTIONAL (measured on "
-                          "the `timeline` saved query, whose cities and countries came back unbound)")
-
-
-def _refuse_exists_in_optional(toks: list[_Token], pairs: dict[int, int]) -> None:
-    """The other construct Virtuoso answers wrong (see the module's docstring): (NOT) EXISTS inside an
-    OPTIONAL, in a query with a UNION."""
-    if not any(tok.word == "UNION" for tok in toks):
-        return
-    for i, tok in enumerate(toks):
-        if tok.word != "OPTIONAL" or i + 1 >= len(toks) or toks[i + 1].text != "{" or (i + 1) not in pairs:
-            continue
-        if any(t.word == "EXISTS" for t in toks[i + 2:pairs[i + 1]]):
-            raise _refuse("an OPTIONAL holding a FILTER (NOT) EXISTS, in a query with a UNION: Virtuoso 7 then "
-                          "loses matches of the query's other OPTIONALs (measured on the statements of the "
-                          "entity pages)")

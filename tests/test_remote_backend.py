@@ -41,7 +41,7 @@ def _rows(results, text: str) -> list:
         return [bool(results)]
     if not isinstance(results, ox.QuerySolutions):
         return sorted(str(triple) for triple in results)
-    separators = {column: virtuoso._unescape(separator) for separator, column in _SEPARATOR.findall(text)}
+    separators = {column: sparql_text.unescape(separator) for separator, column in _SEPARATOR.findall(text)}
     names = [v.value for v in results.variables]
     rows = []
     for solution in results:
