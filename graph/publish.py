@@ -20,6 +20,9 @@ publishing again finishes it. A failure before the swap (an upload refused, a co
 engine gone) changes nothing that serves: the staging graphs are deleted (if the engine still answers)
 and the error says what failed.
 
+Two publishes to one engine never run at once: each says so in the engine first (the graph LOCKS, see
+_lock), and stops, changing nothing, if another one is under way.
+
 A reader who wants exactly the published build queries it as our endpoint answers: FROM MERGED (each fact
 once) and FROM NAMED each other graph the metadata graph lists (Published.dataset, then
 sparql_http.with_dataset). FROM every named graph would not do: Oxigraph and Virtuoso both count a triple
@@ -29,14 +32,17 @@ publish runs, and Virtuoso's holds its own system graphs.
 
 from __future__ import annotations
 
+import calendar
+import os
+import secrets
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
 import pyoxigraph as ox
 
-from ..namespaces import DCTERMS, GRAPH, XSD
+from ..namespaces import DCTERMS, GRAPH, VOID, XSD
 from . import store, store_manifest
 from .errors import CorruptStore
 from .internal_queries import internal_query
@@ -46,6 +52,8 @@ METADATA = GRAPH + "published"  # the graph, and the subject, that says which bu
 # Our store's default graph, the RDF merge of the named graphs, published as a named graph: FROM it, a query
 # sees each fact once, as a query that names no graph does at our endpoint.
 MERGED = GRAPH + "merged"
+LOCKS = GRAPH + "publishing"  # where each publish under way says so (see _lock)
+LOCK_MINUTES = 60  # a lock older than this is of a publish that died
 STAGING = GRAPH + "staging/"    # + build id + "/" + the graph's number in the build's sorted list
 # Terms of Dublin Core for the metadata, so that the ontology (and so every build id) stays as it is.
 # (graph/sparql/published-build.rq reads them back.)
@@ -53,6 +61,7 @@ IDENTIFIER = DCTERMS + "identifier"  # the build id
 HAS_PART = DCTERMS + "hasPart"       # each graph of the build
 CREATED = DCTERMS + "created"        # when the build was made
 ISSUED = DCTERMS + "issued"          # when it was published
+TRIPLES = VOID + "triples"         # each graph's triple count, as counted on the engine
 XSD_DATETIME = XSD + "dateTime"
 
 
@@ -89,6 +98,10 @@ class Published:
 
     build_id: str
     graphs: tuple[str, ...]  # the build's named graphs and MERGED
+    # What `ckg serve --backend` shows of the build (server/remote_backend.py): each graph's triple count
+    # (void:triples; empty for a build published before the counts were written) and when it was built.
+    counts: dict = field(default_factory=dict, compare=False)
+    built_at: str = field(default="", compare=False)
 
     def dataset(self) -> tuple[list[str], list[str]]:
         """The default graphs (FROM) and the named graphs (FROM NAMED) that query the build as our
@@ -112,12 +125,79 @@ def published(client: Client) -> Published | None:
     ids = {row["id"]["value"] for row in rows}
     if len(ids) != 1:
         raise EngineError(f"the metadata graph <{METADATA}> names {len(ids)} builds: {', '.join(sorted(ids))}")
-    return Published(ids.pop(), tuple(sorted(row["graph"]["value"] for row in rows if "graph" in row)))
+    counts = {row["graph"]["value"]: int(row["triples"]["value"]) for row in rows if "graph" in row and "triples" in row}
+    created = next((row["created"]["value"] for row in rows if "created" in row), "")
+    return Published(ids.pop(), tuple(sorted({row["graph"]["value"] for row in rows if "graph" in row})),
+                     counts, created)
 
 
 def publish(info: store.StoreInfo, engine: Engine, client: Client,
             say: Callable[[str], None] = lambda line: None) -> Report:
     """Publish the build described by info; raise PublishError if it could not be done."""
+    try:
+        published(client)  # the engine answers, and the account may read (said before anything is written)
+    except EngineError as error:
+        raise PublishError(f"could not read what the engine serves, nothing was changed: {error}") from None
+    lock = _lock(client, info.build_id)
+    try:
+        return _publish(info, engine, client, say)
+    finally:
+        _unlock(client, lock)
+
+
+def _lock(client: Client, build_id: str) -> str:
+    """Say in the engine that a publish is under way, or raise PublishError if another one is.
+
+    Each publish writes a lock of its own (a subject in the graph LOCKS, with when it started) and then
+    reads them all: it goes on only if its own is the only one, else it takes its own back and stops. Two
+    publishes that start at once may both stop (publishing again is the cure), but two can never both go
+    on, on any engine, since nothing relies on an update being atomic. A lock older than LOCK_MINUTES (by
+    the clock of the machine that reads it) is of a publish that died, and is deleted."""
+    now = time.time()
+    subject = f"{LOCKS}/{build_id}-{os.getpid()}-{secrets.token_hex(4)}"
+    try:
+        client.update(f'INSERT DATA {{ GRAPH <{LOCKS}> {{ <{subject}> <{CREATED}> "{_iso(now)}"^^<{XSD_DATETIME}> }} }}')
+        rows = client.select(internal_query("publish-locks"))
+        others = []
+        for row in rows:
+            lock, at = row["lock"]["value"], row["at"]["value"]
+            if lock == subject:
+                continue
+            if now - _epoch(at) > LOCK_MINUTES * 60:
+                _unlock(client, lock)
+            else:
+                others.append(f"{lock.rsplit('/', 1)[-1]} since {at}")
+    except EngineError as error:
+        _unlock(client, subject)
+        raise PublishError(f"could not say in the engine that a publish is under way, nothing was changed: "
+                           f"{error}") from None
+    if others:
+        _unlock(client, subject)
+        raise PublishError(f"another publish is under way on this engine ({'; '.join(others)}), nothing was "
+                           f"changed; the lock of a publish that died expires {LOCK_MINUTES} minutes after it "
+                           f"started, or drop the graph <{LOCKS}>")
+    return subject
+
+
+def _unlock(client: Client, lock: str) -> None:
+    try:
+        client.update(f"DELETE WHERE {{ GRAPH <{LOCKS}> {{ <{lock}> ?p ?o }} }}")
+    except EngineError:
+        pass  # the engine is gone: the lock expires after LOCK_MINUTES
+
+
+def _iso(epoch: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
+
+
+def _epoch(iso: str) -> float:
+    try:
+        return float(calendar.timegm(time.strptime(iso[:19], "%Y-%m-%dT%H:%M:%S")))
+    except ValueError:
+        return 0.0
+
+
+def _publish(info: store.StoreInfo, engine: Engine, client: Client, say: Callable[[str], None]) -> Report:
     started = time.perf_counter()
     try:
         store_manifest.verify(info.directory)
@@ -156,7 +236,7 @@ def publish(info: store.StoreInfo, engine: Engine, client: Client,
         raise PublishError(f"staging failed, nothing that serves was changed ({serving}): {error}") from None
 
     retired = [graph for graph in (previous.graphs if previous else ()) if graph not in graphs]
-    metadata = _metadata(info, graphs)
+    metadata = _metadata(info, graphs, counts)
     if engine.atomic_swap:
         operations = [op for graph in graphs for op in _replace(graph, staging[graph])]
         operations += [f"DROP SILENT GRAPH <{graph}>" for graph in retired] + metadata
@@ -199,14 +279,16 @@ def _replace(graph: str, staged: str) -> list[str]:
     return [f"DROP SILENT GRAPH <{graph}>", f"MOVE <{staged}> TO <{graph}>"]
 
 
-def _metadata(info: store.StoreInfo, graphs: list[str]) -> list[str]:
-    """The operations that rewrite the metadata graph: the build id, its graphs, when it was built and published."""
-    issued = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+def _metadata(info: store.StoreInfo, graphs: list[str], counts: dict[str, int]) -> list[str]:
+    """The operations that rewrite the metadata graph: the build id, its graphs with their triple counts,
+    when it was built and published."""
+    issued = _iso(time.time())
     subject = f"<{METADATA}>"
     triples = [f'{subject} <{IDENTIFIER}> "{info.build_id}"',
                f'{subject} <{CREATED}> "{info.built_at}"^^<{XSD_DATETIME}>',
                f'{subject} <{ISSUED}> "{issued}"^^<{XSD_DATETIME}>']
     triples += [f"{subject} <{HAS_PART}> <{graph}>" for graph in graphs]
+    triples += [f"<{graph}> <{TRIPLES}> {counts[graph]}" for graph in graphs]
     return [f"DROP SILENT GRAPH {subject}",
             f"INSERT DATA {{ GRAPH {subject} {{ {' . '.join(triples)} }} }}"]
 

@@ -13,9 +13,12 @@ line, where any user of the machine could read them in the process list.
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import re
+import socket
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -33,6 +36,28 @@ _WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
 
 class EngineError(Exception):
     """A request to the engine failed: refused, unreachable, or answered with an error."""
+
+
+class EngineRefused(EngineError):
+    """The engine answered with an HTTP error status (status)."""
+
+    def __init__(self, message: str, status: int):
+        super().__init__(message)
+        self.status = status
+
+
+class EngineTimeout(EngineError):
+    """The engine's whole answer did not arrive within the time given."""
+
+
+class EngineCutShort(EngineError):
+    """The engine closed the connection before the end of its answer."""
+
+
+@dataclass(frozen=True)
+class Reply:
+    headers: dict[str, str]  # names in lower case
+    body: bytes
 
 
 @dataclass(frozen=True)
@@ -78,8 +103,10 @@ class _PreemptiveDigest(urllib.request.HTTPDigestAuthHandler):
 class Client:
     """Requests to one engine's three endpoints, and to nothing else."""
 
-    def __init__(self, endpoints: Endpoints, user: str | None = None, password: str | None = None):
+    def __init__(self, endpoints: Endpoints, user: str | None = None, password: str | None = None,
+                 timeout: float = TIMEOUT_SECONDS):
         self.endpoints = endpoints
+        self.timeout = timeout
         self.anonymous = user is None
         handlers: list = [urllib.request.ProxyHandler({}), _NoRedirects()]
         if user is not None:
@@ -91,9 +118,49 @@ class Client:
         self._opener = urllib.request.build_opener(*handlers)
 
     @classmethod
-    def from_environment(cls, endpoints: Endpoints) -> "Client":
+    def from_environment(cls, endpoints: Endpoints, timeout: float = TIMEOUT_SECONDS) -> "Client":
         user = os.environ.get(USER_VARIABLE)
-        return cls(endpoints, user, os.environ.get(PASSWORD_VARIABLE) if user is not None else None)
+        return cls(endpoints, user, os.environ.get(PASSWORD_VARIABLE) if user is not None else None, timeout)
+
+    def fetch(self, parameters: list[tuple[str, str]], accept: str, seconds: float) -> Reply:
+        """A query's whole answer as the engine sent it (form parameters: query, default-graph-uri …), read
+        within `seconds` (each wait on the socket, and the whole, are bounded by them: a slow stream is cut
+        too). Raises EngineTimeout past them, EngineRefused for an HTTP error status, EngineError when the
+        engine cannot be reached."""
+        request = urllib.request.Request(self.endpoints.query, data=urllib.parse.urlencode(parameters).encode("utf-8"),
+                                         headers={"Content-Type": "application/x-www-form-urlencoded",
+                                                  "Accept": accept}, method="POST")
+        deadline = time.monotonic() + seconds
+        try:
+            with self._opener.open(request, timeout=seconds) as response:
+                parts = []
+                while chunk := response.read(1 << 16):
+                    parts.append(chunk)
+                    if time.monotonic() > deadline:
+                        raise EngineTimeout(f"the answer of {_where(self.endpoints.query)} took more than {seconds:g} s")
+                headers = {name.lower(): value for name, value in response.headers.items()}
+                body = b"".join(parts)
+                declared = headers.get("content-length", "")
+                if declared.isdigit() and len(body) < int(declared):  # read(n) returns short, never raises
+                    raise EngineCutShort(f"the answer of {_where(self.endpoints.query)} ended after {len(body)} of "
+                                         f"its {declared} bytes")
+                return Reply(headers, body)
+        except urllib.error.HTTPError as error:
+            detail = error.read().decode("utf-8", "replace").strip()[:300] if error.fp else ""
+            raise EngineRefused(f"HTTP {error.code} {error.reason}" + (f": {detail}" if detail else ""),
+                                error.code) from error
+        except http.client.IncompleteRead as error:
+            raise EngineCutShort(f"the answer of {_where(self.endpoints.query)} ended before its end") from error
+        except http.client.HTTPException as error:
+            raise EngineError(f"{_where(self.endpoints.query)} answered otherwise than HTTP: {error!r}") from error
+        except (TimeoutError, socket.timeout) as error:
+            raise EngineTimeout(f"{_where(self.endpoints.query)} did not answer within {seconds:g} s") from error
+        except urllib.error.URLError as error:
+            if isinstance(error.reason, (TimeoutError, socket.timeout)):
+                raise EngineTimeout(f"{_where(self.endpoints.query)} did not answer within {seconds:g} s") from error
+            raise EngineError(f"could not reach {_where(self.endpoints.query)}: {error.reason}") from error
+        except OSError as error:
+            raise EngineError(f"could not reach {_where(self.endpoints.query)}: {error}") from error
 
     def select(self, query: str) -> list[dict[str, dict]]:
         """A SELECT's rows as SPARQL JSON bindings ({variable: {"type", "value", ...}})."""
@@ -143,7 +210,7 @@ class Client:
     def _send(self, method: str, url: str, data: bytes | None, headers: dict, what: str) -> str:
         request = urllib.request.Request(url, data=data, headers=headers, method=method)
         try:
-            with self._opener.open(request, timeout=TIMEOUT_SECONDS) as response:
+            with self._opener.open(request, timeout=self.timeout) as response:
                 return response.read().decode("utf-8", "replace")
         except urllib.error.HTTPError as error:
             detail = error.read().decode("utf-8", "replace").strip()[:300] if error.fp else ""

@@ -164,8 +164,12 @@ class LocalBackend:
         self.pool.close()
 
 
-
 def backend_for(settings) -> Backend:
-    """The backend the settings name: the local store under settings.var."""
+    """The backend the settings name: a remote engine if they name one, else the local store under var."""
+    if settings.backend_url or settings.backend_query_url:
+        from coalition_kg.server.remote_backend import RemoteBackend, endpoints_for
+
+        endpoints = endpoints_for(settings.backend_engine, settings.backend_url, settings.backend_query_url)
+        return RemoteBackend(settings.backend_engine, endpoints, settings.var, settings.query_timeout)
     return LocalBackend(settings.var, settings.query_timeout, settings.evaluators,
                         settings.evaluator_memory_limit, settings.inline_lookups)

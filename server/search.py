@@ -31,6 +31,9 @@ class SearchIndexes:
         opened = getattr(self._local, "opened", None)
         if opened is not None and opened[0] == info.directory:
             return opened[1]
+        if info.directory is None:  # a remote engine's build, with no build folder of it on this machine
+            raise NoSearchIndex(f"no search index: build {info.build_id} has no build folder on this machine "
+                                "(`ckg build` of the same inputs makes one, with its index)")
         try:
             connection = search_index.open_read_only(info.directory / search_index.INDEX_FILE)
         except search_index.IndexMissing as error:

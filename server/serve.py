@@ -78,6 +78,11 @@ def check_settings(settings) -> str | None:
                 f"at least {MIN_EVALUATOR_MEMORY_MB}: raise the budget or lower --workers or --threads")
     if settings.body_timeout <= 0 or settings.queue_timeout < 0 or settings.per_client_queries < 0:
         return "--body-timeout must be above 0, --queue-timeout and --per-client-queries 0 or more"
+    if settings.backend_engine == "sparql11":
+        if settings.backend_url:
+            return "--engine sparql11 takes --query-url (and not --backend)"
+    elif settings.backend_query_url:
+        return f"--query-url is for --engine sparql11; --engine {settings.backend_engine} takes --backend URL"
     return None
 
 
@@ -91,7 +96,8 @@ def run(project: Project, args) -> int:
         return 2
     current = store.current(project.var)
     outdated = current is not None and store.layout_problem(current)
-    if (current is None or outdated) and not args.no_build:
+    remote = settings.backend_url or settings.backend_query_url
+    if (current is None or outdated) and not args.no_build and not remote:
         from coalition_kg.graph.build import BuildError, build
 
         print(f"ckg serve: {outdated or 'no graph built yet'}; building it first", file=sys.stderr)

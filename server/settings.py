@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, make_dataclass
 from pathlib import Path
 from typing import Any, Callable
 
+from coalition_kg.graph.publish import ENGINES
 from coalition_kg.project import Project
 
 SERVERS = ("granian", "gunicorn")  # the production servers `ckg serve --server` runs the app under
@@ -128,7 +129,16 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("inline_lookups", bool, True, "evaluate one-subject lookups (guard.is_subject_lookup) in evaluator "
             "children too, like every other query, rather than in the web process", "--no-inline-lookups",
             shown="inline on"),
+    # A remote SPARQL engine the build was published to (`ckg publish`; server/remote_backend.py), instead
+    # of the local store under var/.
+    Setting("backend_url", str, None, "serve the build published to the SPARQL engine at this URL instead of the "
+            "local store; no build is needed (README, `ckg serve --backend`)", "--backend", shown="the local store"),
+    Setting("backend_engine", str, "oxigraph", "the engine at `--backend`; `sparql11` takes `--query-url` instead",
+            "--engine", choices=tuple(ENGINES)),
+    Setting("backend_query_url", str, None, "`--engine sparql11`: the engine's SPARQL query endpoint",
+            "--query-url", shown="none"),
 )
+
 
 def _for_project(cls, project: Project, **overrides) -> "Settings":
     return cls(**{"var": project.var, "queries": project.queries, **overrides})

@@ -132,8 +132,9 @@ Adjust = Callable[[str, tuple], tuple]  # (column, term) -> the term to compare
 
 def published_counts(info) -> dict[str, int]:
     """The triples per graph an engine holds once the build described by info is published: its named
-    graphs, their merge, and the metadata (the build id, two times, and one part a graph)."""
-    return {**info.graphs, publish.MERGED: info.triples, publish.METADATA: 4 + len(info.graphs)}
+    graphs, their merge, and the metadata (the build id, two times, and for each graph and the merge its
+    part and its triple count)."""
+    return {**info.graphs, publish.MERGED: info.triples, publish.METADATA: 3 + 2 * (len(info.graphs) + 1)}
 
 
 def published_graphs(info) -> tuple[str, ...]:

@@ -4,6 +4,8 @@ publish fails at each of its steps."""
 
 from __future__ import annotations
 
+import time
+
 import pyoxigraph as ox
 import pytest
 
@@ -95,13 +97,48 @@ def _assert_seed_build_serves(client, seed_info):
     assert engines.graph_counts(client) == engines.published_counts(seed_info)
 
 
-def test_a_refused_swap_leaves_the_previous_build_serving(server, seed_info, smaller_info, capsys):
-    publish.publish(seed_info, OXIGRAPH, engines.client(server, "oxigraph"))
+def test_a_refused_swap_leaves_the_previous_build_serving(server, seed_info, smaller_info, monkeypatch):
+    client = engines.client(server, "oxigraph")
+    publish.publish(seed_info, OXIGRAPH, client)
     good = OXIGRAPH.endpoints(server.base)
     refusing = sparql_http.Client(sparql_http.Endpoints(good.query, server.base + "/no-update-here", good.gsp))
+    real_update = sparql_http.Client.update
+
+    def refuse_the_swap(self, text):  # the swap goes to an address that answers 404, the rest as usual
+        real_update(refusing if "MOVE" in text else self, text)
+
+    monkeypatch.setattr(sparql_http.Client, "update", refuse_the_swap)
     with pytest.raises(publish.PublishError, match=rf"the swap failed \(build {seed_info.build_id} serves\).*HTTP 404"):
-        publish.publish(smaller_info, publish.ENGINES["sparql11"], refusing)
-    _assert_seed_build_serves(engines.client(server, "oxigraph"), seed_info)  # and no staging graph is left
+        publish.publish(smaller_info, publish.ENGINES["sparql11"], client)
+    monkeypatch.undo()
+    _assert_seed_build_serves(client, seed_info)  # and no staging graph is left, nor a lock
+
+
+def _lock_held_since(client, epoch: float, name: str = "someone-else") -> str:
+    lock = f"{publish.LOCKS}/{name}"
+    at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
+    client.update(f'INSERT DATA {{ GRAPH <{publish.LOCKS}> {{ <{lock}> <{publish.CREATED}> "{at}"^^<{publish.XSD_DATETIME}> }} }}')
+    return lock
+
+
+def test_a_publish_under_way_stops_another(server, seed_info, smaller_info):
+    client = engines.client(server, "oxigraph")
+    publish.publish(seed_info, OXIGRAPH, client)
+    _lock_held_since(client, time.time() - 60)
+    with pytest.raises(publish.PublishError, match=r"another publish is under way on this engine \(someone-else since "
+                       r"[0-9T:-]+Z\), nothing was changed"):
+        publish.publish(smaller_info, OXIGRAPH, client)
+    locks = client.select(f"SELECT ?lock WHERE {{ GRAPH <{publish.LOCKS}> {{ ?lock ?p ?o }} }}")
+    assert [row["lock"]["value"] for row in locks] == [publish.LOCKS + "/someone-else"]  # ours was taken back
+    client.delete_graph(publish.LOCKS)
+    _assert_seed_build_serves(client, seed_info)
+
+
+def test_the_lock_of_a_publish_that_died_expires(server, seed_info):
+    client = engines.client(server, "oxigraph")
+    _lock_held_since(client, time.time() - publish.LOCK_MINUTES * 60 - 60, "died")
+    publish.publish(seed_info, OXIGRAPH, client)
+    _assert_seed_build_serves(client, seed_info)  # the expired lock is gone, and ours too
 
 
 def test_a_count_that_differs_stops_the_publish_before_the_swap(server, seed_info, smaller_info, monkeypatch):
@@ -144,6 +181,10 @@ def test_an_engine_that_goes_away_midway_leaves_the_previous_build(server, seed_
     # the two staging graphs uploaded before the engine went away are still there, named after their build
     assert sorted(g for g in counts if g.startswith(publish.STAGING)) == [
         f"{publish.STAGING}{smaller_info.build_id}/0", f"{publish.STAGING}{smaller_info.build_id}/1"]
+    # the publish that died still holds its lock: another one waits for it to expire, or for the graph to go
+    with pytest.raises(publish.PublishError, match=rf"another publish is under way.*{smaller_info.build_id}-"):
+        publish.publish(smaller_info, OXIGRAPH, served)
+    served.delete_graph(publish.LOCKS)
     publish.publish(smaller_info, OXIGRAPH, served)  # publishing again replaces them and finishes
     assert not [g for g in engines.graph_counts(served) if g.startswith(publish.STAGING)]
 

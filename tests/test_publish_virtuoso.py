@@ -136,6 +136,8 @@ def test_a_swap_that_fails_midway_says_how_far_it_went(seeded, built_project, tm
     real_update, updates = sparql_http.Client.update, []
 
     def refuse_the_fourth(self, text):
+        if "MOVE" not in text:  # the lock, taken and given back
+            return real_update(self, text)
         updates.append(text)
         if len(updates) == 4:
             raise sparql_http.EngineError("update refused by the test")

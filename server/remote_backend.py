@@ -1,0 +1,274 @@
+"""The remote backend: the build `ckg publish` put into an existing SPARQL engine, read over the SPARQL 1.1
+Protocol, as `ckg serve --backend URL --engine oxigraph|virtuoso|sparql11` serves it.
+
+Every answer is ours: the engine is asked for SPARQL JSON results or N-Triples, which pyoxigraph parses
+and backend.answer_of writes in the format the client asked for, with our row cap, so that an answer is
+byte for byte the local store's wherever the engine's rows are the local rows. What the engine does
+otherwise is absorbed here or refused, never passed on as an answer:
+
+- the dataset: each query reads exactly the published build (the protocol's default-graph-uri, the
+  merged graph, and named-graph-uri, each other graph the metadata lists), or the dataset the request or
+  the query itself names, never the engine's union default graph (staging graphs, Virtuoso's own);
+- substitutions (pyoxigraph's way of binding a saved query's parameters and a page's resource) become
+  a VALUES row at the start of the outermost WHERE group (sparql_text.with_values);
+- an answer that is not whole is an error (IncompleteAnswer), which the query service never caches: a
+  body that is not complete results (Oxigraph's server reports a query it cancelled midway in the body
+  of a 200), Virtuoso's row cap reached (its X-SPARQL-MaxRows header, with as many rows) where our cap
+  is not below it, Virtuoso's partial "anytime" answer (its X-SQL-State header);
+- Virtuoso's wrong answers are rewritten or refused (server/virtuoso.py).
+
+The time limit: the engine's whole answer must arrive within it (sparql_http.Client.fetch), and Virtuoso
+is also given it as its own `timeout`, so that it stops working on the query too. Oxigraph's server takes
+no per-query limit (only the operator's `oxigraph serve --timeout-s`).
+
+Which build serves is read from the engine's metadata graph at most once a second (REFRESH_SECONDS): a
+publish is seen by a request that starts at most about a second after its swap. Every query of one
+request reads the snapshot the request took, so the build id in its headers is that of the dataset it
+named; a Virtuoso publish swaps graph by graph (graph/publish.py), and a request during such a swap may
+read a mix of two builds, which is publish's stated limit there.
+"""
+
+from __future__ import annotations
+
+import calendar
+import json
+import os
+import threading
+import time
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from coalition_kg.graph import publish, sparql_http
+from coalition_kg.server import linked_data, sparql_text, virtuoso
+from coalition_kg.server.backend import Answer, Job, Snapshot, answer_of
+from coalition_kg.server.errors import (BackendUnavailable, EvaluationFailed, IncompleteAnswer, NoGraph,
+                                        QuerySyntaxError, QueryTimeout)
+
+REFRESH_SECONDS = 1.0  # how stale the build a request reads may be
+METADATA_SECONDS = 10.0  # the metadata query's own time limit
+EMPTY_GRAPH = publish.GRAPH + "empty"  # a graph no build has: the default graph of a request that names none
+RESULTS = "application/sparql-results+json"
+TRIPLES = "application/n-triples"
+
+
+def endpoints_for(engine: str, url: str | None, query_url: str | None) -> sparql_http.Endpoints:
+    """The engine's query endpoint (the others are not used to serve). Virtuoso's is its anonymous, read-only
+    /sparql unless credentials are in the environment (then /sparql-auth, as publish uses)."""
+    if engine == "sparql11":
+        if not query_url:
+            raise ValueError("--engine sparql11 takes --query-url")
+        return sparql_http.Endpoints(query_url, query_url, query_url)
+    if not url:
+        raise ValueError(f"--engine {engine} takes --backend URL")
+    endpoints = publish.ENGINES[engine].endpoints(url)
+    if engine == "virtuoso" and sparql_http.USER_VARIABLE not in os.environ:
+        read_only = url.rstrip("/") + "/sparql"
+        return sparql_http.Endpoints(read_only, endpoints.update, endpoints.gsp)
+    return endpoints
+
+
+class RemoteBackend:
+    def __init__(self, engine: str, endpoints: sparql_http.Endpoints, var: Path, time_limit: float,
+                 refresh_seconds: float = REFRESH_SECONDS):
+        self.engine = engine
+        self.client = sparql_http.Client.from_environment(endpoints, timeout=METADATA_SECONDS)
+        self.where = endpoints.query
+        self.var = Path(var)
+        self.time_limit = time_limit
+        self.refresh_seconds = refresh_seconds
+        self._lock = threading.Lock()
+        self._current: tuple[float, Snapshot] | None = None
+        self._snapshots: dict[str, tuple[Snapshot, publish.Published]] = {}  # by key, the last few builds
+        self._parser = ox.Store()  # empty: parses queries (pyoxigraph's own syntax errors) without evaluating
+
+    # --- which build serves -------------------------------------------------------------------
+
+    def snapshot(self) -> Snapshot:
+        current = self._current
+        if current is not None and time.monotonic() - current[0] < self.refresh_seconds:
+            return current[1]
+        with self._lock:
+            current = self._current
+            if current is not None and time.monotonic() - current[0] < self.refresh_seconds:
+                return current[1]
+            try:
+                served = publish.published(self.client)
+            except sparql_http.EngineError as error:
+                raise BackendUnavailable(f"the {self.engine} engine at {self.where} did not say which build it "
+                                         f"serves: {error}") from None
+            if served is None:
+                raise NoGraph(f"nothing has been published to the {self.engine} engine at {self.where}: "
+                              f"run `ckg publish --engine {self.engine} …` first")
+            key = f"{self.engine} {self.where} {served.build_id}"
+            known = self._snapshots.get(key)
+            snapshot = known[0] if known is not None and known[1].counts == served.counts else self._snapshot_of(served, key)
+            if len(self._snapshots) > 8:
+                self._snapshots.clear()
+            self._snapshots[key] = (snapshot, served)
+            self._current = (time.monotonic(), snapshot)
+            return snapshot
+
+    def current_key(self) -> str | None:
+        """The key of the build that serves (as LiveStore.current_name is for the local store), None when
+        there is none to serve: then the request goes the way that reports why."""
+        try:
+            return self.snapshot().key
+        except (BackendUnavailable, NoGraph):
+            return None
+
+    def _snapshot_of(self, served: publish.Published, key: str) -> Snapshot:
+        counts = dict(served.counts)
+        for graph in served.graphs:  # a build published before the counts were written: counted once
+            if graph not in counts:
+                try:
+                    counts[graph] = self.client.count(graph)
+                except sparql_http.EngineError as error:
+                    raise BackendUnavailable(f"the {self.engine} engine at {self.where} did not count <{graph}>: "
+                                             f"{error}") from None
+        graphs = {graph: count for graph, count in counts.items() if graph != publish.MERGED}
+        epoch = _epoch(served.built_at)
+        return Snapshot(served.build_id, served.built_at, epoch, sum(graphs.values()), graphs,
+                        counts.get(publish.MERGED, 0), key, self._local_folder(served.build_id))
+
+    def _local_folder(self, build_id: str) -> Path | None:
+        """The local build folder of the same build (its search index), if this machine has one."""
+        folders = sorted((self.var / "stores").glob(f"*-{build_id}")) if (self.var / "stores").is_dir() else []
+        return folders[-1] if folders else None
+
+    # --- answers ------------------------------------------------------------------------------
+
+    def evaluate(self, snapshot: Snapshot, job: Job) -> Answer:
+        try:
+            text = sparql_text.with_values(job.query, job.substitutions)
+        except ValueError as error:
+            raise EvaluationFailed(f"the query cannot be sent to the engine: {error}") from None
+        try:
+            self._parser.query(text)  # pyoxigraph's verdict and message, the local store's
+        except SyntaxError as error:
+            raise QuerySyntaxError(f"SPARQL syntax {error}") from None
+        outline = sparql_text.outline(text)
+        restore = None
+        if self.engine == "virtuoso":
+            text, restore = virtuoso.rewrite(text)
+        parameters = [("query", text)] + self._dataset(snapshot, job, outline)
+        if self.engine == "virtuoso":
+            parameters.append(("timeout", str(max(1, int(self.time_limit * 1000)))))
+        graph = outline.form in ("CONSTRUCT", "DESCRIBE")
+        reply = self._fetch(parameters, TRIPLES if graph else RESULTS)
+        self._check_complete(reply)
+        if graph:
+            return self._graph_answer(reply, job)
+        return self._results_answer(reply, job, restore, outline.form == "ASK")
+
+    def graph(self, snapshot: Snapshot, iri: str, graph_format: str, row_cap: int,
+              prefixes: dict | None = None) -> Answer:
+        return self.evaluate(snapshot, Job(linked_data.GRAPH_CONTENTS, None, graph_format, row_cap,
+                                           substitutions={"graph": ox.NamedNode(iri)}, prefixes=prefixes))
+
+    def warm(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+    def _dataset(self, snapshot: Snapshot, job: Job, outline: sparql_text.Outline) -> list[tuple[str, str]]:
+        """The protocol's dataset parameters: the request's own, else none if the query names its own,
+        else exactly the published build."""
+        if job.default_graphs is not None or job.named_graphs is not None:
+            default, named = list(job.default_graphs or ()), list(job.named_graphs or ())
+        elif outline.has_dataset:
+            return []
+        else:
+            known = self._snapshots.get(snapshot.key)
+            if known is None:
+                raise BackendUnavailable("the build this request reads is no longer known; ask again")
+            default, named = known[1].dataset()
+        return ([("default-graph-uri", graph) for graph in default or [EMPTY_GRAPH]]
+                + [("named-graph-uri", graph) for graph in named])
+
+    def _fetch(self, parameters: list[tuple[str, str]], accept: str) -> sparql_http.Reply:
+        try:
+            return self.client.fetch(parameters, accept, self.time_limit)
+        except sparql_http.EngineTimeout:
+            raise QueryTimeout(f"the {self.engine} engine did not answer within the time limit of "
+                               f"{self.time_limit:g} s") from None
+        except sparql_http.EngineCutShort as error:
+            raise IncompleteAnswer(f"the {self.engine} engine's answer is not whole: {error}") from None
+        except sparql_http.EngineRefused as error:
+            if error.status == 400:
+                raise QuerySyntaxError(f"the {self.engine} engine refused the query: {error}") from None
+            raise BackendUnavailable(f"the {self.engine} engine answered the query with an error: {error}") from None
+        except sparql_http.EngineError as error:
+            raise BackendUnavailable(f"the {self.engine} engine did not answer: {error}") from None
+
+    def _check_complete(self, reply: sparql_http.Reply) -> None:
+        state = reply.headers.get("x-sql-state")
+        if state:  # Virtuoso's partial answer: its own time limit ("anytime" queries) or another stop
+            message = reply.headers.get("x-sql-message", "")
+            if state.startswith("S1T"):
+                raise QueryTimeout(f"the {self.engine} engine stopped the query at the time limit of "
+                                   f"{self.time_limit:g} s ({state}); its answer would be partial")
+            raise IncompleteAnswer(f"the {self.engine} engine's answer is partial ({state} {message})".strip())
+
+    def _cut_by_engine(self, reply: sparql_http.Reply, rows: int, job: Job) -> None:
+        """Virtuoso cuts an answer at its ResultSetMaxRows silently but for a header, which it also sends
+        with an answer of exactly that many rows. Above our own row cap the cut does no harm (we keep the
+        first row_cap rows, and say the answer was cut); at or below it, the rows may be missing."""
+        cap = reply.headers.get("x-sparql-maxrows")
+        if cap and cap.isdigit() and rows >= int(cap) and int(cap) <= job.row_cap:
+            raise IncompleteAnswer(f"the {self.engine} engine stopped at its own limit of {cap} rows (its "
+                                   f"ResultSetMaxRows), at or below this answer's limit of {job.row_cap}: the "
+                                   "answer may be incomplete, so it is not given")
+
+    def _results_answer(self, reply: sparql_http.Reply, job: Job, restore, ask: bool) -> Answer:
+        try:
+            document = json.loads(reply.body)
+            complete = isinstance(document.get("boolean"), bool) or isinstance(
+                document["results"]["bindings"], list) and isinstance(document["head"]["vars"], list)
+        except (ValueError, KeyError, TypeError, AttributeError):
+            complete = False
+        if not complete:
+            raise IncompleteAnswer(f"the {self.engine} engine's answer is not complete SPARQL JSON results "
+                                   f"(a query it stopped midway?): {reply.body[-200:]!r}")
+        if ask and "boolean" not in document:
+            document = _boolean(document)
+        if "boolean" not in document:
+            self._cut_by_engine(reply, len(document["results"]["bindings"]), job)
+        if restore is not None:
+            document = virtuoso.restore(document, restore)
+        try:
+            results = ox.parse_query_results(json.dumps(document), ox.QueryResultsFormat.JSON)
+            return answer_of(results, job)
+        except (SyntaxError, ValueError) as error:
+            raise IncompleteAnswer(f"the {self.engine} engine's results could not be read: {error}") from None
+
+    def _graph_answer(self, reply: sparql_http.Reply, job: Job) -> Answer:
+        media_type = reply.headers.get("content-type", TRIPLES).split(";")[0].strip()
+        rdf_format = ox.RdfFormat.from_media_type(media_type) or ox.RdfFormat.N_TRIPLES
+        try:
+            triples = [quad if isinstance(quad, ox.Triple) else quad.triple
+                       for quad in ox.parse(reply.body, rdf_format)]
+        except (SyntaxError, ValueError) as error:
+            raise IncompleteAnswer(f"the {self.engine} engine's triples are not complete {rdf_format.name}: "
+                                   f"{error}") from None
+        self._cut_by_engine(reply, len(triples), job)
+        return answer_of(iter(triples), job)
+
+
+def _boolean(document: dict) -> dict:
+    """An ASK's answer that came back as one row of one value (Virtuoso: `__ASK_RETVAL`, 1 or 0) as the
+    boolean it is; anything else is not an answer to an ASK."""
+    rows = document["results"]["bindings"]
+    values = [term.get("value") for row in rows for term in row.values()]
+    if len(rows) == 1 and len(values) == 1 and values[0] in ("1", "0", "true", "false"):
+        return {"head": {}, "boolean": values[0] in ("1", "true")}
+    raise IncompleteAnswer(f"the engine answered an ASK with {len(rows)} rows, not a boolean")
+
+
+def _epoch(iso: str) -> float:
+    """Seconds since 1970 of an xsd:dateTime in UTC as publish writes it (2026-11-30T06:11:39Z); 0 if none."""
+    try:
+        return float(calendar.timegm(time.strptime(iso[:19], "%Y-%m-%dT%H:%M:%S")))
+    except ValueError:
+        return 0.0

@@ -1,0 +1,163 @@
+"""Places in a query's text, found by SPARQL's tokens (guard.tokens: IRIs, strings and comments are
+single tokens, so a brace or a keyword inside one is never taken for code): where the outermost WHERE
+group opens, whether the query names its own dataset, and the query with variables bound by a VALUES
+block, as a remote engine must be sent what pyoxigraph takes as substitutions; and the tokens with their
+places and brackets, which server/virtuoso.py rewrites by.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .guard import tokens
+
+
+_ECHAR = {"t": "\t", "b": "\b", "n": "\n", "r": "\r", "f": "\f", '"': '"', "'": "'", "\\": "\\"}
+_ESCAPE = re.compile(r"\\(u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|.)")
+
+
+@dataclass(frozen=True)
+class Outline:
+    form: str | None  # SELECT, ASK, CONSTRUCT, DESCRIBE
+    where: int | None  # the offset of the outermost WHERE group's "{", if the query has one
+    has_dataset: bool  # a FROM or FROM NAMED clause of the query's own
+    short_construct: bool  # CONSTRUCT WHERE { … }: the pattern is also the template
+
+
+def outline(text: str) -> Outline:
+    """The outline of a query (see Outline); the text is assumed to parse (pyoxigraph said so)."""
+    form, where, dataset, where_word, template = None, None, False, False, False
+    depth = 0
+    for kind, token, offset in tokens(text):
+        if kind == "run" and depth == 0:
+            upper = token.upper()
+            if form is None and upper in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE"):
+                form = upper
+            elif upper == "FROM" and where is None:
+                dataset = True
+            elif upper == "WHERE" and where is None:
+                where_word = True
+        elif kind == "other" and token == "{":
+            if depth == 0 and where is None and form is not None:
+                if form == "CONSTRUCT" and not where_word and not template:
+                    template = True  # CONSTRUCT { template } WHERE? { pattern }
+                else:
+                    where = offset
+            depth += 1
+        elif kind == "other" and token == "}":
+            depth -= 1
+    return Outline(form, where, dataset, form == "CONSTRUCT" and not template)
+
+
+def with_values(text: str, bindings: dict) -> str:
+    """The query with each variable of `bindings` (name -> pyoxigraph term) bound by one VALUES row at the
+    start of the outermost WHERE group, and at the start of each subquery's WHERE group that mentions it:
+    the first join of each, so every solution carries those values, as pyoxigraph's substitutions bind
+    them before evaluation. In the subqueries too: a subquery is evaluated on its own, and one that cuts
+    its answer (LIMIT) would otherwise cut it before the value was joined (graph-preview.rq). The
+    server's own queries and the saved queries give the same answers both ways
+    (tests/test_remote_backend.py checks each of them)."""
+    if not bindings:
+        return text
+    where = outline(text)
+    if where.where is None or where.short_construct:
+        raise ValueError("variables can only be bound in a query with a WHERE { … } group "
+                         "(and not in the short form CONSTRUCT WHERE)")
+    inserts = [(where.where + 1, _values(bindings))]
+    for start, end in _subquery_groups(text):
+        mentioned = {name for kind, token, offset in tokens(text[start:end]) if kind == "variable"
+                     for name in [token[1:]] if name in bindings}
+        if mentioned:
+            inserts.append((start + 1, _values({name: bindings[name] for name in bindings if name in mentioned})))
+    for at, values in sorted(inserts, reverse=True):
+        text = text[:at] + values + text[at:]
+    return text
+
+
+def _values(bindings: dict) -> str:
+    names = " ".join(f"?{name}" for name in bindings)
+    row = " ".join(str(term) for term in bindings.values())
+    return f" VALUES ({names}) {{ ({row}) }}"
+
+
+def _subquery_groups(text: str) -> list[tuple[int, int]]:
+    """(offset of "{", offset of its "}") of each subquery's WHERE group."""
+    found, opened, waiting = [], [], []  # waiting: brace depths at which a subquery's group will open
+    depth = parentheses = 0
+    for kind, token, offset in tokens(text):
+        if kind == "run" and depth > 0 and token.upper() == "SELECT":
+            waiting.append((depth, parentheses))
+        elif kind == "other" and token in "()":
+            parentheses += 1 if token == "(" else -1
+        elif kind == "other" and token == "{":
+            if waiting and waiting[-1] == (depth, parentheses):
+                waiting.pop()
+                opened.append((depth, offset))
+            depth += 1
+        elif kind == "other" and token == "}":
+            depth -= 1
+            if opened and opened[-1][0] == depth:
+                found.append((opened.pop()[1], offset))
+    return found
+
+
+# --- tokens, for the rewrites of server/virtuoso.py ---------------------------------------
+
+@dataclass(frozen=True)
+class Token:
+    """One token of a query: its kind (guard.tokens), its text and where it starts."""
+
+    kind: str
+    text: str
+    start: int
+
+    @property
+    def end(self) -> int:
+        return self.start + len(self.text)
+
+    @property
+    def word(self) -> str:
+        return self.text.upper() if self.kind == "run" else ""
+
+
+def token_list(text: str) -> list[Token]:
+    return [Token(kind, token, start) for kind, token, start in tokens(text)]
+
+
+def bracket_pairs(toks: list[Token]) -> dict[int, int]:
+    """Each bracket's index -> its partner's index, both ways."""
+    pairs, stack = {}, []
+    for i, tok in enumerate(toks):
+        if tok.kind != "other":
+            continue
+        if tok.text in "({[":
+            stack.append(i)
+        elif tok.text in ")}]" and stack:
+            j = stack.pop()
+            pairs[i], pairs[j] = j, i
+    return pairs
+
+
+def enclosing_groups(toks: list[Token]) -> dict[int, int]:
+    """Each token's index -> the index of the innermost "{" around it (tokens at the top level: none)."""
+    enclosing, stack = {}, []
+    for i, tok in enumerate(toks):
+        if stack:
+            enclosing[i] = stack[-1]
+        if tok.kind == "other" and tok.text == "{":
+            stack.append(i)
+        elif tok.kind == "other" and tok.text == "}" and stack:
+            stack.pop()
+    return enclosing
+
+
+def unescape(body: str) -> str:
+    """A SPARQL string's text with its escapes (ECHAR, \\u, \\U) read."""
+    def one(match: re.Match) -> str:
+        escape = match.group(1)
+        if escape[0] in "uU" and len(escape) > 1:
+            return chr(int(escape[1:], 16))
+        return _ECHAR.get(escape, escape)
+
+    return _ESCAPE.sub(one, body)

@@ -1,0 +1,86 @@
+"""The queries the remote backend refuses to send Virtuoso 7, because it answers them wrong and no rewrite
+is known that keeps their meaning (measured on Debian's 7.2 with the seed build; docs/remote-engines.md):
+each raises QueryNotEvaluable naming the construct and the engine."""
+
+from __future__ import annotations
+
+from .errors import QueryNotEvaluable
+from .sparql_text import Token
+
+AGGREGATES = frozenset({"COUNT", "SUM", "MIN", "MAX", "AVG", "SAMPLE", "GROUP_CONCAT"})
+
+
+def refused(what: str) -> QueryNotEvaluable:
+    return QueryNotEvaluable(f"this query cannot be answered right by the virtuoso engine this endpoint reads: "
+                             f"{what}")
+
+
+def check(toks: list[Token], pairs: dict[int, int]) -> None:
+    """Raise for the constructs Virtuoso answers wrong."""
+    _lost_optional(toks, pairs)
+    _exists_in_optional(toks, pairs)
+    _ordered_aggregates(toks, pairs)
+
+
+def _lost_optional(toks: list[Token], pairs: dict[int, int]) -> None:
+    """The construct Virtuoso answers wrong (see the module's docstring): an OPTIONAL holding another
+    OPTIONAL that joins on a variable a subquery outside it computes with an aggregate."""
+    computed: list[tuple[str, int]] = []  # (variable, index of its AS)
+    depth = 0
+    for i, tok in enumerate(toks):
+        if tok.kind == "other" and tok.text == "{":
+            depth += 1
+        elif tok.kind == "other" and tok.text == "}":
+            depth -= 1
+        elif (depth > 0 and tok.word == "AS" and i + 2 < len(toks) and toks[i + 1].kind == "variable"
+              and (i + 2) in pairs):
+            if any(t.word in AGGREGATES for t in toks[pairs[i + 2]:i]):
+                computed.append((toks[i + 1].text[1:], i))
+    if not computed:
+        return
+    for i, tok in enumerate(toks):
+        if tok.word != "OPTIONAL" or i + 1 >= len(toks) or toks[i + 1].text != "{" or (i + 1) not in pairs:
+            continue
+        end = pairs[i + 1]
+        group = toks[i + 2:end]
+        if not any(t.word == "OPTIONAL" for t in group):
+            continue
+        outside = {name for name, at in computed if not i < at < end}
+        joined = sorted({t.text[1:] for t in group if t.kind == "variable"} & outside)
+        if joined:
+            raise refused(f"an OPTIONAL that holds another OPTIONAL and joins on ?{joined[0]}, which a subquery "
+                          "computes with an aggregate: Virtuoso 7 finds no match for such an OPTIONAL (measured on "
+                          "the `timeline` saved query, whose cities and countries came back unbound)")
+
+
+def _exists_in_optional(toks: list[Token], pairs: dict[int, int]) -> None:
+    """The other construct Virtuoso answers wrong (see the module's docstring): (NOT) EXISTS inside an
+    OPTIONAL, in a query with a UNION."""
+    if not any(tok.word == "UNION" for tok in toks):
+        return
+    for i, tok in enumerate(toks):
+        if tok.word != "OPTIONAL" or i + 1 >= len(toks) or toks[i + 1].text != "{" or (i + 1) not in pairs:
+            continue
+        if any(t.word == "EXISTS" for t in toks[i + 2:pairs[i + 1]]):
+            raise refused("an OPTIONAL holding a FILTER (NOT) EXISTS, in a query with a UNION: Virtuoso 7 then "
+                          "loses matches of the query's other OPTIONALs (measured on the statements of the "
+                          "entity pages)")
+
+
+def _ordered_aggregates(toks: list[Token], pairs: dict[int, int]) -> None:
+    """ORDER BY on the value of a SAMPLE, MIN or MAX: Virtuoso 7 orders such values taken from the store (a
+    label with a language tag) otherwise than by the values (measured on the entity index, /id/)."""
+    computed = set()
+    for i, tok in enumerate(toks):
+        if tok.word == "AS" and i + 2 < len(toks) and toks[i + 1].kind == "variable" and (i + 2) in pairs:
+            if any(t.word in ("SAMPLE", "MIN", "MAX") for t in toks[pairs[i + 2]:i]):
+                computed.add(toks[i + 1].text)
+    for i, tok in enumerate(toks):
+        if tok.word == "ORDER" and i + 1 < len(toks) and toks[i + 1].word == "BY":
+            for here in toks[i + 2:]:
+                if here.word in ("LIMIT", "OFFSET", "VALUES") or (here.kind == "other" and here.text in "{}"):
+                    break
+                if here.kind == "variable" and here.text in computed:
+                    raise refused(f"ORDER BY {here.text}, the value of a SAMPLE, MIN or MAX: Virtuoso 7 orders such "
+                                  "values otherwise than by the values themselves (measured on labels with a "
+                                  "language tag, in the entity index)")

@@ -1,0 +1,293 @@
+"""The remote backend's own parts, without a real engine: substitutions written as VALUES (the same answers
+as pyoxigraph's substitutions, on every query the server sends), the outline of a query, Virtuoso's
+rewrites (evaluated here on Oxigraph, they give Oxigraph's own answer back once restored) and refusals,
+and a fake engine on loopback for what a real one does not do on demand (a 200 whose body is cut, an
+answer slower than the time limit)."""
+
+from __future__ import annotations
+
+import http.server
+import json
+import re
+import threading
+import time
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from conftest import REPO
+from coalition_kg.graph import publish, saved_queries
+from coalition_kg.server import sparql_text, virtuoso
+from coalition_kg.server.app import create_app
+from coalition_kg.server.errors import QueryNotEvaluable
+from coalition_kg.server.settings import Settings
+
+ID = "https://w3id.org/coalition-kg/id/"
+SERVER_QUERIES = sorted((REPO / "server" / "sparql").glob("*.rq"))
+SAVED = saved_queries.load_all(REPO / "queries")
+# What the server's own queries are given: a resource (entity, article, statement) or a graph.
+BOUND = {"resource": [ID + "morocco", ID + "marrakesh-ministerial-2022", ID + "nasser-bourita",
+                      "https://w3id.org/coalition-kg/article/001_eef99b9cc9c1a199",
+                      "https://w3id.org/coalition-kg/article/001_eef99b9cc9c1a199/R6"],
+         "graph": ["https://w3id.org/coalition-kg/graph/ontology", "https://w3id.org/coalition-kg/graph/curation"]}
+_SEPARATOR = re.compile(r'separator\s*=\s*"((?:[^"\\]|\\.)*)"\)\s+AS\s+\?(\w+)', re.IGNORECASE)
+
+
+def _rows(results, text: str) -> list:
+    """Any answer in one comparable form: rows (or triples) sorted, each GROUP_CONCAT's parts sorted (SPARQL
+    leaves both orders open, and a VALUES join may give another order than a substitution)."""
+    if isinstance(results, ox.QueryBoolean):
+        return [bool(results)]
+    if not isinstance(results, ox.QuerySolutions):
+        return sorted(str(triple) for triple in results)
+    separators = {column: sparql_text.unescape(separator) for separator, column in _SEPARATOR.findall(text)}
+    names = [v.value for v in results.variables]
+    rows = []
+    for solution in results:
+        row = []
+        for name in names:
+            term = solution[name]
+            if name in separators and isinstance(term, ox.Literal):
+                parts = sorted(term.value.split(separators[name]))
+                row.append((separators[name].join(parts), term.language or term.datatype.value))
+            else:
+                row.append(str(term))
+        rows.append(tuple(row))
+    return sorted(rows)
+
+
+def _cases():
+    for path in SERVER_QUERIES:
+        text = path.read_text(encoding="utf-8")
+        for variable, values in BOUND.items():
+            if f"?{variable}" in text:
+                for value in values:
+                    yield pytest.param(text, {variable: ox.NamedNode(value)}, id=f"{path.stem}-{value.rsplit('/', 1)[-1]}")
+    for name, saved in sorted(SAVED.items()):
+        text, substitutions = saved.bound({})
+        if substitutions:
+            yield pytest.param(text, {v.value: t for v, t in substitutions.items()}, id=name)
+
+
+@pytest.mark.parametrize(("text", "bindings"), list(_cases()))
+def test_values_give_the_substitutions_answer(graph_store, text, bindings):
+    expected = _rows(graph_store.query(text, substitutions={ox.Variable(k): v for k, v in bindings.items()}), text)
+    sent = sparql_text.with_values(text, bindings)
+    assert sent != text and sent.count("VALUES (") >= 1
+    assert _rows(graph_store.query(sent), text) == expected
+
+
+def test_each_query_has_a_case_with_rows(graph_store):
+    """Else the comparisons above would prove nothing for it."""
+    empty = {text for text, bindings in (case.values for case in _cases())}
+    for case in _cases():
+        text, bindings = case.values
+        if _rows(graph_store.query(text, substitutions={ox.Variable(k): v for k, v in bindings.items()}), text):
+            empty.discard(text)
+    assert not empty
+
+
+def test_values_reach_a_subquery_that_cuts_its_answer(graph_store):
+    """graph-preview.rq keeps 200 triples of a graph in a subquery (LIMIT): a VALUES row joined only after
+    it would keep the ontology's triples among any 200 of all graphs."""
+    text = (REPO / "server" / "sparql" / "graph-preview.rq").read_text(encoding="utf-8")
+    sent = sparql_text.with_values(text, {"graph": ox.NamedNode(publish.GRAPH + "ontology")})
+    assert sent.count("VALUES (?graph) { (<https://w3id.org/coalition-kg/graph/ontology>) }") == 2
+    assert len(list(graph_store.query(sent))) == 200
+
+
+def test_the_outline_reads_tokens_not_characters():
+    text = ('PREFIX x: <http://e/{}> # a comment { with a brace\nCONSTRUCT { ?s x:p "}{" } FROM <http://g> '
+            'WHERE { ?s ?p ?o }')
+    outline = sparql_text.outline(text)
+    assert (outline.form, outline.has_dataset, outline.short_construct) == ("CONSTRUCT", True, False)
+    assert text[outline.where:] == "{ ?s ?p ?o }"
+    assert sparql_text.outline("CONSTRUCT WHERE { ?s ?p ?o }").short_construct
+    with pytest.raises(ValueError, match="short form"):
+        sparql_text.with_values("CONSTRUCT WHERE { ?s ?p ?o }", {"s": ox.NamedNode(ID + "morocco")})
+    assert sparql_text.outline("ASK { ?s ?p ?o }").where == 4 and sparql_text.outline("DESCRIBE <http://e/x>").where is None
+
+
+# --- Virtuoso's rewrites: the rewritten query, evaluated by Oxigraph and restored, is the original's answer ---
+
+GROUP_CONCATS = """PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
+SELECT ?k (GROUP_CONCAT(?x; separator=" … ") AS ?all) (GROUP_CONCAT(DISTINCT ?x; separator=", ") AS ?distinct)
+       (GROUP_CONCAT(CONCAT(STR(?x), ":", STR(?y))) AS ?pairs)
+WHERE { VALUES (?k ?x ?y) { (1 UNDEF 1) (2 "a"@en 1) (2 "b"@en 1) (2 "a"@en UNDEF) (3 "c"@en 1) (3 "d" 1) (4 1 1) (4 "e" 1)
+                           (5 <http://e/x> 1) (6 "f"^^xsd:string 1) (6 "g"@ar 1) (7 "h"@en-GB 1) (7 "i"@en-gb 1) } }
+GROUP BY ?k ORDER BY ?k"""
+IN_A_UNION = """SELECT ?k ?all WHERE { { SELECT ?k (GROUP_CONCAT(?x; separator=" … ") AS ?all) WHERE {
+  VALUES (?k ?x) { (1 "a"@en) (1 "b"@en) (2 UNDEF) } } GROUP BY ?k } UNION { BIND(3 AS ?k) } }"""
+BOOLEANS = """SELECT ?x (EXISTS { VALUES ?y { 1 } FILTER(?y = ?x) } AS ?one) (?x > 1 AS ?big) (?x + 1 AS ?next)
+WHERE { VALUES ?x { 1 2 } BIND(!BOUND(?nothing) AS ?unbound) }"""
+
+
+@pytest.mark.parametrize("text", [GROUP_CONCATS, IN_A_UNION, BOOLEANS, *(SAVED[name].text for name in (
+    "claims", "entity-facts", "repatriations", "who-spoke-for-whom")), *(
+    (REPO / "server" / "sparql" / f"{name}.rq").read_text(encoding="utf-8") for name in ("ontology-terms",))])
+def test_a_rewrite_restored_is_the_answer_oxigraph_gives(graph_store, text):
+    sent, restore = virtuoso.rewrite(text)
+    assert sent != text
+    restored = virtuoso.restore(json.loads(graph_store.query(sent).serialize(format=ox.QueryResultsFormat.JSON)), restore)
+    expected = json.loads(graph_store.query(text).serialize(format=ox.QueryResultsFormat.JSON))
+    assert restored == expected
+
+
+def test_virtuoso_s_rewrites_keep_the_separator_out_of_the_query():
+    sent, restore = virtuoso.rewrite(SAVED["entity-facts"].text)
+    assert " … " not in sent.split("WHERE", 1)[0] and restore.separators == {"~ckg-sep-0~": " … "}
+    assert restore.columns == ["words", "sentence"] and "?ckg_words_tags" in sent
+    assert virtuoso.restore({"results": {"bindings": [{"b": {"type": "typed-literal", "value": "1",
+                                                            "datatype": virtuoso.XSD_BOOLEAN}}]}},
+                            virtuoso.Restore()) == \
+        {"results": {"bindings": [{"b": {"type": "typed-literal", "value": "true", "datatype": virtuoso.XSD_BOOLEAN}}]}}
+
+
+@pytest.mark.parametrize(("text", "refusal"), [
+    (SAVED["timeline"].text, r"an OPTIONAL that holds another OPTIONAL and joins on \?city"),
+    ((REPO / "server" / "sparql" / "resource-statements.rq").read_text(encoding="utf-8"),
+     r"an OPTIONAL holding a FILTER \(NOT\) EXISTS, in a query with a UNION"),
+    ('SELECT (STRLEN(GROUP_CONCAT(?x)) AS ?n) WHERE { VALUES ?x { "a" } }', "GROUP_CONCAT inside a larger expression"),
+    ('SELECT ?all WHERE { { SELECT (GROUP_CONCAT(?x) AS ?all) WHERE { VALUES ?x { "a" } } } FILTER(?all != "") }',
+     r"\?all is a GROUP_CONCAT or a boolean"),
+    ('SELECT (GROUP_CONCAT(?x; separator="…") AS ?all) WHERE { VALUES ?x { "a" } } ORDER BY ?all',
+     r"\?all is a GROUP_CONCAT or a boolean"),
+    ('SELECT (COALESCE(?x > 1, false) AS ?big) WHERE { VALUES ?x { 1 } }', "a boolean value inside COALESCE"),
+    ('SELECT ("~ckg-gc~" AS ?x) WHERE {}', "markers"),
+    ((REPO / "server" / "sparql" / "entity-index.rq").read_text(encoding="utf-8"),
+     r"ORDER BY \?kind_label, the value of a SAMPLE, MIN or MAX"),
+])
+def test_what_virtuoso_would_answer_wrong_is_refused(text, refusal):
+    with pytest.raises(QueryNotEvaluable, match=refusal):
+        virtuoso.rewrite(text)
+
+
+def test_every_other_query_goes_to_virtuoso_as_it_is_or_rewritten():
+    refused = set()
+    for name, saved in SAVED.items():
+        try:
+            virtuoso.rewrite(saved.text)
+        except QueryNotEvaluable:
+            refused.add(name)
+    assert refused == {"timeline", "attendance", "skhirat-to-riyadh"}
+
+
+# --- a fake engine: answers the metadata query properly, and every other query as the test says -----------
+
+class FakeEngine:
+    """An engine on loopback that says build FAKE is published and answers other queries with `answer`."""
+
+    def __init__(self, answer, declared_length: int | None = None):
+        self.answer, self.queries = answer, []
+        engine = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                form = self.rfile.read(int(self.headers["Content-Length"])).decode()
+                from urllib.parse import parse_qs
+
+                query = parse_qs(form)["query"][0]
+                if publish.METADATA in query:
+                    body = json.dumps({"head": {"vars": ["id", "graph", "triples", "created"]}, "results": {"bindings": [
+                        {"id": {"type": "literal", "value": "fakebuild0000000"},
+                         "graph": {"type": "uri", "value": graph}, "triples": {"type": "literal", "value": "1"},
+                         "created": {"type": "literal", "value": "2026-01-01T00:00:00Z"}}
+                        for graph in (publish.MERGED, publish.GRAPH + "curation")]}}).encode()
+                else:
+                    engine.queries.append(query)
+                    body = engine.answer()
+                try:
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/sparql-results+json")
+                    if declared_length is not None and publish.METADATA not in query:
+                        self.send_header("Content-Length", str(declared_length))  # more than is sent
+                        self.close_connection = True
+                    self.end_headers()
+                    self.wfile.write(body)
+                except BrokenPipeError:
+                    pass  # the client gave up first (the time-limit test)
+
+            def log_message(self, *args):
+                pass
+
+        self.http = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.http.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.http.server_address[1]}"
+
+    def close(self):
+        self.http.shutdown()
+        self.http.server_close()
+
+
+def _app(engine: FakeEngine, tmp_path: Path, **settings):
+    config = Settings(var=tmp_path, queries=REPO / "queries", backend_url=engine.url, backend_engine="oxigraph",
+                      **settings)
+    return create_app(config)
+
+
+def test_a_cut_answer_is_an_error_and_is_never_kept(tmp_path):
+    """Oxigraph's server sends a 200 before it evaluates; a query it cancels midway ends the body early."""
+    engine = FakeEngine(lambda: b'{"head":{"vars":["s"]},"results":{"bindings":[{"s":{"type":"uri","value":"http://e/1"}},')
+    try:
+        client = _app(engine, tmp_path).test_client()
+        for _ in range(2):
+            response = client.get("/sparql", query_string={"query": "SELECT ?s WHERE { ?s ?p ?o }"},
+                                  headers={"Accept": "application/sparql-results+json"})
+            assert response.status_code == 503
+            assert "is not complete SPARQL JSON results" in response.text
+        assert len(engine.queries) == 2  # asked again: the first, incomplete, was not kept
+        assert engine.queries[0] == "SELECT ?s WHERE { ?s ?p ?o }"
+    finally:
+        engine.close()
+
+
+def test_a_connection_closed_before_the_end_is_an_error(tmp_path):
+    engine = FakeEngine(lambda: b'{"head":{"vars":["s"]},"results":{"bindings":[]}}', declared_length=10_000)
+    try:
+        response = _app(engine, tmp_path).test_client().get(
+            "/sparql", query_string={"query": "SELECT ?s WHERE { ?s ?p ?o }"}, headers={"Accept": "application/sparql-results+json"})
+        assert response.status_code == 503 and "answer is not whole" in response.text
+    finally:
+        engine.close()
+
+
+def test_an_answer_slower_than_the_time_limit_is_a_timeout(tmp_path):
+    def slowly():
+        time.sleep(8)
+        return b'{"head":{"vars":[]},"results":{"bindings":[]}}'
+
+    engine = FakeEngine(slowly)
+    try:
+        client = _app(engine, tmp_path, query_timeout=1.0).test_client()
+        started = time.monotonic()
+        response = client.get("/sparql", query_string={"query": "SELECT * WHERE { ?s ?p ?o }"},
+                              headers={"Accept": "application/sparql-results+json"})
+        assert response.status_code == 503 and "did not answer within the time limit of 1 s" in response.text
+        assert time.monotonic() - started < 7  # not the 8 s the engine takes
+    finally:
+        engine.close()
+
+
+def test_search_needs_the_build_folder_of_the_published_build(tmp_path):
+    engine = FakeEngine(lambda: b"")
+    try:
+        response = _app(engine, tmp_path).test_client().get("/search", query_string={"q": "morocco", "format": "json"})
+        assert response.status_code == 503
+        assert "build fakebuild0000000 has no build folder on this machine" in response.text
+    finally:
+        engine.close()
+
+
+
+def test_serve_says_which_flags_go_together(tmp_path):
+    from dataclasses import replace
+
+    from coalition_kg.server import serve
+
+    settings = Settings(var=tmp_path, queries=REPO / "queries")
+    assert serve.check_settings(replace(settings, backend_url="http://127.0.0.1:9", backend_engine="oxigraph")) is None
+    assert serve.check_settings(replace(settings, backend_url="http://127.0.0.1:9", backend_engine="sparql11")) == \
+        "--engine sparql11 takes --query-url (and not --backend)"
+    assert serve.check_settings(replace(settings, backend_query_url="http://127.0.0.1:9/q")) == \
+        "--query-url is for --engine sparql11; --engine oxigraph takes --backend URL"
