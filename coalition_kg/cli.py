@@ -73,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     from coalition_kg.server import serve as serving
 
     serving.add_arguments(serve)
-    serve.set_defaults(run=serving.run)
+    serve.set_defaults(run=_serve)
 
     args = parser.parse_args(argv)
     project = Project.locate(args.root)
@@ -104,6 +104,32 @@ def _build(project: Project, args) -> int:
         print(f"built {info.quads} quads in {len(info.graphs)} graphs (build {info.build_id}) -> {info.directory}")
         print("  " + ", ".join(f"{phase} {seconds:.2f} s" for phase, seconds in timings.items()))
     return 0
+
+
+def _serve(project: Project, args) -> int:
+    """Check the settings, build the graph if there is none to serve (unless --no-build, or a remote
+    engine serves it), then serve."""
+    from coalition_kg.graph import store
+    from coalition_kg.server import serve as serving
+
+    settings = serving.settings_from(project, args)
+    problem = serving.check_settings(settings)
+    if problem:  # said before a build, which would be wasted
+        print(f"ckg serve: {problem}", file=sys.stderr)
+        return 2
+    current = store.current(project.var)
+    outdated = current is not None and store.layout_problem(current)
+    remote = settings.backend_url or settings.backend_query_url
+    if (current is None or outdated) and not args.no_build and not remote:
+        from coalition_kg.graph.build import BuildError, build
+
+        print(f"ckg serve: {outdated or 'no graph built yet'}; building it first", file=sys.stderr)
+        try:
+            build(project)
+        except BuildError as error:
+            print(f"ckg serve: the build failed: {error}", file=sys.stderr)
+            return 1
+    return serving.run(settings)
 
 
 def _publish(project: Project, args) -> int:

@@ -11,10 +11,10 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from coalition_kg.graph.errors import BuildError
-from coalition_kg.graph.input_files import read_text
-from coalition_kg.graph.registry import Registry
-from coalition_kg.graph.vocabulary import (
+from .errors import BuildError
+from .input_files import read_text
+from .registry import Registry
+from .vocabulary import (
     ENTITY_MENTIONS,
     EVENT_ARGUMENT,
     EVENT_TYPES,

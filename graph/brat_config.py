@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..namespaces import ENTITY
+from coalition_kg.namespaces import ENTITY
 from .vocabulary import (
     ENTITY_MENTIONS,
     EVENT_ARGUMENT,

@@ -30,11 +30,11 @@ from typing import Iterator
 
 import pyoxigraph as ox
 
-from coalition_kg.graph import (annotations, article_names, rdf, reasoning, registry, search_index, store,
+from . import (annotations, article_names, rdf, reasoning, registry, search_index, store,
                                 store_manifest, validation)
-from coalition_kg.graph.build_id import BuildId
-from coalition_kg.graph.errors import BuildError, CorruptStore
-from coalition_kg.graph.input_files import read_bytes, read_text
+from .build_id import BuildId
+from .errors import BuildError, CorruptStore
+from .input_files import read_bytes, read_text
 from coalition_kg.namespaces import GRAPH
 from coalition_kg.project import Project
 

@@ -27,7 +27,7 @@ from typing import BinaryIO, Iterator
 import pyoxigraph as ox
 
 from .internal_queries import internal_query
-from ..namespaces import PREFIXES, RDF, XSD, compact
+from coalition_kg.namespaces import PREFIXES, RDF, XSD, compact
 
 FORMATS = ("turtle", "trig", "nquads", "jsonld")
 

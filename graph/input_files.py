@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from coalition_kg.graph.errors import BuildError
+from .errors import BuildError
 
 
 def read_bytes(path: Path) -> bytes:

@@ -42,7 +42,7 @@ from typing import Callable
 
 import pyoxigraph as ox
 
-from ..namespaces import DCTERMS, GRAPH, VOID, XSD
+from coalition_kg.namespaces import DCTERMS, GRAPH, VOID, XSD
 from . import store, store_manifest
 from .errors import CorruptStore
 from .internal_queries import internal_query

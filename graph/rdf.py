@@ -15,11 +15,11 @@ from typing import Iterator
 
 import pyoxigraph as ox
 
-from coalition_kg.graph import arabic
-from coalition_kg.graph.annotations import Annotations, Mention, Value, parse_value
-from coalition_kg.graph.errors import BuildError
-from coalition_kg.graph.registry import CuratedFact, Registry
-from coalition_kg.graph.vocabulary import EVENTS, MEMBERSHIP_ROLES, RELATIONS
+from . import arabic
+from .annotations import Annotations, Mention, Value, parse_value
+from .errors import BuildError
+from .registry import CuratedFact, Registry
+from .vocabulary import EVENTS, MEMBERSHIP_ROLES, RELATIONS
 from coalition_kg.namespaces import (ARTICLE, DCTERMS, ENTITY, GRAPH, OA, ONTOLOGY, ORG, PROV, RDF, RDFS, SCHEMA,
                                      SKOS, WD, XSD)
 

@@ -7,9 +7,9 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from coalition_kg.graph.errors import BuildError
-from coalition_kg.graph.input_files import read_text
-from coalition_kg.graph.vocabulary import REGISTRY_TYPES, RELATIONS
+from .errors import BuildError
+from .input_files import read_text
+from .vocabulary import REGISTRY_TYPES, RELATIONS
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _QID = re.compile(r"^Q[1-9][0-9]*$")

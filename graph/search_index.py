@@ -28,8 +28,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from coalition_kg.graph import arabic
-from coalition_kg.graph.internal_queries import internal_query
+from . import arabic
+from .internal_queries import internal_query
 from coalition_kg.namespaces import ARTICLE, ENTITY
 
 INDEX_FILE = "search.sqlite"

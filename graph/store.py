@@ -46,8 +46,8 @@ from typing import Callable, Iterable, Iterator
 
 import pyoxigraph as ox
 
-from coalition_kg.graph import store_manifest
-from coalition_kg.graph.internal_queries import internal_query
+from . import store_manifest
+from .internal_queries import internal_query
 
 # What a store holds, as build.json records it: 2 since the default graph holds the merge of the named
 # graphs (with_merge); a store without it (1: only named graphs, read through a union flag) would answer

@@ -16,7 +16,7 @@ import json
 import os
 from pathlib import Path
 
-from coalition_kg.graph.errors import CorruptStore
+from .errors import CorruptStore
 
 MANIFEST = "manifest.json"
 # RocksDB's lock file and its diagnostic log are not the data, and a process that opens the store may

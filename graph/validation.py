@@ -29,9 +29,9 @@ from typing import Iterable
 
 import pyoxigraph as ox
 
-from coalition_kg.graph.errors import BuildError
-from coalition_kg.graph.input_files import decode, read_bytes
-from coalition_kg.graph.store import with_merge
+from .errors import BuildError
+from .input_files import decode, read_bytes
+from .store import with_merge
 from coalition_kg.namespaces import OWL, PREFIXES, RDF as _RDF, RDFS as _RDFS, SH, XSD as _XSD
 
 PYSHACL_LIMIT = 50_000  # triples; above it pyshacl takes more than a few seconds

@@ -27,8 +27,8 @@ import io
 import math
 from contextlib import asynccontextmanager
 
-from coalition_kg.server import guard, protocol
-from coalition_kg.server.errors import ServerBusy, ServiceError, TooManyRequests
+from . import guard, protocol
+from .errors import ServerBusy, ServiceError, TooManyRequests
 
 # A one-subject lookup is a short text; a longer query goes to the evaluation lane unread, so that the
 # event loop never scans a large body (a query this long is rarely a lookup, and is then only queued).

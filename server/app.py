@@ -15,7 +15,7 @@ from pathlib import Path
 from flask import Flask
 
 from ..graph import saved_queries as saved_query_files
-from ..project import Project
+from coalition_kg.project import Project
 from . import formats, linked_data
 from .backend import backend_for
 from .cache import AnswerCache

@@ -20,7 +20,7 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Protocol
 
-from coalition_kg.graph.store import StoreInfo
+from ..graph.store import StoreInfo
 
 
 @dataclass(frozen=True)
@@ -91,7 +91,7 @@ def answer_of(results, job: Job) -> Answer:
     the row cap: the one writer of answers, whichever backend evaluated the query."""
     import pyoxigraph as ox
 
-    from coalition_kg.server import writers
+    from . import writers
 
     if isinstance(results, ox.QuerySolutions):
         name = job.result_format or "json"
@@ -127,8 +127,8 @@ class LocalBackend:
 
     def __init__(self, var: Path, time_limit: float, evaluators: int, memory_limit: int | None,
                  inline_lookups: bool = True):
-        from coalition_kg.server.evaluator import EvaluatorPool
-        from coalition_kg.server.live_store import LiveStore
+        from .evaluator import EvaluatorPool
+        from .live_store import LiveStore
 
         self.live = LiveStore(var)
         self.pool = EvaluatorPool(evaluators, memory_limit)
@@ -143,7 +143,7 @@ class LocalBackend:
 
     def evaluate(self, snapshot: Snapshot, job: Job) -> Answer:
         if job.bounded and self.inline_lookups:
-            from coalition_kg.server.evaluator import evaluate_here
+            from .evaluator import evaluate_here
 
             return evaluate_here(self.live.open(_store_path(snapshot.directory)), job)
         return self.pool.run(_store_path(snapshot.directory), job, self.time_limit)
@@ -152,7 +152,7 @@ class LocalBackend:
               prefixes: dict | None = None) -> Answer:
         import pyoxigraph as ox
 
-        from coalition_kg.server import linked_data
+        from . import linked_data
 
         return self.evaluate(snapshot, Job(linked_data.GRAPH_CONTENTS, None, graph_format, row_cap,
                                            substitutions={"graph": ox.NamedNode(iri)}, prefixes=prefixes))
@@ -167,7 +167,7 @@ class LocalBackend:
 def backend_for(settings) -> Backend:
     """The backend the settings name: a remote engine if they name one, else the local store under var."""
     if settings.backend_url or settings.backend_query_url:
-        from coalition_kg.server.remote_backend import RemoteBackend, endpoints_for
+        from .remote_backend import RemoteBackend, endpoints_for
 
         endpoints = endpoints_for(settings.backend_engine, settings.backend_url, settings.backend_query_url)
         return RemoteBackend(settings.backend_engine, endpoints, settings.var, settings.query_timeout)

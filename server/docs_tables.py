@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 from coalition_kg.project import Project
-from coalition_kg.server import formats, settings
+from . import formats, settings
 
 
 def formats_table() -> str:

@@ -23,9 +23,9 @@ import threading
 import time
 from contextlib import contextmanager
 
-from coalition_kg.server import guard
-from coalition_kg.server.backend import Answer, Job, answer_of
-from coalition_kg.server.errors import (EvaluationFailed, QueryNotEvaluable, QuerySyntaxError, QueryTimeout,
+from . import guard
+from .backend import Answer, Job, answer_of
+from .errors import (EvaluationFailed, QueryNotEvaluable, QuerySyntaxError, QueryTimeout,
                                         QueryTooLarge, Refused)
 
 _LENGTH = struct.Struct(">Q")
@@ -91,7 +91,7 @@ def child_main(memory_limit: int | None = None) -> None:
 
     Before anything else the child gives up the network for good (sandbox.py), so no query, whatever
     the guard made of it, can make the server send a request."""
-    from coalition_kg.server import sandbox
+    from . import sandbox
 
     try:
         sandbox.install()
@@ -104,7 +104,7 @@ def child_main(memory_limit: int | None = None) -> None:
         resource.setrlimit(resource.RLIMIT_AS, (memory_limit, memory_limit))
     import pyoxigraph as ox
 
-    from coalition_kg.server import writers  # noqa: F401  (imported before "ready": evaluate() uses it)
+    from . import writers  # noqa: F401  (imported before "ready": evaluate() uses it)
 
     requests = sys.stdin.fileno()
     replies = os.dup(1)
@@ -338,8 +338,5 @@ class EvaluatorPool:
 
 
 if __name__ == "__main__":
-    # Run the copy imported under its package name, so that pickled Answers name their real class
-    # (coalition_kg.server.evaluator.Answer), not __main__.Answer, which the parent cannot resolve.
-    from coalition_kg.server.evaluator import child_main as _child_main
-
-    _child_main(int(sys.argv[1]) if len(sys.argv) > 1 else None)
+    # Jobs and Answers are backend.py's classes, so they pickle under their real names from here too.
+    child_main(int(sys.argv[1]) if len(sys.argv) > 1 else None)

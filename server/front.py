@@ -45,10 +45,10 @@ from functools import lru_cache
 
 from granian.rsgi import ProtocolClosed
 
-from coalition_kg.server.access_log import AccessLog
-from coalition_kg.server.admission import Admission, evaluates_adhoc
-from coalition_kg.server import http
-from coalition_kg.server.errors import BadRequest, PayloadTooLarge, RequestTimeout, ServiceError
+from .access_log import AccessLog
+from .admission import Admission, evaluates_adhoc
+from . import http
+from .errors import BadRequest, PayloadTooLarge, RequestTimeout, ServiceError
 
 log = logging.getLogger("coalition_kg.server")
 

@@ -18,9 +18,9 @@ import pyoxigraph as ox
 # PREFIXES: the pages' RDF twins are written with the graph's prefixes, as the dumps are (server/app.py
 # reads them here); compact: a term's short name on a page.
 from coalition_kg.namespaces import ARTICLE, BASE, ENTITY, GRAPH, ONTOLOGY, OWL, PREFIXES, compact  # noqa: F401
-from coalition_kg.graph import internal_queries
-from coalition_kg.graph.article_names import STEM_PATTERN
-from coalition_kg.server.errors import NotAnIri, shown
+from ..graph import internal_queries
+from ..graph.article_names import STEM_PATTERN
+from .errors import NotAnIri, shown
 
 # The paths that dereference: the IRI's path under BASE is the URL's path here (id/, article/, graph/). The
 # ontology's terms are hash IRIs (…/ontology#Meeting): they dereference to /ontology, where each term has its

@@ -18,10 +18,10 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from coalition_kg.graph import store as stores, store_manifest
-from coalition_kg.graph.errors import CorruptStore
-from coalition_kg.server.backend import Snapshot
-from coalition_kg.server.errors import NoGraph
+from ..graph import store as stores, store_manifest
+from ..graph.errors import CorruptStore
+from .backend import Snapshot
+from .errors import NoGraph
 
 log = logging.getLogger("coalition_kg.server")
 

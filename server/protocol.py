@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import parse_qs
 
-from coalition_kg.server.errors import (BadRequest, MethodNotAllowed, PayloadTooLarge, Refused,
+from .errors import (BadRequest, MethodNotAllowed, PayloadTooLarge, Refused,
                                         UnsupportedMediaType)
 
 FORM = "application/x-www-form-urlencoded"

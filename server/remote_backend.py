@@ -39,10 +39,10 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from coalition_kg.graph import publish, sparql_http
-from coalition_kg.server import linked_data, sparql_text, virtuoso
-from coalition_kg.server.backend import Answer, Job, Snapshot, answer_of
-from coalition_kg.server.errors import (BackendUnavailable, EvaluationFailed, IncompleteAnswer, NoGraph,
+from ..graph import publish, sparql_http
+from . import linked_data, sparql_text, virtuoso
+from .backend import Answer, Job, Snapshot, answer_of
+from .errors import (BackendUnavailable, EvaluationFailed, IncompleteAnswer, NoGraph,
                                         QuerySyntaxError, QueryTimeout)
 
 REFRESH_SECONDS = 1.0  # how stale the build a request reads may be

@@ -11,10 +11,10 @@ from __future__ import annotations
 import sqlite3
 import threading
 
-from coalition_kg.graph import search_index
-from coalition_kg.graph.store import StoreInfo
-from coalition_kg.server.errors import BadParameter, NoSearchIndex
-from coalition_kg.server.linked_data import local_href
+from ..graph import search_index
+from ..graph.store import StoreInfo
+from .errors import BadParameter, NoSearchIndex
+from .linked_data import local_href
 
 MAX_QUERY_CHARS = 500  # a search is a few names; a longer text is refused, not cut silently
 

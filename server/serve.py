@@ -22,14 +22,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sys
 from pathlib import Path
 
 from coalition_kg.project import Project
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Every setting with a flag (settings.SETTINGS) as an option, then what `ckg serve` itself does."""
-    from coalition_kg.server.settings import SETTINGS
+    from .settings import SETTINGS
 
     for setting in SETTINGS:
         if setting.flag is None:
@@ -53,7 +52,7 @@ def _help(setting) -> str:
 
 def settings_from(project: Project, args):
     """The settings the options of `ckg serve` name, each in its attribute's unit."""
-    from coalition_kg.server.settings import REQUIRED, SETTINGS, Settings
+    from .settings import REQUIRED, SETTINGS, Settings
 
     values = {}
     for setting in SETTINGS:
@@ -68,7 +67,7 @@ def settings_from(project: Project, args):
 
 def check_settings(settings) -> str | None:
     """What is wrong with the operator's choice of limits, in words, or None."""
-    from coalition_kg.server.settings import MIN_EVALUATOR_MEMORY_MB
+    from .settings import MIN_EVALUATOR_MEMORY_MB
 
     limit = settings.evaluator_memory_limit
     if limit is not None and limit >> 20 < MIN_EVALUATOR_MEMORY_MB:
@@ -86,26 +85,8 @@ def check_settings(settings) -> str | None:
     return None
 
 
-def run(project: Project, args) -> int:
-    from coalition_kg.graph import store
-
-    settings = settings_from(project, args)
-    problem = check_settings(settings)
-    if problem:  # said before a build, which would be wasted
-        print(f"ckg serve: {problem}", file=sys.stderr)
-        return 2
-    current = store.current(project.var)
-    outdated = current is not None and store.layout_problem(current)
-    remote = settings.backend_url or settings.backend_query_url
-    if (current is None or outdated) and not args.no_build and not remote:
-        from coalition_kg.graph.build import BuildError, build
-
-        print(f"ckg serve: {outdated or 'no graph built yet'}; building it first", file=sys.stderr)
-        try:
-            build(project)
-        except BuildError as error:
-            print(f"ckg serve: the build failed: {error}", file=sys.stderr)
-            return 1
+def run(settings) -> int:
+    """Serve with the settings (checked, the graph built: `ckg serve` in coalition_kg/cli.py does both)."""
     if settings.server == "granian":
         return _run_granian(settings)
     from gunicorn.app.base import BaseApplication
@@ -120,7 +101,7 @@ def run(project: Project, args) -> int:
                 self.cfg.set(key, value)
 
         def load(self):
-            from coalition_kg.server.app import create_app
+            from .app import create_app
 
             return create_app(settings)
 
@@ -170,9 +151,9 @@ def _run_granian(settings) -> int:
 
 def granian_app():
     """The RSGI app of one granian worker (front.py), from the settings `ckg serve` put in the environment."""
-    from coalition_kg.server.app import create_app
-    from coalition_kg.server.settings import SETTINGS, Settings
-    from coalition_kg.server.front import Front
+    from .app import create_app
+    from .settings import SETTINGS, Settings
+    from .front import Front
 
     values = json.loads(os.environ[_SETTINGS_ENV])
     for setting in SETTINGS:  # JSON has no paths

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pyoxigraph as ox
 
 from coalition_kg.namespaces import DCTERMS, FORMATS, RDF, SD, VOID, XSD
-from coalition_kg.server.backend import Snapshot
-from coalition_kg.server.formats import GRAPH_FORMATS, RESULT_FORMATS
+from .backend import Snapshot
+from .formats import GRAPH_FORMATS, RESULT_FORMATS
 
 
 def service_description(endpoint: str, info: Snapshot) -> list[ox.Triple]:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, make_dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from coalition_kg.graph.publish import ENGINES
+from ..graph.publish import ENGINES
 from coalition_kg.project import Project
 
 SERVERS = ("granian", "gunicorn")  # the production servers `ckg serve --server` runs the app under

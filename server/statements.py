@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from coalition_kg.graph.vocabulary import EVENTS
+from ..graph.vocabulary import EVENTS
 from coalition_kg.namespaces import ARTICLE, ENTITY, GRAPH, ONTOLOGY, RDF, RDFS, SCHEMA, SKOS
 
 from .linked_data import (SHARED_GRAPHS, Term, article_term, binding_int, binding_value, compact, highlight,
