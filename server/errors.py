@@ -102,6 +102,11 @@ class IncompleteAnswer(ServiceError):
     an error, never served or cached as if it were the answer."""
 
 
+class NotAnsweredHere(ServiceError):
+    """A well-formed query the engine behind this endpoint is known to answer wrong (a remote Virtuoso's
+    shapes, server/virtuoso_refusals.py): refused rather than answered wrong. Not the client's fault."""
+
+
 class NotAnIri(BadRequest):
     """A path under /id/, /article/, /graph/ or /ontology/ that no IRI can have (a space, a quote, a
     control character, a stray '%' or bytes that are not UTF-8 once decoded): a bad request, where a

@@ -56,6 +56,7 @@ STATUS: dict[type, int] = {
     errors.UnsupportedMediaType: 415,
     errors.TooManyRequests: 429,
     errors.EvaluationFailed: 500,
+    errors.NotAnsweredHere: 501,
     # 503 rather than 504 for a query past its limit: there is no upstream server for the client, and 503
     # is what SPARQL clients already treat as "the endpoint would not finish this".
     errors.ServerBusy: 503,

@@ -24,7 +24,7 @@ docs/remote-engines.md):
 - An OPTIONAL that holds another OPTIONAL never matches when it joins on a variable that a subquery
   computes with an aggregate, once the group has another pattern too (the `timeline` saved query:
   ?city, a SAMPLE, lost its label and country). No rewrite keeps that query's meaning in general, so
-  such a query is refused (QueryNotEvaluable) naming the construct. The refusals are in
+  such a query is refused (NotAnsweredHere) naming the construct. The refusals are in
   server/virtuoso_refusals.py.
 - A query with a UNION and an OPTIONAL holding a FILTER (NOT) EXISTS loses matches of its other
   OPTIONALs (resource-statements.rq, the statements of an entity page: 19 of the 97 resources of the
@@ -72,7 +72,7 @@ class Restore:
 
 def rewrite(query: str) -> tuple[str, Restore]:
     """The text to send Virtuoso instead of `query`, and what to restore in its answer; raises
-    QueryNotEvaluable for what cannot be answered right (see the module's docstring)."""
+    NotAnsweredHere for what cannot be answered right (see the module's docstring)."""
     if MARK in query or "~ckg-sep-" in query or "?ckg_" in query or "$ckg_" in query:
         raise refused("its text holds the markers or the variables (?ckg_…) this endpoint uses to carry "
                       "GROUP_CONCAT's language tags")

@@ -1,17 +1,17 @@
 """The queries the remote backend refuses to send Virtuoso 7, because it answers them wrong and no rewrite
 is known that keeps their meaning (measured on Debian's 7.2 with the seed build; docs/remote-engines.md):
-each raises QueryNotEvaluable naming the construct and the engine."""
+each raises NotAnsweredHere naming the construct and the engine."""
 
 from __future__ import annotations
 
-from .errors import QueryNotEvaluable
+from .errors import NotAnsweredHere
 from .sparql_text import Token
 
 AGGREGATES = frozenset({"COUNT", "SUM", "MIN", "MAX", "AVG", "SAMPLE", "GROUP_CONCAT"})
 
 
-def refused(what: str) -> QueryNotEvaluable:
-    return QueryNotEvaluable(f"this query cannot be answered right by the virtuoso engine this endpoint reads: "
+def refused(what: str) -> NotAnsweredHere:
+    return NotAnsweredHere(f"this query cannot be answered right by the virtuoso engine this endpoint reads: "
                              f"{what}")
 
 

@@ -20,7 +20,7 @@ from conftest import REPO
 from coalition_kg.graph import publish, saved_queries
 from coalition_kg.server import sparql_text, virtuoso
 from coalition_kg.server.app import create_app
-from coalition_kg.server.errors import QueryNotEvaluable
+from coalition_kg.server.errors import NotAnsweredHere
 from coalition_kg.server.settings import Settings
 
 ID = "https://w3id.org/coalition-kg/id/"
@@ -159,7 +159,7 @@ def test_virtuoso_s_rewrites_keep_the_separator_out_of_the_query():
      r"ORDER BY \?kind_label, the value of a SAMPLE, MIN or MAX"),
 ])
 def test_what_virtuoso_would_answer_wrong_is_refused(text, refusal):
-    with pytest.raises(QueryNotEvaluable, match=refusal):
+    with pytest.raises(NotAnsweredHere, match=refusal):
         virtuoso.rewrite(text)
 
 
@@ -168,7 +168,7 @@ def test_every_other_query_goes_to_virtuoso_as_it_is_or_rewritten():
     for name, saved in SAVED.items():
         try:
             virtuoso.rewrite(saved.text)
-        except QueryNotEvaluable:
+        except NotAnsweredHere:
             refused.add(name)
     assert refused == {"timeline", "attendance", "skhirat-to-riyadh"}
 
