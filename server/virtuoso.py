@@ -48,14 +48,16 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
+from coalition_kg.namespaces import XSD
+
 from . import virtuoso_refusals as refusals
 from .sparql_text import Token, bracket_pairs, enclosing_groups, token_list, unescape
 from .virtuoso_refusals import AGGREGATES, refused
 
 MARK = "~ckg-gc~"  # MARK @lang ~ text: a GROUP_CONCAT's common language tag ("" for none), then its text
 SEPARATOR = "~ckg-sep-{}~"  # the placeholder of the n-th separator that is not plain ASCII
-XSD_BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
-XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+XSD_BOOLEAN = XSD + "boolean"
+XSD_STRING = XSD + "string"
 BOOLEAN_FUNCTIONS = frozenset({"EXISTS", "BOUND", "ISIRI", "ISURI", "ISBLANK", "ISLITERAL", "ISNUMERIC", "REGEX",
                                "CONTAINS", "STRSTARTS", "STRENDS", "SAMETERM", "LANGMATCHES", "NOT"})
 BOOLEAN_OPERATORS = frozenset({"=", "<", ">", "!", "&", "|"})

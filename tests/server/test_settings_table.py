@@ -15,7 +15,8 @@ from coalition_kg.server.settings import SETTINGS, Settings
 # a rename would break them, so the names are pinned here.
 FLAGS = ["--queries", "--host", "--port", "--server", "--workers", "--threads", "--query-timeout", "--row-limit",
          "--max-body", "--cache-mb", "--access-log", "--no-cors", "--evaluator-memory-mb", "--memory-budget-mb",
-         "--body-timeout", "--queue-timeout", "--per-client-queries", "--no-inline-lookups"]
+         "--body-timeout", "--queue-timeout", "--per-client-queries", "--no-inline-lookups", "--backend", "--engine",
+         "--query-url"]
 
 
 def _parser() -> argparse.ArgumentParser:
