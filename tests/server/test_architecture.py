@@ -35,7 +35,8 @@ WEB = ("flask", "werkzeug", "coalition_kg.server.http", "coalition_kg.server.rou
        "coalition_kg.server.app", "coalition_kg.server.front")
 
 
-@pytest.mark.parametrize("module", ["backend", "evaluator", "live_store", "writers", "sandbox"])
+@pytest.mark.parametrize("module", ["backend", "evaluator", "live_store", "writers", "sandbox", "remote_backend",
+                                    "virtuoso", "virtuoso_refusals", "sparql_text", "query_service"])
 def test_the_backend_never_imports_the_web_layer(module):
     reached = {name for name in _imports(SERVER / f"{module}.py") if name.startswith(WEB)}
     assert reached == set(), module
