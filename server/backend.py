@@ -6,7 +6,7 @@ A backend has three jobs, and the query service (server/query_service.py) asks n
   everything a request does reads one build, and cheap (a readlink for the local store);
 - `evaluate(snapshot, job)`: one query's answer in the asked format, within the backend's time limit and
   the job's row cap; the answer says how many rows it has and whether rows were cut;
-- `graph(snapshot, iri, graph_format, row_cap)`: one named graph's triples, capped like any answer.
+- a named graph's triples are the answer of graph_job(), evaluated like any query (capped, cached).
 
 Two implementations: LocalBackend, the on-disk Oxigraph store of `ckg build` with its killable evaluator
 children (server/evaluator.py), and the remote SPARQL 1.1 engine a build was published to
@@ -105,6 +105,16 @@ def answer_of(results, job: Job) -> Answer:
     return Answer(body, "graph", name, rows, truncated)
 
 
+def graph_job(iri: str, graph_format: str, row_cap: int, prefixes: dict | None = None) -> Job:
+    """The CONSTRUCT of one named graph's triples (graph/sparql/graph-contents.rq), up to the row cap."""
+    import pyoxigraph as ox
+
+    from ..graph.internal_queries import internal_query
+
+    return Job(internal_query("graph-contents"), None, graph_format, row_cap,
+               substitutions={"graph": ox.NamedNode(iri)}, prefixes=prefixes)
+
+
 class Backend(Protocol):
     def current_key(self) -> str | None:
         """A cheap name of the build that answers now (Snapshot.key), or None before there is one."""
@@ -113,8 +123,6 @@ class Backend(Protocol):
 
     def evaluate(self, snapshot: Snapshot, job: Job) -> Answer: ...
 
-    def graph(self, snapshot: Snapshot, iri: str, graph_format: str, row_cap: int,
-              prefixes: dict | None = None) -> Answer: ...
 
     def warm(self) -> None: ...
 
@@ -147,15 +155,6 @@ class LocalBackend:
 
             return evaluate_here(self.live.open(_store_path(snapshot.directory)), job)
         return self.pool.run(_store_path(snapshot.directory), job, self.time_limit)
-
-    def graph(self, snapshot: Snapshot, iri: str, graph_format: str, row_cap: int,
-              prefixes: dict | None = None) -> Answer:
-        import pyoxigraph as ox
-
-        from . import linked_data
-
-        return self.evaluate(snapshot, Job(linked_data.GRAPH_CONTENTS, None, graph_format, row_cap,
-                                           substitutions={"graph": ox.NamedNode(iri)}, prefixes=prefixes))
 
     def warm(self) -> None:
         self.pool.warm()

@@ -32,7 +32,7 @@ class Reply:
     status: int = 200
     headers: list[tuple[str, str]] = field(default_factory=list)
     body: bytes = b""
-    build: str | None = None  # the build the answer was made from, if it was made from one
+    build_key: str | None = None  # the Snapshot.key of the build it was made from, if it was made from one
 
     @classmethod
     def text(cls, body: str | bytes, content_type: str, status: int = 200, headers=()) -> "Reply":
@@ -156,16 +156,16 @@ def not_modified(environ, info: Snapshot, etag: str) -> Reply | None:
     if is_resource_modified(http_if_modified_since=since, http_if_none_match=if_none_match, etag=etag,
                             last_modified=_http_date(int(info.built_at_epoch))):
         return None
-    return Reply(304, validators(info, etag), build=info.build_id)
+    return Reply(304, validators(info, etag), build_key=info.key)
 
 
 def page(html: str, info: Snapshot, etag: str) -> Reply:
-    return Reply(200, [("Content-Type", HTML_TYPE), *validators(info, etag)], html.encode("utf-8"), info.build_id)
+    return Reply(200, [("Content-Type", HTML_TYPE), *validators(info, etag)], html.encode("utf-8"), info.key)
 
 
 def document(body: str | bytes, content_type: str, info: Snapshot, etag: str) -> Reply:
     data = body.encode("utf-8") if isinstance(body, str) else body
-    return Reply(200, [("Content-Type", content_type), *validators(info, etag)], data, info.build_id)
+    return Reply(200, [("Content-Type", content_type), *validators(info, etag)], data, info.key)
 
 
 def answer_reply(info: Snapshot, answer: Answer, etag: str, row_limit: int) -> Reply:
@@ -174,9 +174,14 @@ def answer_reply(info: Snapshot, answer: Answer, etag: str, row_limit: int) -> R
         fmt = formats.BY_RDF_NAME[answer.format_name]
     else:
         fmt = formats.BY_NAME[answer.format_name]
-    return Reply(200, [("Content-Type", fmt.content_type), *validators(info, etag),
-                       ("Result-Rows", str(answer.rows)), ("Result-Row-Limit", str(row_limit)),
-                       ("Result-Truncated", "true" if answer.truncated else "false")], answer.body, info.build_id)
+    return Reply(200, [("Content-Type", fmt.content_type), *validators(info, etag), *result_headers(answer, row_limit)],
+                 answer.body, info.key)
+
+
+def result_headers(answer: Answer, row_limit: int) -> list[tuple[str, str]]:
+    """What the row cap did to an answer, for programs (a page made from the answer says it too)."""
+    return [("Result-Rows", str(answer.rows)), ("Result-Row-Limit", str(row_limit)),
+            ("Result-Truncated", "true" if answer.truncated else "false")]
 
 
 # --- headers on every answer ------------------------------------------------------------------

@@ -37,7 +37,6 @@ DESCRIPTION = internal_query("resource-description")
 
 
 # The pages' other queries, by the names the routes use.
-GRAPH_CONTENTS = internal_query("graph-contents")
 GRAPH_PREVIEW = internal_query("graph-preview")
 ENTITY_INDEX = internal_query("entity-index")
 ENTITY_INDEX_GRAPH = internal_query("entity-index-graph")

@@ -35,8 +35,7 @@ class LiveStore:
     def __init__(self, var: Path):
         self.var = Path(var)
         self._link = str(self.var / "current")
-        self._name: str | None = None
-        self._info: Snapshot | None = None
+        self._current: tuple[str, Snapshot] | None = None
         self._refused: tuple[str, str] | None = None  # a store that failed its check, and why
         self._lock = threading.Lock()
         self._opened: tuple[str, ox.Store] | None = None  # the store bounded lookups read in this process
@@ -53,14 +52,15 @@ class LiveStore:
 
     def info_for(self, name: str | None) -> Snapshot:
         """The Snapshot of the store `name` (as current_name() gave it), read once per build."""
-        info = self._info
-        if name is not None and name == self._name and info is not None:
-            return info
+        current = self._current  # (name, snapshot), replaced whole: never one build's name with another's snapshot
+        if name is not None and current is not None and current[0] == name:
+            return current[1]
         if name is None:
             raise NoGraph("no graph has been built yet: run `ckg build`")
         with self._lock:
-            if name == self._name and self._info is not None:
-                return self._info  # checked by the thread that held the lock before us
+            current = self._current
+            if current is not None and current[0] == name:
+                return current[1]  # checked by the thread that held the lock before us
             refused = self._refused
             if refused is not None and refused[0] == name:
                 raise NoGraph(refused[1])
@@ -73,8 +73,9 @@ class LiveStore:
                 log.error("refusing to serve the store %s: %s", name, problem)
                 self._refused = (name, problem)
                 raise NoGraph(problem)
-            self._name, self._info = name, Snapshot.of_store(info, name)
-        return self._info
+            snapshot = Snapshot.of_store(info, name)
+            self._current = (name, snapshot)
+        return snapshot
 
     def _problem(self, name: str, info: stores.StoreInfo) -> str | None:
         """Why the store `name` must not be served, or None: files that are not its manifest's, or a layout

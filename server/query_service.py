@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from ..graph import saved_queries as saved_query_files
 from . import search
-from .backend import Answer, Backend, Job, Snapshot
+from .backend import Answer, Backend, Job, Snapshot, graph_job
 from .cache import AnswerCache, Flights
 from .errors import BadParameter, NotFound
 from .settings import Settings
@@ -47,13 +47,12 @@ class QueryService:
         return answer
 
     def graph(self, info: Snapshot, iri: str, graph_format: str, row_cap: int, prefixes: dict | None) -> Answer:
-        """A named graph's triples (up to the row cap), kept like any answer."""
-        key = ("graph", info.key, iri, graph_format, row_cap)
-        answer = self.cache.lookup(key)
-        if answer is None:
-            answer = self.backend.graph(info, iri, graph_format, row_cap, prefixes)
-            self.cache.put(key, answer, len(answer.body) + 200)
-        return answer
+        """A named graph's triples (up to the row cap), kept and shared like any answer."""
+        return self.answer(info, graph_job(iri, graph_format, row_cap, prefixes))
+
+    def search(self, info: Snapshot, text: str) -> dict:
+        """Entities, articles and sentences by their words, from the index beside the build (search.py)."""
+        return search.results(self.search_indexes.connection(info), text)
 
     def select(self, info: Snapshot, query: str, row_cap: int | None = None, **substitutions) -> list[dict]:
         """Rows of one of the server's own SELECT queries, as SPARQL JSON bindings (at most the row limit,

@@ -33,6 +33,7 @@ from __future__ import annotations
 import calendar
 import json
 import os
+import re
 import threading
 import time
 from pathlib import Path
@@ -40,11 +41,12 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from ..graph import publish, sparql_http
-from . import linked_data, sparql_text, virtuoso
+from . import sparql_text, virtuoso
 from .backend import Answer, Job, Snapshot, answer_of
-from .errors import (BackendUnavailable, EvaluationFailed, IncompleteAnswer, NoGraph,
-                                        QuerySyntaxError, QueryTimeout)
+from .errors import (BackendUnavailable, EvaluationFailed, IncompleteAnswer, NoGraph, QueryNotEvaluable,
+                     QuerySyntaxError, QueryTimeout)
 
+_BUILD_ID = re.compile(r"[0-9a-f]{16}")
 REFRESH_SECONDS = 1.0  # how stale the build a request reads may be
 METADATA_SECONDS = 10.0  # the metadata query's own time limit
 EMPTY_GRAPH = publish.GRAPH + "empty"  # a graph no build has: the default graph of a request that names none
@@ -79,43 +81,67 @@ class RemoteBackend:
         self.refresh_seconds = refresh_seconds
         self._lock = threading.Lock()
         self._current: tuple[float, Snapshot] | None = None
+        self._failed: tuple[float, Exception] | None = None  # the last failure to ask the engine, and when
         self._snapshots: dict[str, tuple[Snapshot, publish.Published]] = {}  # by key, the last few builds
         self._parser = ox.Store()  # empty: parses queries (pyoxigraph's own syntax errors) without evaluating
 
     # --- which build serves -------------------------------------------------------------------
 
     def snapshot(self) -> Snapshot:
+        """The build the engine serves, asked at most once every refresh_seconds: while one thread asks,
+        the others read the build known before (or wait for the answer when there is none yet); a failure
+        to ask is remembered as long, so that requests do not queue up to ask a dead engine in turn."""
         current = self._current
         if current is not None and time.monotonic() - current[0] < self.refresh_seconds:
             return current[1]
-        with self._lock:
+        if not self._lock.acquire(blocking=current is None):
+            return current[1]
+        try:
             current = self._current
             if current is not None and time.monotonic() - current[0] < self.refresh_seconds:
                 return current[1]
+            failed = self._failed
+            if failed is not None and time.monotonic() - failed[0] < self.refresh_seconds:
+                raise failed[1]
             try:
-                served = publish.published(self.client)
-            except sparql_http.EngineError as error:
-                raise BackendUnavailable(f"the {self.engine} engine at {self.where} did not say which build it "
-                                         f"serves: {error}") from None
-            if served is None:
-                raise NoGraph(f"nothing has been published to the {self.engine} engine at {self.where}: "
-                              f"run `ckg publish --engine {self.engine} …` first")
-            key = f"{self.engine} {self.where} {served.build_id}"
-            known = self._snapshots.get(key)
-            snapshot = known[0] if known is not None and known[1].counts == served.counts else self._snapshot_of(served, key)
-            if len(self._snapshots) > 8:
-                self._snapshots.clear()
-            self._snapshots[key] = (snapshot, served)
+                snapshot = self._ask()
+            except (BackendUnavailable, NoGraph) as error:
+                self._failed = (time.monotonic(), error)
+                raise
+            self._failed = None
             self._current = (time.monotonic(), snapshot)
             return snapshot
+        finally:
+            self._lock.release()
+
+    def _ask(self) -> Snapshot:
+        try:
+            served = publish.published(self.client)
+        except sparql_http.EngineError as error:
+            raise BackendUnavailable(f"the {self.engine} engine at {self.where} did not say which build it "
+                                     f"serves: {error}") from None
+        if served is None:
+            raise NoGraph(f"nothing has been published to the {self.engine} engine at {self.where}: "
+                          f"run `ckg publish --engine {self.engine} …` first")
+        if not _BUILD_ID.fullmatch(served.build_id):  # it names folders and keys: it must be one
+            raise BackendUnavailable(f"the {self.engine} engine at {self.where} names a build id that is not one: "
+                                     f"{served.build_id[:40]!r}")
+        key = f"{self.engine} {self.where} {served.build_id}"
+        known = self._snapshots.get(key)
+        snapshot = known[0] if known is not None and known[1].counts == served.counts else self._snapshot_of(served, key)
+        if len(self._snapshots) > 8:
+            self._snapshots.clear()
+        self._snapshots[key] = (snapshot, served)
+        return snapshot
 
     def current_key(self) -> str | None:
-        """The key of the build that serves (as LiveStore.current_name is for the local store), None when
-        there is none to serve: then the request goes the way that reports why."""
-        try:
-            return self.snapshot().key
-        except (BackendUnavailable, NoGraph):
+        """The key of the build known to serve, without asking the engine (the router asks this in granian's
+        event loop, where no request may wait on the network); None when it is older than refresh_seconds:
+        then the request takes a thread, and snapshot() asks."""
+        current = self._current
+        if current is None or time.monotonic() - current[0] >= self.refresh_seconds:
             return None
+        return current[1].key
 
     def _snapshot_of(self, served: publish.Published, key: str) -> Snapshot:
         counts = dict(served.counts)
@@ -138,16 +164,27 @@ class RemoteBackend:
 
     # --- answers ------------------------------------------------------------------------------
 
+    def _check(self, text: str, outline: sparql_text.Outline) -> None:
+        """pyoxigraph's verdict on the query and its message, the local store's, without evaluating it: an
+        empty store plans a SELECT, CONSTRUCT or DESCRIBE and evaluates nothing until asked for rows, but
+        answers an ASK at once (with no time limit: a cross product of VALUES would hold this thread), so an
+        ASK is checked as the SELECT of its pattern. A function pyoxigraph does not know (Virtuoso's bif:
+        and sql: among them) is refused here, and never reaches the engine."""
+        probe = text if outline.form != "ASK" else sparql_text.ask_as_select(text)
+        try:
+            self._parser.query(probe)
+        except SyntaxError as error:
+            raise QuerySyntaxError(f"SPARQL syntax {error}") from None
+        except RuntimeError as error:
+            raise QueryNotEvaluable(f"the query cannot be evaluated: {error}") from None
+
     def evaluate(self, snapshot: Snapshot, job: Job) -> Answer:
         try:
             text = sparql_text.with_values(job.query, job.substitutions)
         except ValueError as error:
             raise EvaluationFailed(f"the query cannot be sent to the engine: {error}") from None
-        try:
-            self._parser.query(text)  # pyoxigraph's verdict and message, the local store's
-        except SyntaxError as error:
-            raise QuerySyntaxError(f"SPARQL syntax {error}") from None
         outline = sparql_text.outline(text)
+        self._check(text, outline)
         restore = None
         if self.engine == "virtuoso":
             text, restore = virtuoso.rewrite(text)
@@ -160,11 +197,6 @@ class RemoteBackend:
         if graph:
             return self._graph_answer(reply, job)
         return self._results_answer(reply, job, restore, outline.form == "ASK")
-
-    def graph(self, snapshot: Snapshot, iri: str, graph_format: str, row_cap: int,
-              prefixes: dict | None = None) -> Answer:
-        return self.evaluate(snapshot, Job(linked_data.GRAPH_CONTENTS, None, graph_format, row_cap,
-                                           substitutions={"graph": ox.NamedNode(iri)}, prefixes=prefixes))
 
     def warm(self) -> None:
         pass

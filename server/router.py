@@ -24,6 +24,7 @@ from __future__ import annotations
 import io
 import logging
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from werkzeug.exceptions import HTTPException, MethodNotAllowed as WerkzeugMethodNotAllowed, NotFound as WerkzeugNotFound
 from werkzeug.routing import Map, RequestRedirect, Rule
@@ -79,26 +80,31 @@ class Router:
         body = b""
         if method == "POST":  # read once, within the limit, so that the body can be part of the key
             length = environ.get("CONTENT_LENGTH")
-            if length and length.isdigit() and int(length) <= self.max_body:
-                body = environ["wsgi.input"].read(int(length)) if length != "0" else b""
-                environ["wsgi.input"] = io.BytesIO(body)
+            if not (length and length.isdigit() and int(length) <= self.max_body):
+                # A body of undeclared length (chunked) or over the limit: the protocol reader reads or
+                # refuses it, and the answer is not kept, since the key could not hold the body.
+                return self._send(self.reply(environ), method, start_response)
+            body = environ["wsgi.input"].read(int(length)) if length != "0" else b""
+            environ["wsgi.input"] = io.BytesIO(body)
         key = self._key(environ, body)
         hit = None if key is None else self.cache.lookup(key)
         if hit is None:
             reply = self.reply(environ)
-            if key is not None and reply.status == 200 and self._made_from(reply, key):
-                self.cache.put(key, reply, len(reply.body) + len(body) + 400)
+            if key is not None and reply.status == 200 and reply.build_key == key[1]:
+                self.cache.put(key, reply, len(reply.body) + sum(len(part) for part in key[2:] if part) + 200)
         else:
             reply = hit
         return self._send(reply, method, start_response)
 
     def cached(self, environ, body: bytes) -> Reply | None:
-        """The kept answer to this very request with this complete body, or None (front.py)."""
+        """The kept answer to this very request with this complete body (its length declared, as front.py
+        makes it), or None."""
         key = self._key(environ, body)
         return None if key is None else self.cache.lookup(key)
 
     def _key(self, environ, body: bytes) -> tuple | None:
-        """The fast lane's key of the request, or None when it may not take the lane."""
+        """The fast lane's key of the request, or None when it may not take the lane: everything of the
+        request a view reads (the host, script name and port make the service description's address)."""
         method = environ.get("REQUEST_METHOD")
         if ((method != "GET" and method != "POST" and method != "HEAD")
                 or "HTTP_IF_NONE_MATCH" in environ or "HTTP_IF_MODIFIED_SINCE" in environ):
@@ -107,12 +113,9 @@ class Router:
         if build is None:
             return None
         return ("http", build, method, environ.get("HTTP_HOST"), environ.get("wsgi.url_scheme"),
+                environ.get("SCRIPT_NAME", ""), environ.get("SERVER_NAME"), environ.get("SERVER_PORT"),
                 environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", ""), environ.get("CONTENT_TYPE", ""),
                 environ.get("HTTP_ACCEPT"), body)
-
-    @staticmethod
-    def _made_from(reply: Reply, key: tuple) -> bool:
-        return reply.build is not None and reply.build in key[1]
 
     def reply(self, environ) -> Reply:
         """What the routing table and the view say, with every error turned into its answer."""
@@ -121,27 +124,37 @@ class Router:
         try:
             try:
                 if method == "OPTIONS":
-                    allowed = self._routes.allowed_methods(path)
-                    return Reply(200, [("Allow", ", ".join((*allowed, "OPTIONS")))]) if allowed else self._not_found(environ)
+                    allowed = self._allowed(path)
+                    return Reply(200, [("Allow", allowed)]) if allowed else self._not_found(environ)
                 view, arguments = self._routes.match(path, method, query_args=_decoded(environ.get("QUERY_STRING", "")))
             except RequestRedirect as redirect:
                 return self._redirect(redirect)
             except WerkzeugNotFound:
                 return self._not_found(environ)
-            except WerkzeugMethodNotAllowed as error:
+            except WerkzeugMethodNotAllowed:
                 raise MethodNotAllowed(f"{shown(method)} is not allowed here; this server is read-only",
-                                       tuple(error.valid_methods or ())) from None
+                                       tuple(self._allowed(path).split(", "))) from None
             if view == "static":
                 return self._static(environ, arguments["filename"])
             return view(self.site, Request(environ), **arguments)
         except ServiceError as error:
             return http.error_reply(error)
         except HTTPException as error:  # from werkzeug's own parsing (a malformed request line, say)
+            headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
             return Reply.text(f"{error.code} {error.name}: {error.description or error.name}\n", http.TEXT_PLAIN,
-                              error.code or 500)
+                              error.code or 500, headers)
         except Exception:
             log.exception("unexpected error on %s %s", shown(method), shown(environ.get("PATH_INFO", "")))
             return http.unexpected_reply()
+
+    def _allowed(self, path: str) -> str:
+        """The methods a path takes, as an Allow header says them ("" for no route); a path that redirects
+        takes those of the path it redirects to."""
+        try:
+            methods = self._routes.allowed_methods(path)
+        except RequestRedirect as redirect:
+            methods = self._routes.allowed_methods(urlsplit(redirect.new_url).path)
+        return ", ".join((*methods, "OPTIONS")) if methods else ""
 
     @staticmethod
     def _not_found(environ) -> Reply:
@@ -152,19 +165,22 @@ class Router:
         """werkzeug answers a path with doubled slashes (/id//x) or without its final slash (/id) with a
         308 to the right path, built from the Host header, which the client chose. The same redirect, with
         the path alone: it can only lead to this server, whatever Host said."""
-        from urllib.parse import urlsplit
-
         target = urlsplit(redirect.new_url)
         # One leading slash, always: "//host/…" would be a relative URL that names another host.
         location = "/" + target.path.lstrip("/") + ("?" + target.query if target.query else "")
         return Reply(redirect.code, [("Location", location)])
 
-    @staticmethod
-    def _static(environ, filename: str) -> Reply:
-        response = send_from_directory(STATIC, filename, environ)
-        response.direct_passthrough = False
-        return Reply(response.status_code, [(k, v) for k, v in response.headers.items() if k != "Content-Length"],
-                     response.get_data())
+    def _static(self, environ, filename: str) -> Reply:
+        try:
+            response = send_from_directory(STATIC, filename, environ)
+        except WerkzeugNotFound:
+            return self._not_found(environ)
+        try:
+            response.direct_passthrough = False
+            return Reply(response.status_code, [(k, v) for k, v in response.headers.items() if k != "Content-Length"],
+                         response.get_data())
+        finally:
+            response.close()
 
     def finished(self, reply: Reply, method: str) -> tuple[list[tuple[str, str]], bytes]:
         """The reply's headers with those every answer carries, and the body to send."""

@@ -80,8 +80,13 @@ def check_settings(settings) -> str | None:
     if settings.backend_engine == "sparql11":
         if settings.backend_url:
             return "--engine sparql11 takes --query-url (and not --backend)"
+        if not settings.backend_query_url:
+            return "--engine sparql11 needs --query-url: the engine's SPARQL query endpoint"
     elif settings.backend_query_url:
         return f"--query-url is for --engine sparql11; --engine {settings.backend_engine} takes --backend URL"
+    elif settings.backend_engine != "oxigraph" and not settings.backend_url:
+        # an engine named without its address would silently serve the local store
+        return f"--engine {settings.backend_engine} needs --backend URL: the engine's address"
     return None
 
 

@@ -50,6 +50,14 @@ def outline(text: str) -> Outline:
     return Outline(form, where, dataset, form == "CONSTRUCT" and not template)
 
 
+def ask_as_select(text: str) -> str:
+    """An ASK query as the SELECT * of the same pattern (the ASK keyword replaced)."""
+    for kind, token, offset in tokens(text):
+        if kind == "run" and token.upper() == "ASK":
+            return text[:offset] + "SELECT *" + text[offset + len(token):]
+    return text
+
+
 def with_values(text: str, bindings: dict) -> str:
     """The query with each variable of `bindings` (name -> pyoxigraph term) bound by one VALUES row at the
     start of the outermost WHERE group, and at the start of each subquery's WHERE group that mentions it:

@@ -161,8 +161,7 @@ def saved_query_run(site: Site, request, name: str) -> Reply:
                        graph_text=answer.body.decode("utf-8") if table is None else None, answer=answer,
                        links=links, row_limit=settings.row_limit)
     reply = http.page(html, info, etag)
-    reply.headers += [("Result-Rows", str(answer.rows)),
-                      ("Result-Truncated", "true" if answer.truncated else "false")]
+    reply.headers += http.result_headers(answer, settings.row_limit)
     return reply
 
 
@@ -201,7 +200,7 @@ def search_page(site: Site, request) -> Reply:
     cached = http.not_modified(request.environ, info, etag)
     if cached:
         return cached
-    found = search.results(service.search_indexes.connection(info), text) if text.strip() else None
+    found = service.search(info, text) if text.strip() else None
     if as_json:
         body = json.dumps({"build_id": info.build_id, **found}, ensure_ascii=False, indent=1)
         return http.document(body, http.JSON_TYPE, info, etag)
@@ -288,8 +287,7 @@ def ontology(site: Site, request, version: str | None = None) -> Reply:
     head = statements.build(iri, service.select(info, linked_data.internal_query("resource-facts"),
                                                 resource=ox.NamedNode(iri)), [], [])
     terms = linked_data.ontology_terms(service.select(info, linked_data.ONTOLOGY_TERMS, row_cap=100_000))
-    links = {f.name: f"/ontology?format={f.name}" for f in GRAPH_FORMATS}
-    return http.page(site.render("ontology.html", info=info, page=head, terms=terms, links=links), info, etag)
+    return http.page(site.render("ontology.html", info=info, page=head, terms=terms, links=_links("/ontology")), info, etag)
 
 
 def _known_version(site: Site, info: Snapshot, iri: str) -> None:

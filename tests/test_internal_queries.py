@@ -15,7 +15,8 @@ from coalition_kg.graph.internal_queries import SPARQL_DIR, internal_query
 
 ROOT = Path(__file__).resolve().parent.parent
 NAMES = sorted(path.stem for path in SPARQL_DIR.glob("*.rq"))
-GRAPH_CODE = sorted((ROOT / "graph").glob("*.py"))
+# graph/'s queries are read in graph/, and one in server/backend.py (a named graph's triples, for either backend)
+GRAPH_CODE = sorted((ROOT / "graph").glob("*.py")) + [ROOT / "server" / "backend.py"]
 _CALLED = re.compile(r"internal_query\(\"([\w-]+)\"\)")
 # A SPARQL query form followed, on its line, by a variable or a group: SQLite's SELECTs have neither.
 _INLINE = re.compile(r"[\"'][^\"'\n]*\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b[^\"'\n]*(\?[A-Za-z_]|\{)")

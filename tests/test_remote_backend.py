@@ -191,7 +191,7 @@ class FakeEngine:
                 query = parse_qs(form)["query"][0]
                 if query == internal_query("published-build"):
                     body = json.dumps({"head": {"vars": ["id", "graph", "triples", "created"]}, "results": {"bindings": [
-                        {"id": {"type": "literal", "value": "fakebuild0000000"},
+                        {"id": {"type": "literal", "value": "fa4eb01d00000000"},
                          "graph": {"type": "uri", "value": graph}, "triples": {"type": "literal", "value": "1"},
                          "created": {"type": "literal", "value": "2026-01-01T00:00:00Z"}}
                         for graph in (publish.MERGED, publish.GRAPH + "curation")]}}).encode()
@@ -270,12 +270,37 @@ def test_an_answer_slower_than_the_time_limit_is_a_timeout(tmp_path):
         engine.close()
 
 
+def test_the_query_is_checked_here_without_being_evaluated(tmp_path):
+    """The check before sending (pyoxigraph's syntax verdict) evaluates nothing: an ASK whose local
+    evaluation would take hours (four VALUES of 200 in a cross product) is checked at once and sent; a
+    function pyoxigraph does not know (Virtuoso's bif:file_to_string) is refused and never sent."""
+    engine = FakeEngine(lambda: b'{"head":{},"boolean":false}')
+    values = " ".join(str(n) for n in range(200))
+    ask = "ASK { " + " ".join(f"VALUES ?{v} {{ {values} }}" for v in "abcd") + " FILTER(?a + ?b + ?c + ?d < 0) }"
+    answers = []
+    try:
+        client = _app(engine, tmp_path).test_client()
+        asking = threading.Thread(target=lambda: answers.append(client.post(
+            "/sparql", data=ask, headers={"Content-Type": "application/sparql-query",
+                                          "Accept": "application/sparql-results+json"})))
+        asking.start()
+        asking.join(120)  # evaluated here, it would still run in an hour
+        assert not asking.is_alive() and answers[0].status_code == 200 and answers[0].json["boolean"] is False
+        assert engine.queries == [ask]
+        refused = client.get("/sparql", query_string={
+            "query": 'SELECT * WHERE { BIND(<bif:file_to_string>("/etc/passwd") AS ?x) }'})
+        assert refused.status_code == 400 and "custom function <bif:file_to_string> is not supported" in refused.text
+        assert engine.queries == [ask]  # never sent
+    finally:
+        engine.close()
+
+
 def test_search_needs_the_build_folder_of_the_published_build(tmp_path):
     engine = FakeEngine(lambda: b"")
     try:
         response = _app(engine, tmp_path).test_client().get("/search", query_string={"q": "morocco", "format": "json"})
         assert response.status_code == 503
-        assert "build fakebuild0000000 has no build folder on this machine" in response.text
+        assert "build fa4eb01d00000000 has no build folder on this machine" in response.text
     finally:
         engine.close()
 
@@ -292,3 +317,9 @@ def test_serve_says_which_flags_go_together(tmp_path):
         "--engine sparql11 takes --query-url (and not --backend)"
     assert serve.check_settings(replace(settings, backend_query_url="http://127.0.0.1:9/q")) == \
         "--query-url is for --engine sparql11; --engine oxigraph takes --backend URL"
+    # An engine named without its address would serve the local store, as if no engine had been named.
+    assert serve.check_settings(replace(settings, backend_engine="virtuoso")) == \
+        "--engine virtuoso needs --backend URL: the engine's address"
+    assert serve.check_settings(replace(settings, backend_engine="sparql11")) == \
+        "--engine sparql11 needs --query-url: the engine's SPARQL query endpoint"
+    assert serve.check_settings(settings) is None  # the local store

@@ -32,7 +32,8 @@ def _imports(path: Path) -> set[str]:
 
 
 WEB = ("flask", "werkzeug", "coalition_kg.server.http", "coalition_kg.server.router", "coalition_kg.server.views",
-       "coalition_kg.server.app", "coalition_kg.server.front")
+       "coalition_kg.server.linked_data", "coalition_kg.server.statements", "coalition_kg.server.app",
+       "coalition_kg.server.front")
 
 
 @pytest.mark.parametrize("module", ["backend", "evaluator", "live_store", "writers", "sandbox", "remote_backend",
