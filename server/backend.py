@@ -1,11 +1,14 @@
 """The backend seam: where answers come from, whatever holds the graph.
 
-A backend has three jobs, and the query service (server/query_service.py) asks nothing else of it:
+A backend has these jobs; the query service (server/query_service.py) asks the first two, the router
+current_key() (its fast lane), and the server warm() and close():
 
 - `snapshot()`: the build that answers now (a Snapshot, with its id), asked once per request, so that
   everything a request does reads one build, and cheap (a readlink for the local store);
 - `evaluate(snapshot, job)`: one query's answer in the asked format, within the backend's time limit and
   the job's row cap; the answer says how many rows it has and whether rows were cut;
+- `current_key()`: the key of the build known to answer now, at once and without I/O (the router's
+  fast lane asks it in granian's event loop), or None;
 - a named graph's triples are the answer of graph_job(), evaluated like any query (capped, cached).
 
 Two implementations: LocalBackend, the on-disk Oxigraph store of `ckg build` with its killable evaluator

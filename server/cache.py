@@ -1,8 +1,8 @@
 """A bounded in-memory cache of finished answers, per worker process, and the sharing of one
 evaluation among concurrent identical requests while the cache is still cold.
 
-Keys begin with the build id, so a rebuild makes every older entry unreachable; they then age out
-of the least-recently-used order instead of being swept. The bound is on bytes, not entries, since
+Every key holds the build's key (Snapshot.key), so a rebuild makes every older entry unreachable; they
+then age out of the least-recently-used order instead of being swept. The bound is on bytes, not entries, since
 one CONSTRUCT can weigh as much as a thousand small SELECTs.
 """
 

@@ -140,7 +140,7 @@ def negotiate(accept: str | None, offered: tuple[Format, ...]) -> Format | None:
 
 
 # werkzeug's matching costs some 70 µs a negotiation (it normalises both media types for every pair it
-# compares), the old hand-written one 4: on the hot path (fast.py, twice a request) the answers are
+# compares), the old hand-written one 4: on the hot path (twice a request: both answer families) the answers are
 # remembered by header. Clients send few distinct Accept headers; a long one is worked out every time,
 # so that the memory held stays small (512 entries of at most 512 characters).
 _REMEMBERED_LENGTH = 512

@@ -12,13 +12,16 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from werkzeug.http import HTTP_STATUS_CODES, http_date
 from werkzeug.sansio.http import is_resource_modified
 
 from . import errors, formats
-from .backend import Answer, Snapshot
 from .formats import GRAPH_FORMATS, HTML, RESULT_FORMATS, Format
+
+if TYPE_CHECKING:  # the policy reads a snapshot's id and an answer's fields; it needs no backend
+    from .backend import Answer, Snapshot
 
 TEXT_PLAIN = "text/plain; charset=utf-8"
 HTML_TYPE = "text/html; charset=utf-8"

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-# PREFIXES: the pages' RDF twins are written with the graph's prefixes, as the dumps are (server/app.py
-# reads them here); compact: a term's short name on a page.
+# PREFIXES: the pages' RDF twins are written with the graph's prefixes, as the dumps are (views.py reads
+# them here); compact: a term's short name on a page (the templates read it here).
 from coalition_kg.namespaces import ARTICLE, BASE, ENTITY, GRAPH, ONTOLOGY, OWL, PREFIXES, compact  # noqa: F401
 from ..graph import internal_queries
 from ..graph.article_names import STEM_PATTERN

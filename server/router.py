@@ -9,8 +9,8 @@ build's key, method, host, scheme, path, query string, Content-Type, Accept and 
 else of a request (conditional requests, which read their validators, never take the lane), so the same
 bytes on the same build always get the same answer, and a repeated request is then one readlink and one
 dictionary look-up. An answer is kept only if it was made from the build its key names (a rebuild
-between the key and the answer leaves it out), and keys start with the build, so a rebuild makes every
-older entry unreachable. granian's front (front.py) asks the lane before a request takes a thread.
+between the key and the answer leaves it out), and every key holds the build, so a rebuild makes every
+older entry unreachable. A POST whose body's length is not declared is answered but never kept. granian's front (front.py) asks the lane before a request takes a thread.
 
 Why the views are not Flask views: Flask's request context, hooks and response objects cost about a
 hundred microseconds a request, more than evaluating a small query; a view here is a plain function

@@ -12,7 +12,7 @@ import sqlite3
 import threading
 
 from ..graph import search_index
-from ..graph.store import StoreInfo
+from .backend import Snapshot
 from .errors import BadParameter, NoSearchIndex
 from .linked_data import local_href
 
@@ -27,7 +27,7 @@ class SearchIndexes:
     def __init__(self):
         self._local = threading.local()
 
-    def connection(self, info: StoreInfo) -> sqlite3.Connection:
+    def connection(self, info: Snapshot) -> sqlite3.Connection:
         opened = getattr(self._local, "opened", None)
         if opened is not None and opened[0] == info.directory:
             return opened[1]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 
-from coalition_kg.namespaces import DCTERMS, FORMATS, RDF, SD, VOID, XSD
+from coalition_kg.namespaces import DCTERMS, RDF, SD, VOID, XSD
 from .backend import Snapshot
 from .formats import GRAPH_FORMATS, RESULT_FORMATS
 
