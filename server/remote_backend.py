@@ -185,6 +185,8 @@ class RemoteBackend:
             raise EvaluationFailed(f"the query cannot be sent to the engine: {error}") from None
         outline = sparql_text.outline(text)
         self._check(text, outline)
+        if job.default_graphs is None and job.named_graphs is None:
+            text = sparql_text.with_whole_dataset(text, outline, EMPTY_GRAPH)
         restore = None
         if self.engine == "virtuoso":
             text, restore = virtuoso.rewrite(text)
@@ -216,8 +218,9 @@ class RemoteBackend:
             if known is None:
                 raise BackendUnavailable("the build this request reads is no longer known; ask again")
             default, named = known[1].dataset()
+        # Either half left empty is said to be a graph that holds nothing (sparql_text.with_whole_dataset)
         return ([("default-graph-uri", graph) for graph in default or [EMPTY_GRAPH]]
-                + [("named-graph-uri", graph) for graph in named])
+                + [("named-graph-uri", graph) for graph in named or [EMPTY_GRAPH]])
 
     def _fetch(self, parameters: list[tuple[str, str]], accept: str) -> sparql_http.Reply:
         try:

@@ -23,19 +23,43 @@ class Outline:
     where: int | None  # the offset of the outermost WHERE group's "{", if the query has one
     has_dataset: bool  # a FROM or FROM NAMED clause of the query's own
     short_construct: bool  # CONSTRUCT WHERE { … }: the pattern is also the template
+    from_default: bool = False  # a FROM clause (the default graph's)
+    from_named: bool = False  # a FROM NAMED clause
+    dataset_end: int | None = None  # the offset just after the last dataset clause
+
+
+def with_whole_dataset(text: str, shape: Outline, empty_graph: str) -> str:
+    """The query with both halves of its dataset named: one that names only its default graphs (FROM)
+    or only its named graphs (FROM NAMED) has, by SPARQL, no graph in the other half, where an engine may
+    read all of its own graphs instead (its system graphs, a publish's staging graphs); the missing half
+    is then said to be a graph that holds nothing."""
+    if not shape.has_dataset or (shape.from_default and shape.from_named) or shape.dataset_end is None:
+        return text
+    clause = f" FROM NAMED <{empty_graph}>" if shape.from_default else f" FROM <{empty_graph}>"
+    return text[:shape.dataset_end] + clause + text[shape.dataset_end:]
 
 
 def outline(text: str) -> Outline:
     """The outline of a query (see Outline); the text is assumed to parse (pyoxigraph said so)."""
     form, where, dataset, where_word, template = None, None, False, False, False
+    from_default = from_named = False
+    dataset_end, clause = None, None  # clause: what a FROM under way names, "default" or "named"
     depth = 0
     for kind, token, offset in tokens(text):
+        if clause is not None and depth == 0:
+            if kind == "run" and token.upper() == "NAMED" and clause == "default":
+                clause = "named"
+                continue
+            from_named = from_named or clause == "named"
+            from_default = from_default or clause == "default"
+            dataset_end, clause = offset + len(token), None
+            continue
         if kind == "run" and depth == 0:
             upper = token.upper()
             if form is None and upper in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE"):
                 form = upper
             elif upper == "FROM" and where is None:
-                dataset = True
+                dataset, clause = True, "default"
             elif upper == "WHERE" and where is None:
                 where_word = True
         elif kind == "other" and token == "{":
@@ -47,7 +71,7 @@ def outline(text: str) -> Outline:
             depth += 1
         elif kind == "other" and token == "}":
             depth -= 1
-    return Outline(form, where, dataset, form == "CONSTRUCT" and not template)
+    return Outline(form, where, dataset, form == "CONSTRUCT" and not template, from_default, from_named, dataset_end)
 
 
 def ask_as_select(text: str) -> str:

@@ -107,6 +107,20 @@ def test_every_saved_query_gives_the_local_rows(local, remote, name):
         assert there.headers[header] == here.headers[header], header
 
 
+@pytest.mark.parametrize("query", [
+    # FROM alone: by SPARQL no named graph, where an engine might range GRAPH ?g over all of its own
+    f"SELECT (COUNT(*) AS ?n) FROM <{publish.MERGED}> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}",
+    # FROM NAMED alone: an empty default graph, where an engine might read its union of every graph
+    f"SELECT (COUNT(*) AS ?n) FROM NAMED <{publish.GRAPH}curation> WHERE {{ ?s ?p ?o }}",
+])
+def test_a_query_naming_half_its_dataset_reads_nothing_in_the_other_half(local, remote, query):
+    here = local.get("/sparql", params={"query": query}, headers={"Accept": RESULTS})
+    there = remote.get("/sparql", params={"query": query}, headers={"Accept": RESULTS})
+    assert here.status_code == there.status_code == 200, there.text
+    assert _rows(there) == _rows(here)
+    assert here.json()["results"]["bindings"][0]["n"]["value"] == "0"
+
+
 @pytest.mark.parametrize("fmt", ["json", "xml", "csv", "tsv"])
 def test_every_results_format_is_the_local_bytes(local, remote, fmt):
     here = local.get("/sparql", params={"query": GRAPH_COUNTS, "format": fmt})
