@@ -132,6 +132,9 @@ def test_a_rewrite_restored_is_the_answer_oxigraph_gives(graph_store, text):
     assert sent != text
     restored = virtuoso.restore(json.loads(graph_store.query(sent).serialize(format=ox.QueryResultsFormat.JSON)), restore)
     expected = json.loads(graph_store.query(text).serialize(format=ox.QueryResultsFormat.JSON))
+    if "ORDER BY" not in text.upper():  # rows in any order (Oxigraph's own order of groups varies from run to run)
+        for answer in (restored, expected):
+            answer["results"]["bindings"].sort(key=lambda row: json.dumps(row, sort_keys=True))
     assert restored == expected
 
 
