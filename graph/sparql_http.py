@@ -134,10 +134,16 @@ class Client:
         try:
             with self._opener.open(request, timeout=seconds) as response:
                 parts = []
-                while chunk := response.read(1 << 16):
-                    parts.append(chunk)
-                    if time.monotonic() > deadline:
+                while True:
+                    left = deadline - time.monotonic()
+                    if left <= 0:
                         raise EngineTimeout(f"the answer of {_where(self.endpoints.query)} took more than {seconds:g} s")
+                    _wait_at_most(response, left)
+                    # read1: what has arrived, at once (read(n) would wait for n bytes, however slowly they come)
+                    chunk = response.read1(1 << 16)
+                    if not chunk:
+                        break
+                    parts.append(chunk)
                 headers = {name.lower(): value for name, value in response.headers.items()}
                 body = b"".join(parts)
                 declared = headers.get("content-length", "")
@@ -219,6 +225,14 @@ class Client:
         except (urllib.error.URLError, OSError) as error:
             reason = getattr(error, "reason", error)
             raise EngineError(f"{what} could not reach {_where(url)}: {reason}") from error
+
+
+def _wait_at_most(response, seconds: float) -> None:
+    """Bound the next wait on the answer's socket by the time left (http.client keeps the socket at
+    response.fp.raw._sock; where it does not, each wait stays bounded by the whole limit)."""
+    sock = getattr(getattr(response.fp, "raw", None), "_sock", None)
+    if sock is not None:
+        sock.settimeout(max(seconds, 0.001))
 
 
 def _form(**fields: str) -> bytes:

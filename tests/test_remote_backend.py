@@ -208,8 +208,10 @@ class FakeEngine:
                         self.send_header("Content-Length", str(declared_length))  # more than is sent
                         self.close_connection = True
                     self.end_headers()
-                    self.wfile.write(body)
-                except BrokenPipeError:
+                    for chunk in [body] if isinstance(body, bytes) else body:  # a generator: a trickle
+                        self.wfile.write(chunk)
+                        self.wfile.flush()
+                except (BrokenPipeError, ConnectionResetError):
                     pass  # the client gave up first (the time-limit test)
 
             def log_message(self, *args):
@@ -294,6 +296,27 @@ def test_the_query_is_checked_here_without_being_evaluated(tmp_path):
             "query": 'SELECT * WHERE { BIND(<bif:file_to_string>("/etc/passwd") AS ?x) }'})
         assert refused.status_code == 400 and "custom function <bif:file_to_string> is not supported" in refused.text
         assert engine.queries == [ask]  # never sent
+    finally:
+        engine.close()
+
+
+def test_an_answer_that_trickles_in_is_cut_at_the_time_limit(tmp_path):
+    """A byte every tenth of a second: each wait on the socket is short, the whole is not (15 s)."""
+    whole = b'{"head":{"vars":["s"]},"results":{"bindings":[' + b" " * 100 + b"]}}"
+
+    def trickle():
+        for byte in whole:
+            time.sleep(0.1)
+            yield bytes([byte])
+
+    engine = FakeEngine(trickle)
+    try:
+        client = _app(engine, tmp_path, query_timeout=1.0).test_client()
+        started = time.monotonic()
+        response = client.get("/sparql", query_string={"query": "SELECT ?s WHERE { ?s ?p ?o }"},
+                              headers={"Accept": "application/sparql-results+json"})
+        assert response.status_code == 503 and "did not answer within the time limit of 1 s" in response.text
+        assert time.monotonic() - started < 8  # the limit and some, not the 15 s of the whole trickle
     finally:
         engine.close()
 
