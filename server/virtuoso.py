@@ -143,6 +143,12 @@ def rewrite(query: str) -> tuple[str, Restore]:
     first_select = next((i for i, tok in enumerate(toks) if tok.word == "SELECT" and i not in enclosing), None)
     restore.distinct = (first_select is not None and first_select + 1 < len(toks)
                         and toks[first_select + 1].word in ("DISTINCT", "REDUCED"))
+    if restore.distinct and restore.columns and any(
+            tok.word in ("LIMIT", "OFFSET") and i not in enclosing for i, tok in enumerate(toks)):
+        # The parts' columns take part in Virtuoso's DISTINCT, and its LIMIT counts rows before restore()
+        # makes equal ones one: fewer rows than asked would come back.
+        raise refused("SELECT DISTINCT of a GROUP_CONCAT with a LIMIT or OFFSET (the GROUP_CONCAT is sent "
+                      "as its parts, which Virtuoso's DISTINCT would tell apart before the LIMIT)")
     for i, tok in enumerate(toks):
         if tok.word == "GROUP_CONCAT" and i not in handled:
             raise refused("GROUP_CONCAT inside a larger expression (Virtuoso drops its language tags and its "

@@ -159,6 +159,8 @@ def test_virtuoso_s_rewrites_keep_the_separator_out_of_the_query():
      r"\?all is a GROUP_CONCAT or a boolean"),
     ('SELECT (COALESCE(?x > 1, false) AS ?big) WHERE { VALUES ?x { 1 } }', "a boolean value inside COALESCE"),
     ('SELECT ("~ckg-gc~" AS ?x) WHERE {}', "markers"),
+    ('SELECT DISTINCT (GROUP_CONCAT(?x) AS ?all) WHERE { VALUES (?k ?x) { (1 "a") (2 "a") } } GROUP BY ?k LIMIT 1',
+     "SELECT DISTINCT of a GROUP_CONCAT with a LIMIT or OFFSET"),
     ((REPO / "server" / "sparql" / "entity-index.rq").read_text(encoding="utf-8"),
      r"ORDER BY \?kind_label, the value of a SAMPLE, MIN or MAX"),
 ])
