@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import calendar
 import os
+import re
 import secrets
 import time
 from dataclasses import dataclass, field
@@ -52,6 +53,7 @@ METADATA = GRAPH + "published"  # the graph, and the subject, that says which bu
 # Our store's default graph, the RDF merge of the named graphs, published as a named graph: FROM it, a query
 # sees each fact once, as a query that names no graph does at our endpoint.
 MERGED = GRAPH + "merged"
+_LOCK_NAME = re.compile(r"[0-9a-f]{16}-[0-9]+-[0-9a-f]{8}")  # build id, process, random: see _lock
 LOCKS = GRAPH + "publishing"  # where each publish under way says so (see _lock)
 LOCK_MINUTES = 60  # a lock older than this is of a publish that died
 STAGING = GRAPH + "staging/"    # + build id + "/" + the graph's number in the build's sorted list
@@ -163,7 +165,10 @@ def _lock(client: Client, build_id: str) -> str:
             lock, at = row["lock"]["value"], row["at"]["value"]
             if lock == subject:
                 continue
-            if now - _epoch(at) > LOCK_MINUTES * 60:
+            # Only a lock of ours expires here, by its IRI (the delete names it); anything else counts as held.
+            ours = (row["lock"]["type"] == "uri" and lock.startswith(LOCKS + "/")
+                    and _LOCK_NAME.fullmatch(lock[len(LOCKS) + 1:]) is not None)
+            if ours and now - _epoch(at) > LOCK_MINUTES * 60:
                 _unlock(client, lock)
             else:
                 others.append(f"{lock.rsplit('/', 1)[-1]} since {at}")

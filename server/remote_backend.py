@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import calendar
 import json
-import os
 import re
 import threading
 import time
@@ -64,9 +63,8 @@ def endpoints_for(engine: str, url: str | None, query_url: str | None) -> sparql
     if not url:
         raise ValueError(f"--engine {engine} takes --backend URL")
     endpoints = publish.ENGINES[engine].endpoints(url)
-    if engine == "virtuoso" and sparql_http.USER_VARIABLE not in os.environ:
-        read_only = url.rstrip("/") + "/sparql"
-        return sparql_http.Endpoints(read_only, endpoints.update, endpoints.gsp)
+    if engine == "virtuoso":  # its anonymous, read-only /sparql: serving never holds the publish account
+        return sparql_http.Endpoints(url.rstrip("/") + "/sparql", endpoints.update, endpoints.gsp)
     return endpoints
 
 
@@ -74,7 +72,9 @@ class RemoteBackend:
     def __init__(self, engine: str, endpoints: sparql_http.Endpoints, var: Path, time_limit: float,
                  refresh_seconds: float = REFRESH_SECONDS):
         self.engine = engine
-        self.client = sparql_http.Client.from_environment(endpoints, timeout=METADATA_SECONDS)
+        # No credentials: the publish account (CKG_PUBLISH_USER) may write, and a server that only reads
+        # must not hold it.
+        self.client = sparql_http.Client(endpoints, timeout=METADATA_SECONDS)
         self.where = endpoints.query
         self.var = Path(var)
         self.time_limit = time_limit

@@ -114,7 +114,7 @@ def test_a_refused_swap_leaves_the_previous_build_serving(server, seed_info, sma
     _assert_seed_build_serves(client, seed_info)  # and no staging graph is left, nor a lock
 
 
-def _lock_held_since(client, epoch: float, name: str = "someone-else") -> str:
+def _lock_held_since(client, epoch: float, name: str = "0123456789abcdef-4242-0badcafe") -> str:
     lock = f"{publish.LOCKS}/{name}"
     at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
     client.update(f'INSERT DATA {{ GRAPH <{publish.LOCKS}> {{ <{lock}> <{publish.CREATED}> "{at}"^^<{publish.XSD_DATETIME}> }} }}')
@@ -136,9 +136,19 @@ def test_a_publish_under_way_stops_another(server, seed_info, smaller_info):
 
 def test_the_lock_of_a_publish_that_died_expires(server, seed_info):
     client = engines.client(server, "oxigraph")
-    _lock_held_since(client, time.time() - publish.LOCK_MINUTES * 60 - 60, "died")
+    _lock_held_since(client, time.time() - publish.LOCK_MINUTES * 60 - 60)
     publish.publish(seed_info, OXIGRAPH, client)
     _assert_seed_build_serves(client, seed_info)  # the expired lock is gone, and ours too
+
+
+def test_an_old_lock_that_is_not_one_of_ours_is_never_deleted(server, seed_info):
+    """Only a lock named as publish names its own expires: the delete names it, and a thing that is not one
+    (written there by hand, or by something else) counts as held until someone drops the graph."""
+    client = engines.client(server, "oxigraph")
+    _lock_held_since(client, time.time() - publish.LOCK_MINUTES * 60 - 60, "someone-else")
+    with pytest.raises(publish.PublishError, match="another publish is under way"):
+        publish.publish(seed_info, OXIGRAPH, client)
+    client.update(f"DROP SILENT GRAPH <{publish.LOCKS}>")
 
 
 def test_a_count_that_differs_stops_the_publish_before_the_swap(server, seed_info, smaller_info, monkeypatch):
