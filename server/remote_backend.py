@@ -246,12 +246,13 @@ class RemoteBackend:
                                    f"{self.time_limit:g} s ({state}); its answer would be partial")
             raise IncompleteAnswer(f"the {self.engine} engine's answer is partial ({state} {message})".strip())
 
-    def _cut_by_engine(self, reply: sparql_http.Reply, rows: int, job: Job) -> None:
+    def _cut_by_engine(self, reply: sparql_http.Reply, rows: int, job: Job, reordered: bool) -> None:
         """Virtuoso cuts an answer at its ResultSetMaxRows silently but for a header, which it also sends
         with an answer of exactly that many rows. Above our own row cap the cut does no harm (we keep the
-        first row_cap rows, and say the answer was cut); at or below it, the rows may be missing."""
+        first row_cap rows, and say the answer was cut), unless the answer is to be put in order again here
+        (its first rows may be among those cut); at or below it, the rows may be missing."""
         cap = reply.headers.get("x-sparql-maxrows")
-        if cap and cap.isdigit() and rows >= int(cap) and int(cap) <= job.row_cap:
+        if cap and cap.isdigit() and rows >= int(cap) and (int(cap) <= job.row_cap or reordered):
             raise IncompleteAnswer(f"the {self.engine} engine stopped at its own limit of {cap} rows (its "
                                    f"ResultSetMaxRows), at or below this answer's limit of {job.row_cap}: the "
                                    "answer may be incomplete, so it is not given")
@@ -269,7 +270,8 @@ class RemoteBackend:
         if ask and "boolean" not in document:
             document = _boolean(document)
         if "boolean" not in document:
-            self._cut_by_engine(reply, len(document["results"]["bindings"]), job)
+            self._cut_by_engine(reply, len(document["results"]["bindings"]), job,
+                                restore is not None and restore.order_by is not None)
         if restore is not None:
             document = virtuoso.restore(document, restore)
         try:
@@ -287,7 +289,7 @@ class RemoteBackend:
         except (SyntaxError, ValueError) as error:
             raise IncompleteAnswer(f"the {self.engine} engine's triples are not complete {rdf_format.name}: "
                                    f"{error}") from None
-        self._cut_by_engine(reply, len(triples), job)
+        self._cut_by_engine(reply, len(triples), job, False)
         return answer_of(iter(triples), job)
 
 

@@ -33,9 +33,10 @@ docs/remote-engines.md):
   saved queries, but not the entity and article pages.
 
 - ORDER BY on the value of a SAMPLE, MIN or MAX orders labels with a language tag taken from the store
-  otherwise than by their text (the entity index, /id/): refused, whatever the values' type, since a
-  query does not say it (so `attendance` and `skhirat-to-riyadh`, ordered by the MIN of dates, right on
-  the seeds, are refused too).
+  otherwise than by their text (the entity index, /id/), whatever the values' type, since a query does
+  not say it: the answer of a query whose own ORDER BY names only what it projects, with no LIMIT or
+  OFFSET, is put in order again by Oxigraph (reordered()); any other such ORDER BY is refused
+  (`attendance` orders by a MIN it does not project).
 - An ASK comes back as a one-row SELECT of `__ASK_RETVAL`, 1 or 0 (remote_backend reads it).
 
 What the rewrites cannot follow is refused too, never sent: a rewritten variable used anywhere but in
@@ -47,6 +48,8 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+
+import pyoxigraph as ox
 
 from coalition_kg.namespaces import XSD
 
@@ -70,6 +73,10 @@ class Restore:
     separators: dict[str, str] = field(default_factory=dict)  # placeholder -> the separator's text
     columns: list[str] = field(default_factory=list)  # GROUP_CONCATs sent as columns (see _columns)
     distinct: bool = False  # the query's own SELECT DISTINCT: rows that become equal are one row
+    # The query's ORDER BY, to put the answer in order again (Virtuoso orders aggregates' values otherwise),
+    # with the query's prologue (PREFIX, BASE) that its expressions may need.
+    order_by: str | None = None
+    prologue: str = ""
 
 
 def rewrite(query: str) -> tuple[str, Restore]:
@@ -81,8 +88,11 @@ def rewrite(query: str) -> tuple[str, Restore]:
     toks = token_list(query)
     pairs = bracket_pairs(toks)
     enclosing = enclosing_groups(toks)
-    refusals.check(toks, pairs)
+    order_span = refusals.check(toks, pairs)
     restore = Restore()
+    if order_span is not None:
+        select_at = next(t.start for t in toks if t.word in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE"))
+        restore.order_by, restore.prologue = query[order_span[0]:order_span[1]], query[:select_at]
     edits: list[tuple[int, int, str]] = []  # (start, end, replacement) in the text
     rewritten: dict[str, int] = {}  # variable -> the index of its AS
     handled: set[int] = set()  # indexes of GROUP_CONCAT tokens rewritten whole
@@ -188,7 +198,47 @@ def restore(document: dict, what: Restore) -> dict:
         rows.append(row)
     if "results" in document:
         document["results"]["bindings"] = rows
+        if what.order_by is not None:
+            document = reordered(document, what)
     return document
+
+
+def reordered(document: dict, what: Restore) -> dict:
+    """The rows put in the order of the query's own ORDER BY, by Oxigraph (the local store's order): each row
+    a line of VALUES, with its place, in a query that orders them as the original orders its answer."""
+    names = document["head"]["vars"]
+    rows = document["results"]["bindings"]
+    if len(rows) < 2:
+        return document
+    lines = []
+    for place, row in enumerate(rows):
+        cells = [str(place)]
+        for name in names:
+            term = row.get(name)
+            if term is not None and term.get("type") == "bnode":
+                raise refused("a blank node in an answer to put in order again (VALUES cannot hold one)")
+            try:
+                cells.append("UNDEF" if term is None else str(_term(term)))
+            except (KeyError, ValueError):  # not a term an answer may hold: the answer is not given
+                raise refused(f"a term in its answer that cannot be put in order again: {str(term)[:100]}") from None
+        lines.append("(" + " ".join(cells) + ")")
+    variables = " ".join("?" + name for name in ("ckg_place", *names))
+    text = (f"{what.prologue}SELECT ?ckg_place WHERE {{ VALUES ({variables}) {{ {' '.join(lines)} }} }} "
+            f"{what.order_by}")
+    order = [int(solution["ckg_place"].value) for solution in ox.Store().query(text)]
+    document["results"]["bindings"] = [rows[place] for place in order]
+    return document
+
+
+def _term(term: dict):
+    """A SPARQL JSON term as pyoxigraph's (whose str() is its SPARQL text)."""
+    if term["type"] == "uri":
+        return ox.NamedNode(term["value"])
+    if "xml:lang" in term:
+        return ox.Literal(term["value"], language=term["xml:lang"])
+    if "datatype" in term:
+        return ox.Literal(term["value"], datatype=ox.NamedNode(term["datatype"]))
+    return ox.Literal(term["value"])
 
 
 def _put_together(row: dict, variable: str, what: Restore) -> None:

@@ -138,6 +138,26 @@ def test_a_rewrite_restored_is_the_answer_oxigraph_gives(graph_store, text):
     assert restored == expected
 
 
+@pytest.mark.parametrize("name", ["entity-index", "skhirat-to-riyadh"])
+def test_an_answer_put_in_order_again_is_in_the_local_order(graph_store, name):
+    """Virtuoso orders aggregates' values otherwise: such an answer is put in order again by Oxigraph, from
+    any order the engine gives, as the local store orders it."""
+    path = REPO / "server" / "sparql" / f"{name}.rq"
+    text = path.read_text(encoding="utf-8") if path.exists() else SAVED[name].text
+    sent, restore = virtuoso.rewrite(text)
+    assert restore.order_by is not None and restore.order_by.startswith("ORDER BY")
+    answer = json.loads(graph_store.query(sent).serialize(format=ox.QueryResultsFormat.JSON))
+    answer["results"]["bindings"].reverse()  # as if the engine had ordered them otherwise
+    expected = json.loads(graph_store.query(text).serialize(format=ox.QueryResultsFormat.JSON))["results"]["bindings"]
+    restored = virtuoso.restore(answer, restore)["results"]["bindings"]
+    assert len(expected) > 5
+    # The same rows, in the same order of what ORDER BY names (rows it ties stay in any order, as SPARQL says)
+    keys = re.findall(r"\?(\w+)", restore.order_by)
+    assert [[row.get(k) for k in keys] for row in restored] == [[row.get(k) for k in keys] for row in expected]
+    assert sorted(json.dumps(row, sort_keys=True) for row in restored) == \
+        sorted(json.dumps(row, sort_keys=True) for row in expected)
+
+
 def test_virtuoso_s_rewrites_keep_the_separator_out_of_the_query():
     sent, restore = virtuoso.rewrite(SAVED["entity-facts"].text)
     assert " … " not in sent.split("WHERE", 1)[0] and restore.separators == {"~ckg-sep-0~": " … "}
@@ -161,8 +181,10 @@ def test_virtuoso_s_rewrites_keep_the_separator_out_of_the_query():
     ('SELECT ("~ckg-gc~" AS ?x) WHERE {}', "markers"),
     ('SELECT DISTINCT (GROUP_CONCAT(?x) AS ?all) WHERE { VALUES (?k ?x) { (1 "a") (2 "a") } } GROUP BY ?k LIMIT 1',
      "SELECT DISTINCT of a GROUP_CONCAT with a LIMIT or OFFSET"),
-    ((REPO / "server" / "sparql" / "entity-index.rq").read_text(encoding="utf-8"),
-     r"ORDER BY \?kind_label, the value of a SAMPLE, MIN or MAX"),
+    ('SELECT ?e (SAMPLE(?l) AS ?label) WHERE { ?e ?p ?l } GROUP BY ?e ORDER BY ?label LIMIT 3',
+     r"ORDER BY \?label, the value of a SAMPLE, MIN or MAX, with a LIMIT or OFFSET"),
+    ('SELECT ?e WHERE { { SELECT ?e (MIN(?l) AS ?first) WHERE { ?e ?p ?l } GROUP BY ?e ORDER BY ?first } }',
+     r"ORDER BY \?first, the value of a SAMPLE, MIN or MAX, in a subquery"),
 ])
 def test_what_virtuoso_would_answer_wrong_is_refused(text, refusal):
     with pytest.raises(NotAnsweredHere, match=refusal):
@@ -176,7 +198,7 @@ def test_every_other_query_goes_to_virtuoso_as_it_is_or_rewritten():
             virtuoso.rewrite(saved.text)
         except NotAnsweredHere:
             refused.add(name)
-    assert refused == {"timeline", "attendance", "skhirat-to-riyadh"}
+    assert refused == {"timeline", "attendance"}
 
 
 # --- a fake engine: answers the metadata query properly, and every other query as the test says -----------
