@@ -11,7 +11,6 @@ the page script, the templates, the docs) reads this table.
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 
 import pyoxigraph as ox
@@ -133,25 +132,10 @@ def _quality(fmt: Format, ranges: MIMEAccept) -> float:
 
 
 def negotiate(accept: str | None, offered: tuple[Format, ...]) -> Format | None:
-    """The offered format the client likes best; ties go to the server's order; None if none fits."""
-    if accept is None or len(accept) <= _REMEMBERED_LENGTH:
-        return _remembered(accept, offered)
-    return _negotiate(accept, offered)
+    """The offered format the client likes best; ties go to the server's order; None if none fits.
 
-
-# werkzeug's matching costs some 70 µs a negotiation (it normalises both media types for every pair it
-# compares), the old hand-written one 4: on the hot path (twice a request: both answer families) the answers are
-# remembered by header. Clients send few distinct Accept headers; a long one is worked out every time,
-# so that the memory held stays small (512 entries of at most 512 characters).
-_REMEMBERED_LENGTH = 512
-
-
-@functools.lru_cache(maxsize=512)
-def _remembered(accept: str | None, offered: tuple[Format, ...]) -> Format | None:
-    return _negotiate(accept, offered)
-
-
-def _negotiate(accept: str | None, offered: tuple[Format, ...]) -> Format | None:
+    werkzeug's matching costs some 70 µs a negotiation (it normalises both media types for every pair it
+    compares): http.choose_formats remembers the outcome by header."""
     ranges = _ranges(accept)
     best, best_q = None, 0.0
     for fmt in offered:

@@ -103,9 +103,20 @@ class Choice:
     html: bool = False
 
 
-@lru_cache(maxsize=512)  # clients send a handful of distinct Accept headers; the answer is immutable
+# Clients send a handful of distinct Accept headers and the choice is immutable, so it is remembered; a
+# long header (or `format` value) is worked out every time, so that the memory held stays small (512
+# entries of at most 512 characters each).
+REMEMBERED_LENGTH = 512
+
+
 def choose_formats(wanted: str | None, accept: str | None, offer_html: bool = False) -> Choice:
     """From the `format` parameter if there is one (browsers can't set Accept on a link), else Accept."""
+    if len(accept or "") + len(wanted or "") <= REMEMBERED_LENGTH:
+        return _remembered_choice(wanted, accept, offer_html)
+    return _choice(wanted, accept, offer_html)
+
+
+def _choice(wanted: str | None, accept: str | None, offer_html: bool) -> Choice:
     html_offer = (HTML,) if offer_html else ()
     if wanted:
         results = formats.by_parameter(wanted, RESULT_FORMATS)
@@ -119,6 +130,9 @@ def choose_formats(wanted: str | None, accept: str | None, offer_html: bool = Fa
     graph = formats.negotiate(accept, html_offer + GRAPH_FORMATS)
     is_html = HTML in (results, graph)
     return Choice(None if results is HTML else results, None if graph is HTML else graph, is_html)
+
+
+_remembered_choice = lru_cache(maxsize=512)(_choice)
 
 
 def require_format(choice: Choice, graph: bool) -> Format:
