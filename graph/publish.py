@@ -168,7 +168,7 @@ def _lock(client: Client, build_id: str) -> str:
             # Only a lock of ours expires here, by its IRI (the delete names it); anything else counts as held.
             ours = (row["lock"]["type"] == "uri" and lock.startswith(LOCKS + "/")
                     and _LOCK_NAME.fullmatch(lock[len(LOCKS) + 1:]) is not None)
-            if ours and now - _epoch(at) > LOCK_MINUTES * 60:
+            if ours and now - epoch_of(at) > LOCK_MINUTES * 60:
                 _unlock(client, lock)
             else:
                 others.append(f"{lock.rsplit('/', 1)[-1]} since {at}")
@@ -195,7 +195,8 @@ def _iso(epoch: float) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
 
 
-def _epoch(iso: str) -> float:
+def epoch_of(iso: str) -> float:
+    """Seconds since 1970 of an xsd:dateTime in UTC as publish writes it (2026-11-30T06:11:39Z); 0 if none."""
     try:
         return float(calendar.timegm(time.strptime(iso[:19], "%Y-%m-%dT%H:%M:%S")))
     except ValueError:

@@ -30,7 +30,6 @@ read a mix of two builds, which is publish's stated limit there.
 
 from __future__ import annotations
 
-import calendar
 import json
 import re
 import threading
@@ -153,7 +152,7 @@ class RemoteBackend:
                     raise BackendUnavailable(f"the {self.engine} engine at {self.where} did not count <{graph}>: "
                                              f"{error}") from None
         graphs = {graph: count for graph, count in counts.items() if graph != publish.MERGED}
-        epoch = _epoch(served.built_at)
+        epoch = publish.epoch_of(served.built_at)
         return Snapshot(served.build_id, served.built_at, epoch, sum(graphs.values()), graphs,
                         counts.get(publish.MERGED, 0), key, self._local_folder(served.build_id))
 
@@ -301,11 +300,3 @@ def _boolean(document: dict) -> dict:
     if len(rows) == 1 and len(values) == 1 and values[0] in ("1", "0", "true", "false"):
         return {"head": {}, "boolean": values[0] in ("1", "true")}
     raise IncompleteAnswer(f"the engine answered an ASK with {len(rows)} rows, not a boolean")
-
-
-def _epoch(iso: str) -> float:
-    """Seconds since 1970 of an xsd:dateTime in UTC as publish writes it (2026-11-30T06:11:39Z); 0 if none."""
-    try:
-        return float(calendar.timegm(time.strptime(iso[:19], "%Y-%m-%dT%H:%M:%S")))
-    except ValueError:
-        return 0.0
