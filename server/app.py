@@ -10,7 +10,6 @@ remote engine); http.py says how every answer and every error goes over HTTP.
 from __future__ import annotations
 
 from dataclasses import replace
-from pathlib import Path
 
 from flask import Flask
 
@@ -21,7 +20,7 @@ from .backend import backend_for
 from .cache import AnswerCache
 from .query_service import QueryService
 from .router import Router
-from .settings import Settings
+from .settings import Settings, typed
 from .views import Site
 
 
@@ -30,7 +29,7 @@ def create_app(config: Settings | dict | None = None) -> Flask:
         settings = Settings.for_project(Project.locate())
     elif isinstance(config, dict):
         base = Settings.for_project(Project.locate(var=config.get("var")))
-        settings = replace(base, **{k: (Path(v) if k in ("var", "queries") else v) for k, v in config.items()})
+        settings = replace(base, **typed(config))
     else:
         settings = config
 

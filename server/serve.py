@@ -157,14 +157,10 @@ def _run_granian(settings) -> int:
 def granian_app():
     """The RSGI app of one granian worker (front.py), from the settings `ckg serve` put in the environment."""
     from .app import create_app
-    from .settings import SETTINGS, Settings
+    from .settings import Settings, typed
     from .front import Front
 
-    values = json.loads(os.environ[_SETTINGS_ENV])
-    for setting in SETTINGS:  # JSON has no paths
-        if setting.type is Path and values.get(setting.name) is not None:
-            values[setting.name] = Path(values[setting.name])
-    app = create_app(Settings(**values))
+    app = create_app(Settings(**typed(json.loads(os.environ[_SETTINGS_ENV]))))  # JSON has no paths
     app.extensions["ckg"].backend.warm()
     return Front(app)
 

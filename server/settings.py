@@ -140,6 +140,12 @@ SETTINGS: tuple[Setting, ...] = (
 )
 
 
+def typed(values: dict) -> dict:
+    """Settings given as plain data (JSON, a dict of config) with their table's types: paths as Paths."""
+    paths = {setting.name for setting in SETTINGS if setting.type is Path}
+    return {name: Path(value) if name in paths and value is not None else value for name, value in values.items()}
+
+
 def _for_project(cls, project: Project, **overrides) -> "Settings":
     return cls(**{"var": project.var, "queries": project.queries, **overrides})
 
