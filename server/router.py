@@ -38,6 +38,7 @@ from .http import Reply
 log = logging.getLogger("coalition_kg.server")
 
 STATIC = Path(__file__).parent / "static"
+_ASKED = "ckg.lane_key"  # the environ's note of a lane look-up that missed (Router.cached), with its key
 READ = ("GET",)  # werkzeug adds HEAD to a rule that has GET
 
 ROUTES = Map([
@@ -89,8 +90,11 @@ class Router:
                 return self._send(self.reply(environ), method, start_response)
             body = environ["wsgi.input"].read(int(length)) if length != "0" else b""
             environ["wsgi.input"] = io.BytesIO(body)
-        key = self._key(environ, body)
-        hit = None if key is None else self.cache.lookup(key)
+        if _ASKED in environ:  # front.py asked the lane already, in its event loop, and missed
+            key, hit = environ[_ASKED], None
+        else:
+            key = self._key(environ, body)
+            hit = None if key is None else self.cache.lookup(key)
         if hit is None:
             reply = self.reply(environ)
             if key is not None and reply.status == 200 and reply.build_key == key[1]:
@@ -101,9 +105,13 @@ class Router:
 
     def cached(self, environ, body: bytes) -> Reply | None:
         """The kept answer to this very request with this complete body (its length declared, as front.py
-        makes it), or None."""
+        makes it), or None; then the key is left in the environ, so that the thread that answers it does
+        not work it out and look it up a second time."""
         key = self._key(environ, body)
-        return None if key is None else self.cache.lookup(key)
+        hit = None if key is None else self.cache.lookup(key)
+        if hit is None:
+            environ[_ASKED] = key
+        return hit
 
     def _key(self, environ, body: bytes) -> tuple | None:
         """The fast lane's key of the request, or None when it may not take the lane: everything of the
