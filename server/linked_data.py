@@ -186,7 +186,8 @@ class TextPart:
 
 def article_text(text: str, rows: list[dict]) -> list[TextPart]:
     """The article's text, sentence by sentence (rows of article-text.rq), each mention linked to what it
-    refers to (the first one wins where mentions overlap)."""
+    refers to (where mentions overlap, the first wins: article-text.rq puts the longest of those that start
+    together first)."""
     sentences = [(binding_int(r["start"]), binding_int(r["end"]), binding_int(r["index"])) for r in rows if r["row"]["value"] == "sentence"]
     mentions = [r for r in rows if r["row"]["value"] == "mention"]
     parts, cursor = [], 0

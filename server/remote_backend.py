@@ -270,7 +270,7 @@ class RemoteBackend:
             document = _boolean(document)
         if "boolean" not in document:
             self._cut_by_engine(reply, len(document["results"]["bindings"]), job,
-                                restore is not None and restore.order_by is not None)
+                                restore is not None and restore.ordering is not None)
         if restore is not None:
             document = virtuoso.restore(document, restore)
         try:

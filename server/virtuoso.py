@@ -25,18 +25,17 @@ docs/remote-engines.md):
   computes with an aggregate, once the group has another pattern too (the `timeline` saved query:
   ?city, a SAMPLE, lost its label and country). No rewrite keeps that query's meaning in general, so
   such a query is refused (NotAnsweredHere) naming the construct. The refusals are in
-  server/virtuoso_refusals.py.
+  server/virtuoso_refusals.py. (`timeline` itself now asks for the city's label and its country in two
+  OPTIONALs side by side, which Virtuoso answers right.)
 - A query with a UNION and an OPTIONAL holding a FILTER (NOT) EXISTS loses matches of its other
-  OPTIONALs (resource-statements.rq, the statements of an entity page: 19 of the 97 resources of the
-  seeds came back with a mention's sentence missing and a row too many; without the UNION, or without
-  the NOT EXISTS, the rows were right). Refused likewise: so Virtuoso serves the endpoint and the
-  saved queries, but not the entity and article pages.
+  OPTIONALs (the statements of an entity page, once: 19 of the 97 resources of the seeds came back with
+  a mention's sentence missing and a row too many; without the UNION, or without the NOT EXISTS, the
+  rows were right). Refused likewise. (The pages' own queries now read a record's subject or object by a
+  path, `rdf:subject|rdf:object`, and the curators' titles by MINUS, not in that shape.)
 
-- ORDER BY on the value of a SAMPLE, MIN or MAX orders labels with a language tag taken from the store
-  otherwise than by their text (the entity index, /id/), whatever the values' type, since a query does
-  not say it: the answer of a query whose own ORDER BY names only what it projects, with no LIMIT or
-  OFFSET, is put in order again by Oxigraph (reordered()); any other such ORDER BY is refused
-  (`attendance` orders by a MIN it does not project).
+- Literals are ordered otherwise than by their values (Arabic text, with a language tag or without, in
+  the order the store took it in; the values of SAMPLE, MIN and MAX): a query's own ORDER BY, LIMIT and
+  OFFSET are applied here, to the whole answer, by Oxigraph (server/virtuoso_order.py).
 - An ASK comes back as a one-row SELECT of `__ASK_RETVAL`, 1 or 0 (remote_backend reads it).
 
 What the rewrites cannot follow is refused too, never sent: a rewritten variable used anywhere but in
@@ -49,10 +48,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-import pyoxigraph as ox
 
 from coalition_kg.namespaces import XSD
 
+from . import virtuoso_order
 from . import virtuoso_refusals as refusals
 from .sparql_text import Token, bracket_pairs, enclosing_groups, token_list, unescape
 from .virtuoso_refusals import AGGREGATES, refused
@@ -73,10 +72,7 @@ class Restore:
     separators: dict[str, str] = field(default_factory=dict)  # placeholder -> the separator's text
     columns: list[str] = field(default_factory=list)  # GROUP_CONCATs sent as columns (see _columns)
     distinct: bool = False  # the query's own SELECT DISTINCT: rows that become equal are one row
-    # The query's ORDER BY, to put the answer in order again (Virtuoso orders aggregates' values otherwise),
-    # with the query's prologue (PREFIX, BASE) that its expressions may need.
-    order_by: str | None = None
-    prologue: str = ""
+    ordering: virtuoso_order.Ordering | None = None  # the query's ORDER BY, LIMIT and OFFSET, applied here
 
 
 def rewrite(query: str) -> tuple[str, Restore]:
@@ -88,12 +84,10 @@ def rewrite(query: str) -> tuple[str, Restore]:
     toks = token_list(query)
     pairs = bracket_pairs(toks)
     enclosing = enclosing_groups(toks)
-    order_span = refusals.check(toks, pairs)
+    refusals.check(toks, pairs, enclosing)
     restore = Restore()
-    if order_span is not None:
-        select_at = next(t.start for t in toks if t.word in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE"))
-        restore.order_by, restore.prologue = query[order_span[0]:order_span[1]], query[:select_at]
-    edits: list[tuple[int, int, str]] = []  # (start, end, replacement) in the text
+    # (start, end, replacement) in the text
+    edits, restore.ordering = virtuoso_order.plan(query, toks, enclosing)
     rewritten: dict[str, int] = {}  # variable -> the index of its AS
     handled: set[int] = set()  # indexes of GROUP_CONCAT tokens rewritten whole
     # Rewritten variables that ORDER BY may name: the marked text orders as the text does among values of
@@ -153,7 +147,7 @@ def rewrite(query: str) -> tuple[str, Restore]:
     first_select = next((i for i, tok in enumerate(toks) if tok.word == "SELECT" and i not in enclosing), None)
     restore.distinct = (first_select is not None and first_select + 1 < len(toks)
                         and toks[first_select + 1].word in ("DISTINCT", "REDUCED"))
-    if restore.distinct and restore.columns and any(
+    if restore.distinct and restore.columns and restore.ordering is None and any(
             tok.word in ("LIMIT", "OFFSET") and i not in enclosing for i, tok in enumerate(toks)):
         # The parts' columns take part in Virtuoso's DISTINCT, and its LIMIT counts rows before restore()
         # makes equal ones one: fewer rows than asked would come back.
@@ -198,47 +192,9 @@ def restore(document: dict, what: Restore) -> dict:
         rows.append(row)
     if "results" in document:
         document["results"]["bindings"] = rows
-        if what.order_by is not None:
-            document = reordered(document, what)
+        if what.ordering is not None:
+            document = virtuoso_order.put_in_order(document, what.ordering)
     return document
-
-
-def reordered(document: dict, what: Restore) -> dict:
-    """The rows put in the order of the query's own ORDER BY, by Oxigraph (the local store's order): each row
-    a line of VALUES, with its place, in a query that orders them as the original orders its answer."""
-    names = document["head"]["vars"]
-    rows = document["results"]["bindings"]
-    if len(rows) < 2:
-        return document
-    lines = []
-    for place, row in enumerate(rows):
-        cells = [str(place)]
-        for name in names:
-            term = row.get(name)
-            if term is not None and term.get("type") == "bnode":
-                raise refused("a blank node in an answer to put in order again (VALUES cannot hold one)")
-            try:
-                cells.append("UNDEF" if term is None else str(_term(term)))
-            except (KeyError, ValueError):  # not a term an answer may hold: the answer is not given
-                raise refused(f"a term in its answer that cannot be put in order again: {str(term)[:100]}") from None
-        lines.append("(" + " ".join(cells) + ")")
-    variables = " ".join("?" + name for name in ("ckg_place", *names))
-    text = (f"{what.prologue}SELECT ?ckg_place WHERE {{ VALUES ({variables}) {{ {' '.join(lines)} }} }} "
-            f"{what.order_by}")
-    order = [int(solution["ckg_place"].value) for solution in ox.Store().query(text)]
-    document["results"]["bindings"] = [rows[place] for place in order]
-    return document
-
-
-def _term(term: dict):
-    """A SPARQL JSON term as pyoxigraph's (whose str() is its SPARQL text)."""
-    if term["type"] == "uri":
-        return ox.NamedNode(term["value"])
-    if "xml:lang" in term:
-        return ox.Literal(term["value"], language=term["xml:lang"])
-    if "datatype" in term:
-        return ox.Literal(term["value"], datatype=ox.NamedNode(term["datatype"]))
-    return ox.Literal(term["value"])
 
 
 def _put_together(row: dict, variable: str, what: Restore) -> None:

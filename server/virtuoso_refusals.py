@@ -15,12 +15,11 @@ def refused(what: str) -> NotAnsweredHere:
                              f"{what}")
 
 
-def check(toks: list[Token], pairs: dict[int, int]) -> tuple[int, int] | None:
-    """Raise for the constructs Virtuoso answers wrong; the span of an ORDER BY clause the answer must be
-    put in order by again (see _ordered_aggregates), if there is one."""
+def check(toks: list[Token], pairs: dict[int, int], enclosing: dict[int, int]) -> None:
+    """Raise for the constructs Virtuoso answers wrong."""
     _lost_optional(toks, pairs)
     _exists_in_optional(toks, pairs)
-    return _ordered_aggregates(toks, pairs)
+    _ordered_cut_in_subquery(toks, enclosing)
 
 
 def _lost_optional(toks: list[Token], pairs: dict[int, int]) -> None:
@@ -68,63 +67,15 @@ def _exists_in_optional(toks: list[Token], pairs: dict[int, int]) -> None:
                           "entity pages)")
 
 
-def _ordered_aggregates(toks: list[Token], pairs: dict[int, int]) -> tuple[int, int] | None:
-    """ORDER BY on the value of a SAMPLE, MIN or MAX: Virtuoso 7 orders such values taken from the store (a
-    label with a language tag) otherwise than by the values (measured on the entity index, /id/). The
-    query's own ORDER BY, when it names only what the query projects and no LIMIT or OFFSET cuts by it,
-    is kept, and the answer is put in order again here, by Oxigraph (virtuoso.reordered): its span is
-    returned. Anywhere else (a subquery's, one naming an unprojected variable, one a LIMIT cuts by) the
-    query is refused."""
-    computed = set()
+def _ordered_cut_in_subquery(toks: list[Token], enclosing: dict[int, int]) -> None:
+    """A subquery's ORDER BY with a LIMIT or OFFSET: Virtuoso 7 orders literals otherwise than by their
+    values (virtuoso_order), so it would keep other rows, which nothing here can know. (A subquery's ORDER
+    BY alone does not change an answer; the query's own is put right by virtuoso_order.)"""
     for i, tok in enumerate(toks):
-        if tok.word == "AS" and i + 2 < len(toks) and toks[i + 1].kind == "variable" and (i + 2) in pairs:
-            if any(t.word in ("SAMPLE", "MIN", "MAX") for t in toks[pairs[i + 2]:i]):
-                computed.add(toks[i + 1].text)
-    depth, depths = 0, []
-    for tok in toks:
-        if tok.kind == "other" and tok.text == "}":
-            depth -= 1
-        depths.append(depth)
-        if tok.kind == "other" and tok.text == "{":
-            depth += 1
-    for i, tok in enumerate(toks):
-        if tok.word != "ORDER" or i + 1 >= len(toks) or toks[i + 1].word != "BY":
+        if tok.word != "ORDER" or i not in enclosing or i + 1 >= len(toks) or toks[i + 1].word != "BY":
             continue
-        end = i + 2
-        while end < len(toks) and not (toks[end].word in ("LIMIT", "OFFSET", "VALUES")
-                                       or (toks[end].kind == "other" and toks[end].text in "{}")):
-            end += 1
-        named = [t.text for t in toks[i + 2:end] if t.kind == "variable"]
-        offending = next((name for name in named if name in computed), None)
-        if offending is None:
-            continue
-        why = None
-        if depths[i] != 0:
-            why = "in a subquery"
-        elif any(t.word in ("LIMIT", "OFFSET") for t in toks[end:]):
-            why = "with a LIMIT or OFFSET that cuts by that order"
-        elif not set(named) <= _projected(toks, depths):
-            why = "naming a variable the query does not project"
-        if why:
-            raise refused(f"ORDER BY {offending}, the value of a SAMPLE, MIN or MAX, {why}: Virtuoso 7 orders such "
-                          "values otherwise than by the values themselves (measured on labels with a language tag, "
-                          "in the entity index), and the answer cannot be put in order again here")
-        return toks[i].start, toks[end - 1].end
-    return None
-
-
-def _projected(toks: list[Token], depths: list[int]) -> set[str]:
-    """The variables the outermost SELECT projects (all of them for SELECT *)."""
-    start = next((i for i, t in enumerate(toks) if t.word == "SELECT" and depths[i] == 0), None)
-    if start is None:
-        return set()
-    names, parentheses, i = set(), 0, start + 1
-    while i < len(toks) and toks[i].word not in ("WHERE", "FROM") and toks[i].text != "{":
-        tok = toks[i]
-        if tok.text == "*" and parentheses == 0:
-            return {t.text for t in toks if t.kind == "variable"}
-        parentheses += (tok.text == "(") - (tok.text == ")")
-        if tok.kind == "variable" and (parentheses == 0 or toks[i - 1].word == "AS"):
-            names.add(tok.text)  # ?v, or (… AS ?v); not a variable inside an expression
-        i += 1
-    return names
+        group = enclosing[i]
+        if any(t.word in ("LIMIT", "OFFSET") and enclosing.get(j) == group for j, t in enumerate(toks[i:], i)):
+            raise refused("an ORDER BY in a subquery with a LIMIT or OFFSET: Virtuoso 7 orders literals otherwise "
+                          "than by their values (text with non-ASCII characters, the values of SAMPLE, MIN and "
+                          "MAX), so it would keep other rows than the query asks for")

@@ -1,0 +1,193 @@
+"""The order of an answer from Virtuoso 7, put right here: it orders literals otherwise than by their
+values (measured on Debian's 7.2 with the seed build: Arabic labels, with a language tag or without, in
+the order the store took them in; the values of SAMPLE, MIN and MAX likewise), so no query's ORDER BY
+is left to it.
+
+A SELECT's own ORDER BY, LIMIT and OFFSET are taken out of the text sent, and each variable the ORDER BY
+names that the query does not project is projected too; the answer is put in order by Oxigraph (the
+local store's order: each row a line of VALUES, with its place, in a query that orders them as the
+original orders its answer), the added columns are removed, rows that became equal made one where the
+query asks DISTINCT, and the LIMIT and OFFSET applied. SPARQL's own sequence: order, project, distinct,
+slice. The whole answer is then read, up to the engine's own row limit (an answer cut there is an error,
+remote_backend._cut_by_engine).
+
+What cannot be put right is refused (NotAnsweredHere): an ORDER BY on an aggregate's expression (project
+it, and order by its name), a variable a grouped query cannot project, an ordered and cut CONSTRUCT or
+DESCRIBE, and (virtuoso_refusals) an ordered and cut subquery.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+import pyoxigraph as ox
+
+from .sparql_text import Token
+from .virtuoso_refusals import AGGREGATES, refused
+
+MODIFIERS = ("LIMIT", "OFFSET", "VALUES")  # what may follow an ORDER BY clause at the top level
+
+
+@dataclass
+class Ordering:
+    """What put_in_order() needs to give the answer the order, columns and slice the query asked for."""
+
+    order_by: str  # the query's ORDER BY clause
+    prologue: str  # the query's PREFIX and BASE, which the clause's names may need
+    distinct: bool  # SELECT DISTINCT or REDUCED
+    added: list[str] = field(default_factory=list)  # variables projected only to order by
+    offset: int = 0
+    limit: int | None = None
+
+
+def plan(query: str, toks: list[Token], enclosing: dict[int, int]) -> tuple[list[tuple[int, int, str]],
+                                                                          Ordering | None]:
+    """The edits (start, end, replacement) that take a query's top-level ORDER BY, LIMIT and OFFSET out
+    and project what the ORDER BY needs, and the Ordering to apply to the answer; none for a query
+    without a top-level ORDER BY."""
+    top = [i for i in range(len(toks)) if i not in enclosing]  # the tokens outside every group
+    order = next((i for i in top if toks[i].word == "ORDER" and i + 1 < len(toks) and toks[i + 1].word == "BY"),
+                 None)
+    if order is None:
+        return [], None
+    form = next(toks[i].word for i in top if toks[i].word in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE"))
+    cuts = [i for i in top if toks[i].word in ("LIMIT", "OFFSET") and i > order]
+    if form != "SELECT":
+        if cuts and form != "ASK":
+            raise refused(f"ORDER BY with a LIMIT or OFFSET in a {form}: Virtuoso 7 orders text otherwise than by "
+                          "its value, so it would keep other triples, and triples cannot be put in order again here")
+        return [], None
+    end = order + 2
+    while end < len(toks) and not (end not in enclosing and toks[end].word in MODIFIERS):
+        end += 1
+    clause = toks[order + 2:end]
+    aggregate = next((t.text for t in clause if t.word in AGGREGATES), None)
+    if aggregate:
+        raise refused(f"ORDER BY an expression with {aggregate}: Virtuoso 7 orders values otherwise than by the "
+                      "values, and such an order cannot be put right again here; project the expression "
+                      f"({aggregate}(…) AS ?name) and order by ?name")
+    select = next(i for i in top if toks[i].word == "SELECT")
+    projected, projection_end = _projection(toks, select)
+    added = []
+    for tok in clause:
+        name = tok.text[1:]
+        if tok.kind == "variable" and projected is not None and name not in projected and name not in added:
+            added.append(name)
+    if added and _grouped(toks, select, top):
+        keys = _group_keys(toks, top, enclosing)
+        if not set(added) <= keys:
+            raise refused(f"ORDER BY ?{sorted(set(added) - keys)[0]}, which this grouped query does not project: "
+                          "Virtuoso 7 orders values otherwise than by the values, and the answer can be put in "
+                          "order again here only by what it holds")
+    ordering = Ordering(query[toks[order].start:toks[end - 1].end], query[:toks[select].start],
+                        select + 1 < len(toks) and toks[select + 1].word in ("DISTINCT", "REDUCED"), added)
+    edits = [(toks[order].start, toks[end - 1].end, " ")]
+    for i in cuts:
+        if i + 1 >= len(toks) or not toks[i + 1].text.isdigit():
+            raise refused(f"a {toks[i].word} that is not a number")  # the parser took it: not reached
+        value = int(toks[i + 1].text)
+        if toks[i].word == "LIMIT":
+            ordering.limit = value
+        else:
+            ordering.offset = value
+        edits.append((toks[i].start, toks[i + 1].end, " "))
+    if added:
+        at = toks[projection_end].start
+        edits.append((at, at, " " + " ".join("?" + name for name in added) + " "))
+    return edits, ordering
+
+
+def put_in_order(document: dict, ordering: Ordering) -> dict:
+    """The SPARQL JSON results in the query's order, with only its own columns, made distinct where it
+    asks, and sliced by its LIMIT and OFFSET. Changed in place, and returned."""
+    rows = _ordered(document, ordering)
+    if ordering.added:
+        document["head"]["vars"] = [name for name in document["head"]["vars"] if name not in ordering.added]
+        for row in rows:
+            for name in ordering.added:
+                row.pop(name, None)
+    if ordering.distinct and ordering.added:  # SPARQL makes rows one after ordering: the first stays
+        seen, kept = set(), []
+        for row in rows:
+            key = json.dumps(row, sort_keys=True)
+            if key not in seen:
+                seen.add(key)
+                kept.append(row)
+        rows = kept
+    end = None if ordering.limit is None else ordering.offset + ordering.limit
+    document["results"]["bindings"] = rows[ordering.offset:end]
+    return document
+
+
+def _ordered(document: dict, ordering: Ordering) -> list[dict]:
+    """The rows in the order Oxigraph gives them by the query's ORDER BY (a stable order: rows the clause
+    ties keep the engine's order)."""
+    names = document["head"]["vars"]
+    rows = document["results"]["bindings"]
+    if len(rows) < 2:
+        return rows
+    lines = []
+    for place, row in enumerate(rows):
+        cells = [str(place)]
+        for name in names:
+            term = row.get(name)
+            if term is not None and term.get("type") == "bnode":
+                raise refused("a blank node in an answer to put in order again (VALUES cannot hold one)")
+            try:
+                cells.append("UNDEF" if term is None else str(_term(term)))
+            except (KeyError, ValueError):  # not a term an answer may hold: the answer is not given
+                raise refused(f"a term in its answer that cannot be put in order again: {str(term)[:100]}") from None
+        lines.append("(" + " ".join(cells) + ")")
+    variables = " ".join("?" + name for name in ("ckg_place", *names))
+    text = (f"{ordering.prologue}SELECT ?ckg_place WHERE {{ VALUES ({variables}) {{ {' '.join(lines)} }} }} "
+            f"{ordering.order_by}")
+    return [rows[int(solution["ckg_place"].value)] for solution in ox.Store().query(text)]
+
+
+def _term(term: dict):
+    """A SPARQL JSON term as pyoxigraph's (whose str() is its SPARQL text)."""
+    if term["type"] == "uri":
+        return ox.NamedNode(term["value"])
+    if "xml:lang" in term:
+        return ox.Literal(term["value"], language=term["xml:lang"])
+    if "datatype" in term:
+        return ox.Literal(term["value"], datatype=ox.NamedNode(term["datatype"]))
+    return ox.Literal(term["value"])
+
+
+def _projection(toks: list[Token], select: int) -> tuple[set[str] | None, int]:
+    """The names the outermost SELECT projects (None for SELECT *), and the index of the token that ends
+    its projection (WHERE, FROM or the group's "{")."""
+    names, parentheses, star, i = set(), 0, False, select + 1
+    while i < len(toks) and toks[i].word not in ("WHERE", "FROM") and toks[i].text != "{":
+        tok = toks[i]
+        star = star or (tok.text == "*" and parentheses == 0)
+        parentheses += (tok.text == "(") - (tok.text == ")")
+        if tok.kind == "variable" and (parentheses == 0 or toks[i - 1].word == "AS"):
+            names.add(tok.text[1:])  # ?v, or (… AS ?v); not a variable inside an expression
+        i += 1
+    return (None if star else names), i
+
+
+def _grouped(toks: list[Token], select: int, top: list[int]) -> bool:
+    """Whether the outermost SELECT groups: a GROUP BY of its own, or an aggregate in its projection."""
+    if any(toks[i].word == "GROUP" for i in top):
+        return True
+    _, end = _projection(toks, select)
+    return any(tok.word in AGGREGATES for tok in toks[select:end])
+
+
+def _group_keys(toks: list[Token], top: list[int], enclosing: dict[int, int]) -> set[str]:
+    """The variables the outermost GROUP BY makes keys (and so a projection may name)."""
+    start = next((i for i in top if toks[i].word == "GROUP"), None)
+    if start is None:
+        return set()
+    keys, parentheses, i = set(), 0, start + 2
+    while i < len(toks) and not (i not in enclosing and toks[i].word in ("HAVING", "ORDER", *MODIFIERS)):
+        tok = toks[i]
+        parentheses += (tok.text == "(") - (tok.text == ")")
+        if tok.kind == "variable" and (parentheses == 0 or toks[i - 1].word == "AS"):
+            keys.add(tok.text[1:])  # ?k, or (… AS ?k); not a variable inside an expression
+        i += 1
+    return keys
