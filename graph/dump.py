@@ -50,10 +50,21 @@ def sorted_quads(store: ox.Store) -> Iterator[ox.Quad]:
 def write_nquads(store: ox.Store, out: BinaryIO) -> None:
     """What serializing sorted_quads as N-Quads gives, without making a Python object per quad."""
     for graph in _graphs(store):
-        lines = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=graph).splitlines()
-        lines.sort()
-        end = b" " + str(graph).encode("utf-8") + b" .\n"  # "<s> <p> <o> ." -> "<s> <p> <o> <g> ."
-        out.writelines(line[:-2] + end for line in lines)
+        out.write(graph_nquads(store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=graph), graph))
+
+
+def graph_nquads(ntriples: bytes, graph: ox.NamedNode) -> bytes:
+    """One graph's part of the N-Quads dump: its triples as Oxigraph writes them in N-Triples, sorted
+    as text, each given the graph's name (the server's /dump.nq writes each graph so, from any backend)."""
+    lines = ntriples.splitlines()
+    lines.sort()
+    end = b" " + str(graph).encode("utf-8") + b" .\n"  # "<s> <p> <o> ." -> "<s> <p> <o> <g> ."
+    return b"".join(line[:-2] + end for line in lines)
+
+
+def graph_order(graphs) -> list[str]:
+    """Graph IRIs in the dump's order: that of their N-Quads forms."""
+    return sorted(graphs, key=lambda iri: str(ox.NamedNode(iri)))
 
 
 def merged_triples(store: ox.Store) -> Iterator[ox.Triple]:

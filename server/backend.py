@@ -9,7 +9,9 @@ current_key() (its fast lane), and the server warm() and close():
   the job's row cap; the answer says how many rows it has and whether rows were cut;
 - `current_key()`: the key of the build known to answer now, at once and without I/O (the router's
   fast lane asks it in granian's event loop), or None;
-- a named graph's triples are the answer of graph_job(), evaluated like any query (capped, cached).
+- a named graph's triples are the answer of graph_job(), evaluated like any query (capped, cached);
+- `graph_ntriples(snapshot, iri)`: one named graph whole, as N-Triples, its triples counted against the
+  build's own count of them (the dump, /dump.nq, streams the build to clients graph by graph so).
 
 Two implementations: LocalBackend, the on-disk Oxigraph store of `ckg build` with its killable evaluator
 children (server/evaluator.py), and the remote SPARQL 1.1 engine a build was published to
@@ -126,6 +128,7 @@ class Backend(Protocol):
 
     def evaluate(self, snapshot: Snapshot, job: Job) -> Answer: ...
 
+    def graph_ntriples(self, snapshot: Snapshot, iri: str) -> bytes: ...
 
     def warm(self) -> None: ...
 
@@ -158,6 +161,20 @@ class LocalBackend:
 
             return evaluate_here(self.live.open(_store_path(snapshot.directory)), job)
         return self.pool.run(_store_path(snapshot.directory), job, self.time_limit)
+
+    def graph_ntriples(self, snapshot: Snapshot, iri: str) -> bytes:
+        import pyoxigraph as ox
+
+        from .errors import IncompleteAnswer
+
+        # Read in the web process: a read of one graph's index, bounded by the build, cannot run away
+        graph = self.live.open(_store_path(snapshot.directory)).dump(format=ox.RdfFormat.N_TRIPLES,
+                                                                     from_graph=ox.NamedNode(iri))
+        found, expected = graph.count(b"\n"), snapshot.graphs.get(iri)
+        if expected is not None and found != expected:
+            raise IncompleteAnswer(f"the graph <{iri}> holds {found} triples in the store, where its build "
+                                   f"counted {expected}")
+        return graph
 
     def warm(self) -> None:
         self.pool.warm()

@@ -49,6 +49,7 @@ from .access_log import AccessLog
 from .admission import Admission, evaluates_adhoc
 from . import http
 from .errors import BadRequest, PayloadTooLarge, RequestTimeout, ServiceError
+from .router import FileBody
 
 log = logging.getLogger("coalition_kg.server")
 
@@ -113,7 +114,10 @@ class Front:
             headers.append(("Connection", "close"))
         else:
             status, headers, payload = await self._answer(environ, body)
-        proto.response_bytes(status, headers, payload)
+        if isinstance(payload, FileBody):
+            proto.response_file(status, headers, str(payload.path))
+        else:
+            proto.response_bytes(status, headers, payload)
         if self.access is not None:
             self.access.line(environ, str(status), started)
 
@@ -202,8 +206,8 @@ class Front:
             log.exception("unexpected error on %s %s", environ["REQUEST_METHOD"], environ["PATH_INFO"])
             return self._finished(http.unexpected_reply(), environ)
 
-    def _call(self, environ) -> tuple[int, list, bytes]:
-        """The WSGI app's answer, whole (in a pool thread)."""
+    def _call(self, environ) -> tuple[int, list, bytes | FileBody]:
+        """The WSGI app's answer, whole, or the file to send (in a pool thread)."""
         seen = []
 
         def start_response(status, headers, exc_info=None):
@@ -211,6 +215,8 @@ class Front:
             return _no_write
 
         result = self.wsgi(environ, start_response)
+        if isinstance(result, FileBody):  # sent by granian from the file itself
+            return int(seen[0][:3]), seen[1], result
         try:
             payload = b"".join(result)
         finally:
@@ -222,7 +228,7 @@ class Front:
     def _refusal(self, error: ServiceError, environ) -> tuple[int, list, bytes]:
         return self._finished(http.error_reply(error), environ)
 
-    def _finished(self, reply: http.Reply, environ) -> tuple[int, list, bytes]:
+    def _finished(self, reply: http.Reply, environ) -> tuple[int, list, bytes | FileBody]:
         headers, body = self.wsgi.finished(reply, environ["REQUEST_METHOD"])
         return reply.status, headers, body
 

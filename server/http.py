@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from werkzeug.http import HTTP_STATUS_CODES, http_date
@@ -30,12 +31,14 @@ JSON_TYPE = "application/json; charset=utf-8"
 
 @dataclass
 class Reply:
-    """A whole answer: status, headers (CORS and the page headers are added by the router), body."""
+    """A whole answer: status, headers (CORS and the page headers are added by the router), body, or a
+    file to send as the body (never kept by the fast lane: it is on disk already)."""
 
     status: int = 200
     headers: list[tuple[str, str]] = field(default_factory=list)
     body: bytes = b""
     build_key: str | None = None  # the Snapshot.key of the build it was made from, if it was made from one
+    file: Path | None = None
 
     @classmethod
     def text(cls, body: str | bytes, content_type: str, status: int = 200, headers=()) -> "Reply":
@@ -183,6 +186,10 @@ def page(html: str, info: Snapshot, etag: str) -> Reply:
 def document(body: str | bytes, content_type: str, info: Snapshot, etag: str) -> Reply:
     data = body.encode("utf-8") if isinstance(body, str) else body
     return Reply(200, [("Content-Type", content_type), *validators(info, etag)], data, info.key)
+
+
+def file_reply(path: Path, content_type: str, info: Snapshot, etag: str) -> Reply:
+    return Reply(200, [("Content-Type", content_type), *validators(info, etag)], file=path)
 
 
 def answer_reply(info: Snapshot, answer: Answer, etag: str, row_limit: int) -> Reply:

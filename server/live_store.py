@@ -91,8 +91,8 @@ class LiveStore:
     def open(self, store_path: str) -> ox.Store:
         """A read-only handle on the store at store_path, opened once per build and shared by threads.
 
-        Only bounded lookups use it (evaluator.evaluate_here); a rebuild opens the new store and lets the
-        old handle go once no request holds it any more."""
+        Only bounded reads use it (evaluator.evaluate_here's lookups, one named graph for the dump); a
+        rebuild opens the new store and lets the old handle go once no request holds it any more."""
         opened = self._opened
         if opened is not None and opened[0] == store_path:
             return opened[1]

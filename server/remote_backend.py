@@ -40,7 +40,7 @@ import pyoxigraph as ox
 
 from ..graph import publish, sparql_http
 from . import sparql_text, virtuoso
-from .backend import Answer, Job, Snapshot, answer_of
+from .backend import Answer, Job, Snapshot, answer_of, graph_job
 from .errors import (BackendUnavailable, EvaluationFailed, IncompleteAnswer, NoGraph, QueryNotEvaluable,
                      QuerySyntaxError, QueryTimeout)
 
@@ -198,6 +198,19 @@ class RemoteBackend:
         if graph:
             return self._graph_answer(reply, job)
         return self._results_answer(reply, job, restore, outline.form == "ASK")
+
+    def graph_ntriples(self, snapshot: Snapshot, iri: str) -> bytes:
+        """One named graph whole, by one CONSTRUCT (graph_job): an answer with fewer or more triples than
+        the publish counted for the graph (an engine's silent row cap, a body ended early at a line
+        break, which N-Triples cannot tell from its end) is not the graph."""
+        expected = snapshot.graphs.get(iri)
+        if expected is None:
+            raise NoGraph(f"the build {snapshot.build_id} has no graph <{iri}>")
+        answer = self.evaluate(snapshot, graph_job(iri, "N_TRIPLES", expected + 1))
+        if answer.rows != expected:
+            raise IncompleteAnswer(f"the {self.engine} engine gave {answer.rows} triples of the graph <{iri}>, "
+                                   f"where the publish counted {expected}")
+        return answer.body
 
     def warm(self) -> None:
         pass

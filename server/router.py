@@ -55,6 +55,7 @@ ROUTES = Map([
     Rule("/article/", endpoint=views.article_index, methods=READ),
     Rule("/article/<path:rest>", endpoint=views.article, methods=READ),
     Rule("/graph/<path:rest>", endpoint=views.named_graph, methods=READ),
+    Rule("/dump.nq", endpoint=views.dump, methods=READ),
     Rule("/ontology", endpoint=views.ontology, methods=READ),
     Rule("/ontology/<path:version>", endpoint=views.ontology, methods=READ),
     Rule("/static/<path:filename>", endpoint="static", methods=READ),
@@ -97,7 +98,7 @@ class Router:
             hit = None if key is None else self.cache.lookup(key)
         if hit is None:
             reply = self.reply(environ)
-            if key is not None and reply.status == 200 and reply.build_key == key[1]:
+            if key is not None and reply.status == 200 and reply.build_key == key[1] and reply.file is None:
                 self.cache.put(key, reply, len(reply.body) + len(body) + len(key[8]) + len(key[9]) + 400)
         else:
             reply = hit
@@ -196,9 +197,13 @@ class Router:
         finally:
             response.close()
 
-    def finished(self, reply: Reply, method: str) -> tuple[list[tuple[str, str]], bytes]:
-        """The reply's headers with those every answer carries, and the body to send."""
+    def finished(self, reply: Reply, method: str) -> tuple[list[tuple[str, str]], bytes | FileBody]:
+        """The reply's headers with those every answer carries, and the body to send: bytes, or a file."""
         headers = [*reply.headers, *self._common["OPTIONS" if method == "OPTIONS" else "GET"]]
+        if reply.file is not None:
+            # Declared, so that a transfer cut short is seen as one by the client
+            headers.append(("Content-Length", str(reply.file.stat().st_size)))
+            return headers, b"" if method == "HEAD" else FileBody(reply.file)
         if reply.status != 304:
             headers.append(("Content-Length", str(len(reply.body))))
         return headers, b"" if method == "HEAD" else reply.body
@@ -206,7 +211,20 @@ class Router:
     def _send(self, reply: Reply, method: str, start_response):
         headers, body = self.finished(reply, method)
         start_response(reply.status_line(), headers)
-        return [body]
+        return [body] if isinstance(body, bytes) else body
+
+
+class FileBody:
+    """A reply's file as the body of a WSGI answer, read in blocks; granian's front sends the file itself
+    (front.py: proto.response_file)."""
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    def __iter__(self):
+        with open(self.path, "rb") as file:
+            while block := file.read(1 << 16):
+                yield block
 
 
 def _decoded(text: str) -> str:

@@ -12,7 +12,8 @@ from .formats import GRAPH_FORMATS, RESULT_FORMATS
 def service_description(endpoint: str, info: Snapshot) -> list[ox.Triple]:
     """What the endpoint is (SPARQL 1.1 Service Description), including that its default graph is the
     RDF merge of the named graphs (sd:UnionDefaultGraph: a triple that several graphs hold is in it once),
-    and which named graphs there are with their sizes."""
+    which named graphs there are with their sizes, and where the whole dataset is (void:dataDump, the
+    server's /dump.nq beside the endpoint)."""
     nn, lit = ox.NamedNode, ox.Literal
     a = nn(RDF + "type")
     service, dataset, default = nn(endpoint), ox.BlankNode("dataset"), ox.BlankNode("default")
@@ -29,6 +30,8 @@ def service_description(endpoint: str, info: Snapshot) -> list[ox.Triple]:
             "comes from. SERVICE, LOAD and SPARQL Update are refused.", language="en")),
         ox.Triple(service, nn(SD + "defaultDataset"), dataset),
         ox.Triple(dataset, a, nn(SD + "Dataset")),
+        ox.Triple(dataset, a, nn(VOID + "Dataset")),
+        ox.Triple(dataset, nn(VOID + "dataDump"), nn(endpoint.rsplit("/", 1)[0] + "/dump.nq")),
         ox.Triple(dataset, nn(SD + "defaultGraph"), default),
         ox.Triple(default, a, nn(SD + "Graph")),
         ox.Triple(default, nn(VOID + "triples"), lit(str(info.triples), datatype=integer)),

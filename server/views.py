@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 import pyoxigraph as ox
 
 from coalition_kg.namespaces import GRAPH as GRAPH_NAMESPACE, ONTOLOGY, SERVICE_PREFIXES
-from . import guard, http, linked_data, protocol, search, statements
+from . import formats, guard, http, linked_data, protocol, search, statements
 from .backend import Job, Snapshot
 from .errors import BadParameter, NotFound, shown
 from .formats import GRAPH_FORMATS, RESULT_FORMATS
@@ -266,6 +266,18 @@ def named_graph(site: Site, request, rest: str) -> Reply:
     if iri not in info.graphs:
         return _resource(site, request, "graph/" + rest)  # a curated statement (graph/curation/factN) and the like
     return _graph(site, request, info, iri)
+
+
+def dump(site: Site, request) -> Reply:
+    """The whole build for linked-data consumers: every named graph, in N-Quads, as `ckg dump --format
+    nquads` writes it (the same bytes), whatever the backend."""
+    service = site.service
+    info = service.snapshot()
+    etag = http.etag_for(info, "dump", "nquads")
+    cached = http.not_modified(request.environ, info, etag)
+    if cached:
+        return cached
+    return http.file_reply(service.dump_file(info), formats.BY_NAME["nquads"].content_type, info, etag)
 
 
 def ontology(site: Site, request, version: str | None = None) -> Reply:

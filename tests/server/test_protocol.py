@@ -300,6 +300,10 @@ def test_service_description_for_rdf_clients(server):
     assert len(sizes) == len(names) == 8 and sum(sizes) > int(merged)
     description = str(next(graph.objects(endpoint, rdflib.DCTERMS.description)))
     assert "RDF merge of all named graphs" in description and "each triple once" in description
+    # the whole dataset, for linked-data consumers: the dump beside the endpoint, which a client can fetch
+    dump = graph.value(default_dataset := next(graph.objects(endpoint, sd.defaultDataset)), void.dataDump)
+    assert (default_dataset, rdflib.RDF.type, void.Dataset) in graph and str(dump) == server.url + "/dump.nq"
+    assert server.get("/dump.nq").headers["Content-Type"].startswith("application/n-quads")
 
 
 def test_service_description_in_json_ld(server):

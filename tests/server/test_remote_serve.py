@@ -201,6 +201,18 @@ def test_pages_show_the_local_facts(local, remote):
         ox.parse(local.get("/id/morocco", params={"format": "nt"}).content, ox.RdfFormat.N_TRIPLES))
 
 
+def test_the_dump_is_the_local_dump(local, remote, built_var):
+    here = local.get("/dump.nq")
+    assert here.status_code == 200 and len(here.content) > 1_000_000
+    # Both servers keep the dump of a build under the same var/: the engine's is written anew
+    shutil.rmtree(built_var / "dumps")
+    there = remote.get("/dump.nq")
+    assert there.status_code == 200, there.text
+    assert there.content == here.content
+    assert there.headers["ETag"] == here.headers["ETag"]
+    assert [path.name for path in (built_var / "dumps").iterdir()] == [f"{store.current(built_var).build_id}.nq"]
+
+
 def test_search_reads_the_local_build_folder_of_the_published_build(local, remote):
     here = local.get("/search", params={"q": "المغرب", "format": "json"})
     there = remote.get("/search", params={"q": "المغرب", "format": "json"})

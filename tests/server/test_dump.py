@@ -1,0 +1,134 @@
+"""/dump.nq: the whole build for linked-data consumers, every named graph in N-Quads, the same bytes as
+`ckg dump --format nquads`, under both production servers, with its length and validators; written once
+per build from the backend's graphs, each whole and counted: a graph the backend cannot give whole is an
+error before any byte is sent, and nothing of it is kept."""
+
+from __future__ import annotations
+
+import http.server
+import io
+import json
+import threading
+from urllib.parse import parse_qs
+
+import pyoxigraph as ox
+import pytest
+import requests
+
+from coalition_kg.graph import dump as dumping, store
+from coalition_kg.graph.internal_queries import internal_query
+from coalition_kg.graph import publish
+
+from .conftest import start_server, stop_server
+
+
+def _ckg_dump(var) -> bytes:
+    out = io.BytesIO()
+    dumping.dump(ox.Store.read_only(str(store.current(var).directory / "store")), "nquads", out)
+    return out.getvalue()
+
+
+@pytest.fixture(scope="module")
+def gunicorn_server(built_var, tmp_path_factory):
+    running = start_server(built_var, tmp_path_factory.mktemp("log") / "serve.log", "--server", "gunicorn")
+    yield running
+    stop_server(running)
+
+
+@pytest.mark.parametrize("which", ["server", "gunicorn_server"])
+def test_the_dump_is_ckg_dump_s_bytes_with_validators(request, built_var, which):
+    served = request.getfixturevalue(which)
+    response = served.get("/dump.nq")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"].startswith("application/n-quads")
+    assert response.content == _ckg_dump(built_var)
+    assert response.headers["Content-Length"] == str(len(response.content))
+    assert (built_var / "dumps" / f"{store.current(built_var).build_id}.nq").read_bytes() == response.content
+    quads = list(ox.parse(response.content, ox.RdfFormat.N_QUADS))
+    info = store.current(built_var)
+    assert len(quads) == info.quads  # every named graph whole, whatever the row limit (the test server's is 50)
+    assert {quad.graph_name.value for quad in quads} == set(info.graphs)
+    again = served.get("/dump.nq", headers={"If-None-Match": response.headers["ETag"]})
+    assert again.status_code == 304 and again.content == b""
+    assert again.headers["Graph-Build"] == info.build_id
+    head = requests.head(served.url + "/dump.nq", timeout=30)
+    assert head.status_code == 200 and head.content == b"" and head.headers["ETag"] == response.headers["ETag"]
+    assert head.headers["Content-Length"] == response.headers["Content-Length"]
+
+
+class ShortEngine:
+    """A SPARQL engine on loopback whose metadata says the given graphs are published with the given
+    triple counts, and which gives one triple for each: a graph said to hold more comes back short."""
+
+    def __init__(self, graphs: dict[str, int]):
+        engine = self
+        self.graphs = graphs
+        self.asked: list[str] = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                query = parse_qs(self.rfile.read(int(self.headers["Content-Length"])).decode())["query"][0]
+                if query == internal_query("published-build"):
+                    body, kind = engine.metadata(), "application/sparql-results+json"
+                else:
+                    engine.asked.append(query)
+                    body, kind = b'<http://example.org/s> <http://example.org/p> "x" .\n', "application/n-triples"
+                self.send_response(200)
+                self.send_header("Content-Type", kind)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.http = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.http.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.http.server_address[1]}/sparql"
+
+    def metadata(self) -> bytes:
+        rows = [{"id": {"type": "literal", "value": "0123456789abcdef"}, "graph": {"type": "uri", "value": graph},
+                 "triples": {"type": "literal", "value": str(count)},
+                 "created": {"type": "literal", "value": "2026-01-01T00:00:00Z"}} for graph, count in self.graphs.items()]
+        return json.dumps({"head": {"vars": ["id", "graph", "triples", "created"]},
+                           "results": {"bindings": rows}}).encode()
+
+    def close(self):
+        self.http.shutdown()
+        self.http.server_close()
+
+
+def _serve_from(engine: ShortEngine, tmp_path, server_name: str):
+    return start_server(tmp_path, tmp_path / "serve.log", "--engine", "sparql11", "--query-url", engine.url,
+                        "--server", server_name)
+
+
+@pytest.mark.parametrize("server_name", ["granian", "gunicorn"])
+def test_a_graph_the_engine_gives_short_is_an_error_and_nothing_is_kept(tmp_path, server_name):
+    engine = ShortEngine({publish.GRAPH + "a": 1, publish.GRAPH + "b": 2})
+    running = _serve_from(engine, tmp_path, server_name)
+    try:
+        for _ in range(2):  # asked again: nothing of the first was kept
+            response = requests.get(running.url + "/dump.nq", timeout=30)
+            assert response.status_code == 503, response.text
+            assert "gave 1 triples of the graph <https://w3id.org/coalition-kg/graph/b>" in response.text
+        assert [("graph/a" in query, "graph/b" in query) for query in engine.asked] == [(True, False), (False, True)] * 2
+        assert not list((tmp_path / "dumps").iterdir())
+    finally:
+        stop_server(running)
+        engine.close()
+
+
+def test_a_whole_remote_build_is_dumped_once(tmp_path):
+    engine = ShortEngine({publish.GRAPH + "b": 1, publish.GRAPH + "a": 1})
+    running = _serve_from(engine, tmp_path, "granian")
+    try:
+        first = requests.get(running.url + "/dump.nq", timeout=30)
+        assert first.status_code == 200
+        assert first.content == (b'<http://example.org/s> <http://example.org/p> "x" <https://w3id.org/coalition-kg/graph/a> .\n'
+                                 b'<http://example.org/s> <http://example.org/p> "x" <https://w3id.org/coalition-kg/graph/b> .\n')
+        assert requests.get(running.url + "/dump.nq", timeout=30).content == first.content
+        assert len(engine.asked) == 2  # once per graph: the second answer is the file
+    finally:
+        stop_server(running)
+        engine.close()
