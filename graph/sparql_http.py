@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 
 from .internal_queries import internal_query
+from .query_outline import with_values
 
 USER_VARIABLE = "CKG_PUBLISH_USER"
 PASSWORD_VARIABLE = "CKG_PUBLISH_PASSWORD"
@@ -253,16 +254,6 @@ def with_dataset(query: str, default: list[str], named: list[str]) -> str:
     where = _outermost_where(query, "a dataset")
     clauses = "".join(f"FROM <{g}>\n" for g in default) + "".join(f"FROM NAMED <{g}>\n" for g in named)
     return query[:where.start()] + clauses + query[where.start():]
-
-
-def with_values(query: str, values: dict[str, ox.NamedNode | ox.Literal]) -> str:
-    """The query with each variable bound to its term by a VALUES block at the start of the outermost
-    WHERE group: what a substitution does for Oxigraph, for an engine that takes only text. The terms are
-    written by Oxigraph (N-Triples form), so an IRI or a literal cannot break out of its place."""
-    where = _outermost_where(query, "a value")
-    names = " ".join(f"?{name}" for name in values)
-    terms = " ".join(str(term) for term in values.values())
-    return query[:where.end()] + f" VALUES ({names}) {{ ({terms}) }}" + query[where.end():]
 
 
 def _outermost_where(query: str, what: str) -> re.Match:
