@@ -107,29 +107,23 @@ def _build(project: Project, args) -> int:
 
 
 def _serve(project: Project, args) -> int:
-    """Check the settings, build the graph if there is none to serve (unless --no-build, or a remote
-    engine serves it), then serve."""
-    from coalition_kg.graph import store
     from coalition_kg.server import serve as serving
 
     settings = serving.settings_from(project, args)
-    problem = serving.check_settings(settings)
-    if problem:  # said before a build, which would be wasted
-        print(f"ckg serve: {problem}", file=sys.stderr)
+    try:
+        serving.prepare(project, settings, build_missing=not args.no_build, say=_say("serve"))
+    except serving.BadSettings as error:
+        print(f"ckg serve: {error}", file=sys.stderr)
         return 2
-    current = store.current(project.var)
-    outdated = current is not None and store.layout_problem(current)
-    remote = settings.backend_url or settings.backend_query_url
-    if (current is None or outdated) and not args.no_build and not remote:
-        from coalition_kg.graph.build import BuildError, build
-
-        print(f"ckg serve: {outdated or 'no graph built yet'}; building it first", file=sys.stderr)
-        try:
-            build(project)
-        except BuildError as error:
-            print(f"ckg serve: the build failed: {error}", file=sys.stderr)
-            return 1
+    except serving.BuildFailed as error:
+        print(f"ckg serve: {error}", file=sys.stderr)
+        return 1
     return serving.run(settings)
+
+
+def _say(command: str):
+    """What a library function reports on the way, on standard error as `ckg COMMAND: …`."""
+    return lambda message: print(f"ckg {command}: {message}", file=sys.stderr)
 
 
 def _publish(project: Project, args) -> int:
