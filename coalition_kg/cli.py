@@ -225,30 +225,18 @@ def _annotate(project: Project, args) -> int:
 
     from coalition_kg.graph import intake
     from coalition_kg.graph.errors import BuildError
-    from coalition_kg.graph.input_files import read_bytes
 
     source = Path(args.article)
-    output = Path(args.output) if args.output and args.output != "-" else source.with_suffix(".ann")
+    output = None if args.output == "-" else Path(args.output) if args.output else source.with_suffix(".ann")
     try:
-        text, changes = intake.fixed_text(source, read_bytes(source))
-        if changes:
-            raise intake.IntakeError(f"{source}: {'; '.join(changes)} would be needed, and offsets count the "
-                                     "text as kept: add it with `ckg add`, which fixes and keeps it")
-        if args.output != "-" and output.exists() and not args.force:
-            raise intake.IntakeError(f"{output} exists; --force replaces it")
-        content = _draft(project)(text, source.stem)
-    except (intake.IntakeError, BuildError) as error:
+        drafted = intake.annotate(source, _draft(project), output, force=args.force)
+    except (intake.IntakeError, BuildError) as error:  # BuildError: the registry the draft reads
         print(f"ckg annotate: {error}", file=sys.stderr)
         return 1
-    if args.output == "-":
-        sys.stdout.write(content)
+    if output is None:
+        sys.stdout.write(drafted.content)
     else:
-        output.write_text(content, encoding="utf-8", newline="\n")
-        from coalition_kg.graph.linker import DRAFT_MARK
-
-        drafts = content.count("\t" + DRAFT_MARK)
-        mentions = sum(line.startswith("T") for line in content.splitlines())
-        print(f"wrote {output}: {mentions} mentions, {drafts} marked DRAFT for review")
+        print(f"wrote {output}: {drafted.mentions} mentions, {drafted.drafts} marked DRAFT for review")
     return 0
 
 
