@@ -2,7 +2,8 @@
 comments are single tokens, so a brace or a keyword inside one is never taken for code): the outline of
 a query (its form, where its outermost WHERE group opens, its own dataset clauses), and the query with
 variables bound by a VALUES block, as an engine that takes only text must be sent what pyoxigraph takes
-as substitutions. The pipeline sends its own queries so (sparql_http.Client.count), and the server's
+as substitutions. The pipeline sends its own queries so (sparql_http.Client.count, and its dataset
+clauses go where the outline says the WHERE clause starts: sparql_http.with_dataset), and the server's
 remote backend every query (server/remote_backend.py, through server/sparql_text.py).
 """
 
@@ -22,11 +23,12 @@ class Outline:
     from_default: bool = False  # a FROM clause (the default graph's)
     from_named: bool = False  # a FROM NAMED clause
     dataset_end: int | None = None  # the offset just after the last dataset clause
+    where_clause: int | None = None  # where the WHERE clause starts: its keyword, or its "{" without one
 
 
 def outline(text: str) -> Outline:
     """The outline of a query (see Outline); the text is assumed to parse (pyoxigraph said so)."""
-    form, where, dataset, where_word, template = None, None, False, False, False
+    form, where, dataset, where_keyword, template = None, None, False, None, False
     from_default = from_named = False
     dataset_end, clause = None, None  # clause: what a FROM under way names, "default" or "named"
     depth = 0
@@ -46,17 +48,19 @@ def outline(text: str) -> Outline:
             elif upper == "FROM" and where is None:
                 dataset, clause = True, "default"
             elif upper == "WHERE" and where is None:
-                where_word = True
+                where_keyword = offset
         elif kind == "other" and token == "{":
             if depth == 0 and where is None and form is not None:
-                if form == "CONSTRUCT" and not where_word and not template:
+                if form == "CONSTRUCT" and where_keyword is None and not template:
                     template = True  # CONSTRUCT { template } WHERE? { pattern }
                 else:
                     where = offset
             depth += 1
         elif kind == "other" and token == "}":
             depth -= 1
-    return Outline(form, where, dataset, form == "CONSTRUCT" and not template, from_default, from_named, dataset_end)
+    where_clause = where if where is None or where_keyword is None else where_keyword
+    return Outline(form, where, dataset, form == "CONSTRUCT" and not template, from_default, from_named, dataset_end,
+                   where_clause)
 
 
 def with_values(text: str, bindings: dict) -> str:

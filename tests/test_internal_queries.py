@@ -85,3 +85,21 @@ def test_the_query_files_are_package_data():
     data = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["package-data"]
     assert "sparql/*.rq" in data["coalition_kg.graph"]
     assert internal_queries.SPARQL_DIR == ROOT / "graph" / "sparql"
+
+
+def test_the_dataset_goes_where_the_outline_says_the_where_clause_starts():
+    """with_dataset finds the outermost WHERE by tokens too: not in a comment, a string or an IRI, and
+    before the group when the keyword is left out."""
+    graphs = (["http://g/m"], ["http://g/1"])
+    dataset = "FROM <http://g/m>\nFROM NAMED <http://g/1>\n"
+    text = 'SELECT ?x # WHERE { no\n WHERE { ?x ?p "WHERE {" }'
+    assert sparql_http.with_dataset(text, *graphs) == text.replace(" WHERE { ?x", f" {dataset}WHERE {{ ?x")
+    assert sparql_http.with_dataset("ASK { ?s ?p ?o }", *graphs) == f"ASK {dataset}{{ ?s ?p ?o }}"
+    construct = "CONSTRUCT { ?s ?p ?o } { ?s ?p ?o }"
+    assert sparql_http.with_dataset(construct, *graphs) == f"CONSTRUCT {{ ?s ?p ?o }} {dataset}{{ ?s ?p ?o }}"
+    store = ox.Store()
+    store.add(ox.Quad(ox.NamedNode("http://e/s"), ox.NamedNode("http://e/p"), ox.Literal("o"), ox.NamedNode("http://g/m")))
+    assert bool(store.query(sparql_http.with_dataset("ASK { ?s ?p ?o }", *graphs)))  # it parses, and reads g/m
+    assert not bool(store.query(sparql_http.with_dataset("ASK { ?s ?p ?o }", ["http://g/1"], [])))
+    with pytest.raises(ValueError):
+        sparql_http.with_dataset("DESCRIBE <http://e/s>", *graphs)
