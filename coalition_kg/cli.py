@@ -84,22 +84,25 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _build(project: Project, args) -> int:
-    from coalition_kg.graph.build import BuildError, build, is_up_to_date, require_input_folders
+    from coalition_kg.graph.build import build_when_due
+    from coalition_kg.graph.errors import BuildError, Unreviewed
 
     timings: dict[str, float] = {}
     try:
-        require_input_folders(project)
-        if args.if_changed and is_up_to_date(project):
-            if not args.quiet:
-                print("the current store is up to date; nothing to build")
-            return 0
-        if not args.allow_unreviewed and not _reviewed(project):
-            return 1
-        info = build(project, timings)
+        info = build_when_due(project, timings, if_changed=args.if_changed, allow_unreviewed=args.allow_unreviewed)
     except BuildError as error:
         print(f"ckg build: {error}", file=sys.stderr)
         print("ckg build: nothing was changed; the previous store keeps serving.", file=sys.stderr)
         return 1
+    except Unreviewed as refused:
+        for article in refused.articles:
+            print(f"ckg build: {article.shortfall}", file=sys.stderr)
+        print("ckg build: `ckg check` lists them; --allow-unreviewed builds anyway. Nothing was changed.", file=sys.stderr)
+        return 1
+    if info is None:
+        if not args.quiet:
+            print("the current store is up to date; nothing to build")
+        return 0
     if not args.quiet:
         print(f"built {info.quads} quads in {len(info.graphs)} graphs (build {info.build_id}) -> {info.directory}")
         print("  " + ", ".join(f"{phase} {seconds:.2f} s" for phase, seconds in timings.items()))
@@ -107,28 +110,21 @@ def _build(project: Project, args) -> int:
 
 
 def _serve(project: Project, args) -> int:
-    """Check the settings, build the graph if there is none to serve (unless --no-build, or a remote
-    engine serves it), then serve."""
-    from coalition_kg.graph import store
     from coalition_kg.server import serve as serving
 
     settings = serving.settings_from(project, args)
-    problem = serving.check_settings(settings)
-    if problem:  # said before a build, which would be wasted
-        print(f"ckg serve: {problem}", file=sys.stderr)
-        return 2
-    current = store.current(project.var)
-    outdated = current is not None and store.layout_problem(current)
-    remote = settings.backend_url or settings.backend_query_url
-    if (current is None or outdated) and not args.no_build and not remote:
-        from coalition_kg.graph.build import BuildError, build
 
-        print(f"ckg serve: {outdated or 'no graph built yet'}; building it first", file=sys.stderr)
-        try:
-            build(project)
-        except BuildError as error:
-            print(f"ckg serve: the build failed: {error}", file=sys.stderr)
-            return 1
+    def say(message: str) -> None:
+        print(f"ckg serve: {message}", file=sys.stderr)
+
+    try:
+        serving.prepare(project, settings, build_missing=not args.no_build, say=say)
+    except serving.BadSettings as error:
+        print(f"ckg serve: {error}", file=sys.stderr)
+        return 2
+    except serving.BuildFailed as error:
+        print(f"ckg serve: {error}", file=sys.stderr)
+        return 1
     return serving.run(settings)
 
 
@@ -229,30 +225,18 @@ def _annotate(project: Project, args) -> int:
 
     from coalition_kg.graph import intake
     from coalition_kg.graph.errors import BuildError
-    from coalition_kg.graph.input_files import read_bytes
 
     source = Path(args.article)
-    output = Path(args.output) if args.output and args.output != "-" else source.with_suffix(".ann")
+    output = None if args.output == "-" else Path(args.output) if args.output else source.with_suffix(".ann")
     try:
-        text, changes = intake.fixed_text(source, read_bytes(source))
-        if changes:
-            raise intake.IntakeError(f"{source}: {'; '.join(changes)} would be needed, and offsets count the "
-                                     "text as kept: add it with `ckg add`, which fixes and keeps it")
-        if args.output != "-" and output.exists() and not args.force:
-            raise intake.IntakeError(f"{output} exists; --force replaces it")
-        content = _draft(project)(text, source.stem)
-    except (intake.IntakeError, BuildError) as error:
+        drafted = intake.annotate(source, _draft(project), output, force=args.force)
+    except (intake.IntakeError, BuildError) as error:  # BuildError: the registry the draft reads
         print(f"ckg annotate: {error}", file=sys.stderr)
         return 1
-    if args.output == "-":
-        sys.stdout.write(content)
+    if output is None:
+        sys.stdout.write(drafted.content)
     else:
-        output.write_text(content, encoding="utf-8", newline="\n")
-        from coalition_kg.graph.linker import DRAFT_MARK
-
-        drafts = content.count("\t" + DRAFT_MARK)
-        mentions = sum(line.startswith("T") for line in content.splitlines())
-        print(f"wrote {output}: {mentions} mentions, {drafts} marked DRAFT for review")
+        print(f"wrote {output}: {drafted.mentions} mentions, {drafted.drafts} marked DRAFT for review")
     return 0
 
 
@@ -281,26 +265,6 @@ def _brat_config(project: Project, args) -> int:
     for path in brat_config.write(project.seeds):
         print(f"wrote {path}")
     return 0
-
-
-def _reviewed(project: Project) -> bool:
-    """False (and why, on standard error) when an article's review is not finished; inputs that cannot
-    be read are left to the build, which says what is wrong with them."""
-    from coalition_kg.graph import coverage, registry
-    from coalition_kg.graph.errors import BuildError
-
-    try:
-        report = coverage.check(project.seeds, registry.load_registry(project.seeds / "entities.toml"))
-    except BuildError:
-        return True
-    unfinished = [article for article in report.articles if not article.reviewed]
-    for article in unfinished:
-        print(f"ckg build: {article.stem}: {article.sure - len(article.missing)} of {article.sure} registry names "
-              f"annotated (at least {coverage.MIN_COVERAGE:.0%} needed), {len(article.drafts)} DRAFT marks left",
-              file=sys.stderr)
-    if unfinished:
-        print("ckg build: `ckg check` lists them; --allow-unreviewed builds anyway. Nothing was changed.", file=sys.stderr)
-    return not unfinished
 
 
 def _dump(project: Project, args) -> int:
@@ -352,19 +316,17 @@ def _list_queries(project: Project, args) -> int:
 
 
 def _open_current(project: Project):
-    from coalition_kg.graph import store, store_manifest
-    from coalition_kg.graph.errors import CorruptStore
+    from coalition_kg.graph import store
+    from coalition_kg.graph.errors import CorruptStore, NoCurrentStore
 
-    info = store.current(project.var)
-    if info is None:
-        print("ckg: no graph has been built yet; run `ckg build` first", file=sys.stderr)
-        raise SystemExit(1)
     try:
-        store_manifest.verify(info.directory, digests=True)
+        return store.open_current(project.var)
+    except NoCurrentStore as error:
+        print(f"ckg: {error}", file=sys.stderr)
+        raise SystemExit(1) from None
     except CorruptStore as error:
         print(f"ckg: the current store is damaged, so it is not read: {error}; run `ckg build`", file=sys.stderr)
         raise SystemExit(1) from None
-    return info.open_read_only()
 
 
 if __name__ == "__main__":

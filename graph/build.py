@@ -30,10 +30,10 @@ from typing import Iterator
 
 import pyoxigraph as ox
 
-from . import (annotations, article_names, rdf, reasoning, registry, search_index, store,
+from . import (annotations, article_names, coverage, rdf, reasoning, registry, search_index, store,
                                 store_manifest, validation)
 from .build_id import BuildId
-from .errors import BuildError, CorruptStore
+from .errors import BuildError, CorruptStore, Unreviewed
 from .input_files import read_bytes, read_text
 from coalition_kg.namespaces import GRAPH
 from coalition_kg.project import Project
@@ -109,6 +109,21 @@ def is_up_to_date(project: Project) -> bool:
     except CorruptStore:
         return False
     return True
+
+
+def build_when_due(project: Project, timings: dict[str, float] | None = None, if_changed: bool = False,
+                   allow_unreviewed: bool = False) -> store.StoreInfo | None:
+    """`ckg build`: the input folders checked; None, nothing built, when if_changed and the current store
+    is up to date; Unreviewed, nothing built, when an article's review is not finished (unless
+    allow_unreviewed); else build()."""
+    require_input_folders(project)
+    if if_changed and is_up_to_date(project):
+        return None
+    if not allow_unreviewed:
+        unfinished = coverage.unreviewed(project.seeds)
+        if unfinished:
+            raise Unreviewed(unfinished)
+    return build(project, timings)
 
 
 def build(project: Project, timings: dict[str, float] | None = None) -> store.StoreInfo:

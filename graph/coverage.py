@@ -20,7 +20,7 @@ from . import arabic, linker
 from .annotations import N_LINE, NOTE_LINE, T_LINE, restored_form
 from .errors import BuildError
 from .input_files import read_text
-from .registry import Registry
+from .registry import Registry, load_registry
 
 
 @dataclass
@@ -58,6 +58,12 @@ class ArticleReport:
     @property
     def reviewed(self) -> bool:
         return self.coverage >= MIN_COVERAGE and not self.drafts
+
+    @property
+    def shortfall(self) -> str:
+        """How far the article's review is from finished, in words."""
+        return (f"{self.stem}: {self.sure - len(self.missing)} of {self.sure} registry names annotated "
+                f"(at least {MIN_COVERAGE:.0%} needed), {len(self.drafts)} DRAFT marks left")
 
 
 @dataclass
@@ -155,3 +161,13 @@ def render(report: Report, registry: Registry) -> str:
     if report.never_mentioned:
         lines.append("registry entities no article mentions: " + ", ".join(report.never_mentioned))
     return "\n".join(lines) + "\n"
+
+
+def unreviewed(seeds: Path) -> list[ArticleReport]:
+    """The articles whose review is not finished, which a build refuses (unless told). Inputs that
+    cannot be read count as none: the build says what is wrong with them."""
+    try:
+        report = check(seeds, load_registry(seeds / "entities.toml"))
+    except BuildError:
+        return []
+    return [article for article in report.articles if not article.reviewed]

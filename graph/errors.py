@@ -1,5 +1,6 @@
 """The errors of the graph library: BuildError, the one error a build stops with (it names the file, the line
-and, where there is one, the offset), and CorruptStore, a built store that fails its check."""
+and, where there is one, the offset); Unreviewed, a build refused before it starts; CorruptStore, a built
+store that fails its check; and NoCurrentStore, nothing built yet."""
 
 from __future__ import annotations
 
@@ -28,6 +29,15 @@ def _shown(path: Path) -> str:
         return str(path)
 
 
+class Unreviewed(Exception):
+    """A build refused before it started: the articles whose review is not finished (their
+    coverage.ArticleReport, each with its shortfall)."""
+
+    def __init__(self, articles: list):
+        self.articles = articles
+        super().__init__("; ".join(article.shortfall for article in articles))
+
+
 class CorruptStore(Exception):
     """A built store whose files are not those its manifest records (graph/store_manifest.py): it is
     never made current, and never served."""
@@ -36,3 +46,7 @@ class CorruptStore(Exception):
         self.path = Path(path)
         self.message = message
         super().__init__(f"{path}: {message}")
+
+
+class NoCurrentStore(Exception):
+    """No store has been made current yet: there is no graph to read."""

@@ -1,4 +1,5 @@
-"""`ckg add`: a new article into seeds/, named by the rule, its checksum recorded, a draft .ann beside it.
+"""`ckg add`: a new article into seeds/, named by the rule, its checksum recorded, a draft .ann beside it;
+and `ckg annotate`: the draft .ann of an article kept elsewhere, as it is.
 
 The text is fixed here, once: a byte-order mark is removed and CRLF (or lone CR) line ends become LF
 *before* the name's hash and the checksum are taken, because offsets count code points of exactly the
@@ -16,6 +17,7 @@ from pathlib import Path
 from . import article_names
 from .input_files import read_bytes, decode
 from .errors import BuildError
+from .linker import DRAFT_MARK
 
 BOM = "\ufeff"
 CHECKSUMS = "SHA256SUMS"
@@ -92,6 +94,34 @@ def add(seeds: Path, source: Path, draft, *, force: bool = False) -> Added:
     _replace(added.ann_path, content.encode("utf-8"))
     added.draft_written = True
     return added
+
+
+@dataclass(frozen=True)
+class Drafted:
+    content: str  # the draft .ann
+    mentions: int
+    drafts: int  # mentions marked DRAFT for the annotator
+
+
+def annotate(source: Path, draft, output: Path | None, *, force: bool = False) -> Drafted:
+    """The draft that `draft(text, stem)` returns for an article as it is, written to `output` (an existing
+    file only with force; None: not written). A text that would be changed when kept is refused: the
+    draft's offsets count the text as kept, so it comes in by add(), which fixes and keeps it."""
+    try:
+        data = read_bytes(source)
+    except BuildError as error:
+        raise IntakeError(str(error)) from None
+    text, changes = fixed_text(source, data)
+    if changes:
+        raise IntakeError(f"{source}: {'; '.join(changes)} would be needed, and offsets count the "
+                          "text as kept: add it with `ckg add`, which fixes and keeps it")
+    if output is not None and output.exists() and not force:
+        raise IntakeError(f"{output} exists; --force replaces it")
+    content = draft(text, source.stem)
+    if output is not None:
+        output.write_text(content, encoding="utf-8", newline="\n")
+    return Drafted(content, sum(line.startswith("T") for line in content.splitlines()),
+                   content.count("\t" + DRAFT_MARK))
 
 
 def _write_new(path: Path, data: bytes) -> None:

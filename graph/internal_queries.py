@@ -1,7 +1,7 @@
 """The pipeline's and the store's own SPARQL, graph/sparql/NAME.rq: the one home of each text.
 
 A value that varies reaches a query as a pyoxigraph substitution (a projected variable) or, for a remote
-engine, through sparql_http.with_values; never pasted into the text by hand.
+engine, through query_outline.with_values; never pasted into the text by hand.
 """
 
 from __future__ import annotations

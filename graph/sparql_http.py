@@ -16,7 +16,6 @@ from __future__ import annotations
 import http.client
 import json
 import os
-import re
 import socket
 import time
 import urllib.error
@@ -27,11 +26,11 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 
 from .internal_queries import internal_query
+from .query_outline import outline, with_values
 
 USER_VARIABLE = "CKG_PUBLISH_USER"
 PASSWORD_VARIABLE = "CKG_PUBLISH_PASSWORD"
 TIMEOUT_SECONDS = 300  # one graph's upload or the swap of a large build may take a while; a dead engine fails sooner
-_WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
 
 
 class EngineError(Exception):
@@ -250,25 +249,8 @@ def with_dataset(query: str, default: list[str], named: list[str]) -> str:
     per fact) and FROM NAMED each named one (for its GRAPH patterns), written before the outermost WHERE.
     An engine's own union default graph may hold more (a publish's staging graphs, Virtuoso's system
     graphs), hence the explicit dataset."""
-    where = _outermost_where(query, "a dataset")
+    where = outline(query).where_clause
+    if where is None:
+        raise ValueError("a dataset can only be given to a query with a WHERE { … } group")
     clauses = "".join(f"FROM <{g}>\n" for g in default) + "".join(f"FROM NAMED <{g}>\n" for g in named)
-    return query[:where.start()] + clauses + query[where.start():]
-
-
-def with_values(query: str, values: dict[str, ox.NamedNode | ox.Literal]) -> str:
-    """The query with each variable bound to its term by a VALUES block at the start of the outermost
-    WHERE group: what a substitution does for Oxigraph, for an engine that takes only text. The terms are
-    written by Oxigraph (N-Triples form), so an IRI or a literal cannot break out of its place."""
-    where = _outermost_where(query, "a value")
-    names = " ".join(f"?{name}" for name in values)
-    terms = " ".join(str(term) for term in values.values())
-    return query[:where.end()] + f" VALUES ({names}) {{ ({terms}) }}" + query[where.end():]
-
-
-def _outermost_where(query: str, what: str) -> re.Match:
-    """The outermost WHERE {, the first one outside a comment."""
-    for match in _WHERE.finditer(query):
-        line_start = query.rfind("\n", 0, match.start()) + 1
-        if "#" not in query[line_start:match.start()]:  # not inside a comment
-            return match
-    raise ValueError(f"{what} can only be given to a query with a WHERE {{ … }} group")
+    return query[:where] + clauses + query[where:]

@@ -47,6 +47,7 @@ from typing import Callable, Iterable, Iterator
 import pyoxigraph as ox
 
 from . import store_manifest
+from .errors import NoCurrentStore
 from .internal_queries import internal_query
 
 # What a store holds, as build.json records it: 2 since the default graph holds the merge of the named
@@ -247,6 +248,17 @@ def _count_by_graph(store: ox.Store) -> dict[str, int]:
     """Quads per named graph, counted by Oxigraph rather than by a Python loop."""
     return {row["g"].value: int(row["n"].value)
             for row in store.query(internal_query("count-per-graph"))}
+
+
+def open_current(var: Path) -> ox.Store:
+    """The current store, read-only, once its files are read back against its manifest in full (a tool
+    reads it whole: a damaged store is refused, never read). Raises NoCurrentStore when none has been
+    built, CorruptStore when its files are not those the manifest records."""
+    info = current(var)
+    if info is None:
+        raise NoCurrentStore("no graph has been built yet; run `ckg build` first")
+    store_manifest.verify(info.directory, digests=True)
+    return info.open_read_only()
 
 
 def check_finished(info: StoreInfo) -> None:

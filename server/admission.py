@@ -61,7 +61,7 @@ class Admission:
         self.slots = max(1, slots)
         self.per_client = per_client
         self.wait = wait
-        self.retry_after = str(max(1, retry_after))
+        self.retry_after = max(1, retry_after)
         self._free = asyncio.Semaphore(self.slots)
         self._clients: dict[str, int] = {}
 
@@ -82,8 +82,7 @@ class Admission:
         held = self._clients.get(client, 0)
         if self.per_client and held >= self.per_client:
             raise TooManyRequests(f"this client already has {held} SPARQL queries running or waiting, the most "
-                                  f"one client may have; retry when one has finished",
-                                  {"Retry-After": self.retry_after})
+                                  f"one client may have; retry when one has finished", self.retry_after)
         self._clients[client] = held + 1
         try:
             try:
@@ -91,7 +90,7 @@ class Admission:
                     await self._free.acquire()
             except TimeoutError:
                 raise ServerBusy(f"every evaluator that ad-hoc queries may use stayed busy for {self.wait:g} s; "
-                                 "retry later", {"Retry-After": self.retry_after}) from None
+                                 "retry later", self.retry_after) from None
             try:
                 yield
             finally:

@@ -1,7 +1,8 @@
 """Everything that can go wrong with a request, as types of the domain: what went wrong, not which status.
 
 The backends, the protocol reader, the guard and the views raise these; http.STATUS is the one table
-that gives each its HTTP status, at the edge (the router). Nothing else reaches the client: an
+that gives each its HTTP status, at the edge (the router), and http.error_reply turns what an error
+knows (when to come back, which methods there are) into headers. Nothing else reaches the client: an
 unexpected exception becomes a bare 500 and its traceback goes to the log.
 """
 
@@ -9,10 +10,18 @@ from __future__ import annotations
 
 
 class ServiceError(Exception):
-    def __init__(self, message: str, headers: dict[str, str] | None = None):
+    def __init__(self, message: str):
         super().__init__(message)
         self.message = message
-        self.headers = headers or {}
+
+
+class ComeBackLater(ServiceError):
+    """A request this server could answer, but not now: retry_after, the seconds after which asking again
+    may succeed, if they are known."""
+
+    def __init__(self, message: str, retry_after: int | None = None):
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class BadRequest(ServiceError):
@@ -40,8 +49,11 @@ class NotFound(ServiceError):
 
 
 class MethodNotAllowed(ServiceError):
+    """A method this resource does not take; allowed: the methods it does."""
+
     def __init__(self, message: str, allowed: tuple[str, ...]):
-        super().__init__(message, {"Allow": ", ".join(allowed)})
+        super().__init__(message)
+        self.allowed = allowed
 
 
 class NotAcceptable(ServiceError):
@@ -61,11 +73,11 @@ class UnsupportedMediaType(ServiceError):
     """The request body is of a type or charset the protocol does not take."""
 
 
-class TooManyRequests(ServiceError):
+class TooManyRequests(ComeBackLater):
     """The client already has as many SPARQL evaluations running as one client may (per worker)."""
 
 
-class ServerBusy(ServiceError):
+class ServerBusy(ComeBackLater):
     """Every evaluator that ad-hoc SPARQL may use stayed busy for the whole admission wait."""
 
 

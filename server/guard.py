@@ -5,12 +5,8 @@ children cannot open a socket at all (sandbox.py: the kernel refuses), so this c
 two layers: it gives the client a clear 403 before any work is done, and it keeps SERVICE away from the
 one-subject lookups that the web process answers itself.
 
-It reads the query by SPARQL's lexical grammar as Oxigraph's parser (spargebra 0.5) applies it:
-strings with every escape form (ECHAR and \\u, \\U inside strings only: Oxigraph does not resolve
-\\u escapes over the whole text), IRIs (\\u escapes allowed inside), prefixed names with their
-backslash escapes (`ex:a\\#b` is one name, not a name and a comment), variables, language tags,
-comments. One pass over the text, each character read a bounded number of times: linear in the
-query's length, and an unterminated string stops the scan at once.
+It reads the query by SPARQL's tokens (graph/sparql_tokens.py: the lexical grammar as Oxigraph's parser
+applies it, in one pass that is linear in the query's length).
 
 A tokenizer cannot follow a PEG parser's every choice, so where they could differ the guard is
 conservative rather than exact:
@@ -32,6 +28,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from ..graph.sparql_tokens import HEX, TOKENS, UnterminatedString, position, tokens, unterminated_message
 from .errors import QuerySyntaxError, Refused
 
 QUERY_FORMS = frozenset({"SELECT", "ASK", "CONSTRUCT", "DESCRIBE"})
@@ -40,41 +37,11 @@ UPDATE_KEYWORDS = frozenset({"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREAT
 # levels and needs exponential time on nested collections, so the limit is checked before evaluation.
 MAX_NESTING = 64
 
-_HEX = "[0-9A-Fa-f]"
-_UCHAR = rf"\\u{_HEX}{{4}}|\\U{_HEX}{{8}}"
-_ECHAR = r"""\\[tbnrf"'\\]"""
-_BASE = ("A-Za-z\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u02FF\u0370-\u037D\u037F-\u1FFF\u200C-\u200D"
-         "\u2070-\u218F\u2C00-\u2FEF\u3001-\uD7FF\uF900-\uFDCF\uFDF0-\uFFFD\U00010000-\U000EFFFF")
-_NAME_EXTRA = "0-9_\u00B7\u0300-\u036F\u203F-\u2040"
-_LOCAL_ESCAPE = r"""\\[_~.\-!$&'()*+,;=/?#@%]"""
-
-_NAME_CHAR = f"[{_BASE}{_NAME_EXTRA}.:%\\-]"
-# One match a token, with the spaces and comments before it: the matches tile the text. The alternatives
-# most tokens take come first; none of them can start where an earlier one does. Repeats are unrolled
-# (`[...]+` runs) so that the regex engine does the character loops, and possessive (`*+`, `++`), as a
-# PEG parser's are: they never give back, so no input backtracks.
-_TOKENS = re.compile(
-    rf"""
-    (?:[ \t\r\n]++|\#[^\r\n]*+)*+
-    (?:(?P<run>(?:{_NAME_CHAR}|{_LOCAL_ESCAPE})(?:{_NAME_CHAR}++|{_LOCAL_ESCAPE})*+)
-     | (?P<variable>[?$][{_BASE}{_NAME_EXTRA}]++)
-     | (?P<iri><(?:[^<>"{{}}|^`\\\x00-\x20]++|{_UCHAR})*+>)
-     | (?P<string>'''(?:(?:''|')?(?:[^'\\]|{_ECHAR}|{_UCHAR}))*+'''
-                |\"\"\"(?:(?:\"\"|\")?(?:[^"\\]|{_ECHAR}|{_UCHAR}))*+\"\"\"
-                |'(?:[^'\\\n\r]++|{_ECHAR}|{_UCHAR})*+'
-                |"(?:[^"\\\n\r]++|{_ECHAR}|{_UCHAR})*+")
-     | (?P<unterminated>['"])
-     | (?P<langtag>@[A-Za-z]+(?:-[A-Za-z0-9]+)*(?:--[A-Za-z]+)?)
-     | (?P<other>.)
-     | (?P<end>\Z))
-    """,
-    re.VERBOSE | re.DOTALL,
-)
 # The word Oxigraph reads as the SERVICE keyword (it compares keywords in ASCII case); the evaluator
 # uses it too, to tell a refused endpoint from a storage error.
 SERVICE_WORD = re.compile("service", re.IGNORECASE | re.ASCII)
 _KEYWORDS = re.compile("|".join(sorted(UPDATE_KEYWORDS)), re.IGNORECASE | re.ASCII)
-_CODEPOINT = re.compile(rf"\\u({_HEX}{{4}})|\\U({_HEX}{{8}})")
+_CODEPOINT = re.compile(rf"\\u({HEX}{{4}})|\\U({HEX}{{8}})")
 # What an IRI-looking token may not hold where `<` could also be the less-than operator.
 _AMBIGUOUS_INSIDE = re.compile(r"['#()]|service", re.IGNORECASE | re.ASCII)
 # Tokens after which, inside parentheses, `<` is read as "less than" by the parser.
@@ -95,30 +62,6 @@ class QueryShape:
     @property
     def is_graph(self) -> bool:
         return self.form in ("CONSTRUCT", "DESCRIBE")
-
-
-def _position(text: str, offset: int) -> str:
-    line = text.count("\n", 0, offset) + 1
-    return f"{line}:{offset - (text.rfind(chr(10), 0, offset) + 1) + 1}"
-
-
-def tokens(text: str):
-    """(kind, text, offset) of every token but spaces and comments, in order, lazily.
-
-    Raises QuerySyntaxError at an unterminated string or a bad escape in one: no parser accepts it,
-    and going on would read the rest of the line again for every quote in it."""
-    for match in _TOKENS.finditer(text):
-        kind = match.lastgroup
-        if kind == "end":
-            return
-        if kind == "unterminated":
-            raise _unterminated(text, match.start(kind))
-        yield kind, match.group(kind), match.start(kind)
-
-
-def _unterminated(text: str, offset: int) -> QuerySyntaxError:
-    return QuerySyntaxError(f"SPARQL syntax error at {_position(text, offset)}: a string that does not end "
-                            "on its line, or with an escape SPARQL does not know")
 
 
 def _word_kind(kind: str, token: str) -> str:
@@ -149,7 +92,7 @@ def inspect_all(query: str) -> QueryShape:
     keywords = _KEYWORDS.search(query) is not None
     few_brackets = query.count("(") + query.count("[") + query.count("{") <= MAX_NESTING
     # The loop reads the matches itself (not tokens()): a generator's hop per token was half the cost.
-    for match in _TOKENS.finditer(query):
+    for match in TOKENS.finditer(query):
         kind = match.lastgroup
         token = match.group(kind)
         if kind == "run":
@@ -167,7 +110,7 @@ def inspect_all(query: str) -> QueryShape:
             # Read as less-than, an inside without quotes, `#` or parentheses lexes the rest of the
             # query the same way as the IRI reading does, and keeps the count of parentheses right.
             # Where the text holds no "service" at all, neither reading can name an endpoint.
-            raise Refused(f"at {_position(query, match.start(kind))}, '<' after a value inside parentheses may be the "
+            raise Refused(f"at {position(query, match.start(kind))}, '<' after a value inside parentheses may be the "
                           "less-than operator or the start of an IRI, and the two readings differ here: "
                           "put a space after '<' for less-than, or a comma or operator before the IRI")
         elif kind == "other":
@@ -176,12 +119,12 @@ def inspect_all(query: str) -> QueryShape:
                 parentheses += token == "("
                 if depth > MAX_NESTING:
                     raise QuerySyntaxError(f"the query nests brackets deeper than {MAX_NESTING} levels "
-                                           f"(at {_position(query, match.start(kind))})")
+                                           f"(at {position(query, match.start(kind))})")
             elif token in _CLOSING:
                 depth = max(0, depth - 1)
                 parentheses = max(0, parentheses - (token == ")"))
         elif kind == "unterminated":
-            raise _unterminated(query, match.start(kind))
+            raise QuerySyntaxError(unterminated_message(query, match.start(kind)))
         elif kind == "end":
             break
         previous = kind if kind != "other" or token not in ")]" else "run"  # `)` and `]` end a value too
@@ -208,7 +151,7 @@ def _refuse_escaped_service(query: str) -> None:
         for kind, token, _ in tokens(_CODEPOINT.sub(replace, query)):
             if kind == "run" and SERVICE_WORD.search(token):
                 raise Refused(REFUSED_SERVICE)
-    except QuerySyntaxError:
+    except UnterminatedString:
         pass  # the resolved text is not a query at all; the text as sent was read above
 
 

@@ -61,6 +61,7 @@ STATUS: dict[type, int] = {
     errors.PayloadTooLarge: 413,
     errors.UnsupportedMediaType: 415,
     errors.TooManyRequests: 429,
+    errors.ComeBackLater: 503,  # ServerBusy; TooManyRequests is the client's own doing (429)
     errors.EvaluationFailed: 500,
     errors.NotAnsweredHere: 501,
     # 503 rather than 504 for a query past its limit: there is no upstream server for the client, and 503
@@ -84,10 +85,19 @@ def status_of(error: errors.ServiceError) -> int:
 
 
 def error_reply(error: errors.ServiceError) -> Reply:
-    """A short plain-text answer: the status, its title, and what was wrong."""
+    """A short plain-text answer: the status, its title, and what was wrong; with the headers of what the
+    error knows (Allow: the methods there are; Retry-After: when to ask again)."""
     status = status_of(error)
     body = f"{status} {HTTP_STATUS_CODES.get(status, 'Error')}: {error.message}\n"
-    return Reply.text(body, TEXT_PLAIN, status, error.headers.items())
+    return Reply.text(body, TEXT_PLAIN, status, _error_headers(error))
+
+
+def _error_headers(error: errors.ServiceError) -> list[tuple[str, str]]:
+    if isinstance(error, errors.MethodNotAllowed):
+        return [("Allow", ", ".join(error.allowed))]
+    if isinstance(error, errors.ComeBackLater) and error.retry_after is not None:
+        return [("Retry-After", str(error.retry_after))]
+    return []
 
 
 def unexpected_reply() -> Reply:

@@ -23,8 +23,18 @@ import argparse
 import json
 import os
 from pathlib import Path
+from typing import Callable
 
 from coalition_kg.project import Project
+
+
+class BadSettings(ValueError):
+    """Settings that do not go together (check_settings says how): nothing is built or served."""
+
+
+class BuildFailed(Exception):
+    """The build made before serving failed (the message says how): nothing is served."""
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Every setting with a flag (settings.SETTINGS) as an option, then what `ckg serve` itself does."""
@@ -90,8 +100,32 @@ def check_settings(settings) -> str | None:
     return None
 
 
+def prepare(project: Project, settings, build_missing: bool, say: Callable[[str], None] = lambda message: None) -> None:
+    """Make ready to serve with the settings: they are checked first (a build for settings that cannot
+    serve would be wasted: BadSettings), then the graph is built when there is none to serve or the
+    current one has an older layout, unless build_missing is False or a remote engine serves the graph
+    (BuildFailed if that build fails). `say` hears what is done before the build starts."""
+    problem = check_settings(settings)
+    if problem:
+        raise BadSettings(problem)
+    if not build_missing or settings.backend_url or settings.backend_query_url:
+        return
+    from coalition_kg.graph import store
+
+    current = store.current(project.var)
+    outdated = current is not None and store.layout_problem(current)
+    if current is None or outdated:
+        from coalition_kg.graph.build import BuildError, build
+
+        say(f"{outdated or 'no graph built yet'}; building it first")
+        try:
+            build(project)
+        except BuildError as error:
+            raise BuildFailed(f"the build failed: {error}") from error
+
+
 def run(settings) -> int:
-    """Serve with the settings (checked, the graph built: `ckg serve` in coalition_kg/cli.py does both)."""
+    """Serve with the settings (once prepare has checked them and built the graph)."""
     if settings.server == "granian":
         return _run_granian(settings)
     from gunicorn.app.base import BaseApplication

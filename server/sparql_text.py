@@ -1,8 +1,9 @@
-"""Places in a query's text, found by SPARQL's tokens (guard.tokens: IRIs, strings and comments are
-single tokens, so a brace or a keyword inside one is never taken for code): where the outermost WHERE
-group opens, whether the query names its own dataset, and the query with variables bound by a VALUES
-block, as a remote engine must be sent what pyoxigraph takes as substitutions; and the tokens with their
-places and brackets, which server/virtuoso.py rewrites by.
+"""What the remote backend changes in a query's text before an engine gets it, found by SPARQL's tokens
+(graph/sparql_tokens.py: IRIs, strings and comments are single tokens, so a brace or a keyword inside
+one is never taken for code): the missing half of a dataset, an ASK read as a SELECT; and the tokens
+with their places and brackets, which server/virtuoso.py rewrites by. The outline of a query and the
+VALUES that bind its variables are graph/query_outline.py's (the pipeline binds its own queries so too),
+named here for the remote backend.
 """
 
 from __future__ import annotations
@@ -10,22 +11,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .guard import tokens
+from ..graph.query_outline import Outline, outline, with_values  # the remote backend's names too
+from ..graph.sparql_tokens import tokens
 
 
 _ECHAR = {"t": "\t", "b": "\b", "n": "\n", "r": "\r", "f": "\f", '"': '"', "'": "'", "\\": "\\"}
 _ESCAPE = re.compile(r"\\(u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|.)")
-
-
-@dataclass(frozen=True)
-class Outline:
-    form: str | None  # SELECT, ASK, CONSTRUCT, DESCRIBE
-    where: int | None  # the offset of the outermost WHERE group's "{", if the query has one
-    has_dataset: bool  # a FROM or FROM NAMED clause of the query's own
-    short_construct: bool  # CONSTRUCT WHERE { … }: the pattern is also the template
-    from_default: bool = False  # a FROM clause (the default graph's)
-    from_named: bool = False  # a FROM NAMED clause
-    dataset_end: int | None = None  # the offset just after the last dataset clause
 
 
 def with_whole_dataset(text: str, shape: Outline, empty_graph: str) -> str:
@@ -39,41 +30,6 @@ def with_whole_dataset(text: str, shape: Outline, empty_graph: str) -> str:
     return text[:shape.dataset_end] + clause + text[shape.dataset_end:]
 
 
-def outline(text: str) -> Outline:
-    """The outline of a query (see Outline); the text is assumed to parse (pyoxigraph said so)."""
-    form, where, dataset, where_word, template = None, None, False, False, False
-    from_default = from_named = False
-    dataset_end, clause = None, None  # clause: what a FROM under way names, "default" or "named"
-    depth = 0
-    for kind, token, offset in tokens(text):
-        if clause is not None and depth == 0:
-            if kind == "run" and token.upper() == "NAMED" and clause == "default":
-                clause = "named"
-                continue
-            from_named = from_named or clause == "named"
-            from_default = from_default or clause == "default"
-            dataset_end, clause = offset + len(token), None
-            continue
-        if kind == "run" and depth == 0:
-            upper = token.upper()
-            if form is None and upper in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE"):
-                form = upper
-            elif upper == "FROM" and where is None:
-                dataset, clause = True, "default"
-            elif upper == "WHERE" and where is None:
-                where_word = True
-        elif kind == "other" and token == "{":
-            if depth == 0 and where is None and form is not None:
-                if form == "CONSTRUCT" and not where_word and not template:
-                    template = True  # CONSTRUCT { template } WHERE? { pattern }
-                else:
-                    where = offset
-            depth += 1
-        elif kind == "other" and token == "}":
-            depth -= 1
-    return Outline(form, where, dataset, form == "CONSTRUCT" and not template, from_default, from_named, dataset_end)
-
-
 def ask_as_select(text: str) -> str:
     """An ASK query as the SELECT * of the same pattern (the ASK keyword replaced)."""
     for kind, token, offset in tokens(text):
@@ -82,63 +38,11 @@ def ask_as_select(text: str) -> str:
     return text
 
 
-def with_values(text: str, bindings: dict) -> str:
-    """The query with each variable of `bindings` (name -> pyoxigraph term) bound by one VALUES row at the
-    start of the outermost WHERE group, and at the start of each subquery's WHERE group that mentions it:
-    the first join of each, so every solution carries those values, as pyoxigraph's substitutions bind
-    them before evaluation. In the subqueries too: a subquery is evaluated on its own, and one that cuts
-    its answer (LIMIT) would otherwise cut it before the value was joined (graph-preview.rq). The
-    server's own queries and the saved queries give the same answers both ways
-    (tests/test_remote_backend.py checks each of them)."""
-    if not bindings:
-        return text
-    where = outline(text)
-    if where.where is None or where.short_construct:
-        raise ValueError("variables can only be bound in a query with a WHERE { … } group "
-                         "(and not in the short form CONSTRUCT WHERE)")
-    inserts = [(where.where + 1, _values(bindings))]
-    for start, end in _subquery_groups(text):
-        mentioned = {name for kind, token, offset in tokens(text[start:end]) if kind == "variable"
-                     for name in [token[1:]] if name in bindings}
-        if mentioned:
-            inserts.append((start + 1, _values({name: bindings[name] for name in bindings if name in mentioned})))
-    for at, values in sorted(inserts, reverse=True):
-        text = text[:at] + values + text[at:]
-    return text
-
-
-def _values(bindings: dict) -> str:
-    names = " ".join(f"?{name}" for name in bindings)
-    row = " ".join(str(term) for term in bindings.values())
-    return f" VALUES ({names}) {{ ({row}) }}"
-
-
-def _subquery_groups(text: str) -> list[tuple[int, int]]:
-    """(offset of "{", offset of its "}") of each subquery's WHERE group."""
-    found, opened, waiting = [], [], []  # waiting: brace depths at which a subquery's group will open
-    depth = parentheses = 0
-    for kind, token, offset in tokens(text):
-        if kind == "run" and depth > 0 and token.upper() == "SELECT":
-            waiting.append((depth, parentheses))
-        elif kind == "other" and token in "()":
-            parentheses += 1 if token == "(" else -1
-        elif kind == "other" and token == "{":
-            if waiting and waiting[-1] == (depth, parentheses):
-                waiting.pop()
-                opened.append((depth, offset))
-            depth += 1
-        elif kind == "other" and token == "}":
-            depth -= 1
-            if opened and opened[-1][0] == depth:
-                found.append((opened.pop()[1], offset))
-    return found
-
-
 # --- tokens, for the rewrites of server/virtuoso.py ---------------------------------------
 
 @dataclass(frozen=True)
 class Token:
-    """One token of a query: its kind (guard.tokens), its text and where it starts."""
+    """One token of a query: its kind (sparql_tokens.tokens), its text and where it starts."""
 
     kind: str
     text: str

@@ -295,3 +295,24 @@ def test_a_store_of_the_old_layout_is_rebuilt_and_never_served(project_copy, mon
     assert new.layout == store.LAYOUT == 2 and store.layout_problem(new) is None
     assert build_module.is_up_to_date(project_copy)
     assert LiveStore(project_copy.var).snapshot().build_id == new.build_id == old.build_id
+
+
+def test_build_when_due_builds_once_and_refuses_an_unfinished_review(project_copy):
+    """What `ckg build` decides, in the library: nothing when the store is up to date (--if-changed), a
+    refusal naming the article when a DRAFT mark is left, and the store a tool reads checked first."""
+    from coalition_kg.graph.errors import NoCurrentStore, Unreviewed
+
+    with pytest.raises(NoCurrentStore, match="no graph has been built yet"):
+        store.open_current(project_copy.var)
+    first = build_module.build_when_due(project_copy, if_changed=True)
+    assert first is not None and build_module.build_when_due(project_copy, if_changed=True) is None
+    count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+    assert int(next(iter(store.open_current(project_copy.var).query(count)))["n"].value) == first.triples
+    path = project_copy.root / ANN
+    path.write_text(path.read_text(encoding="utf-8") + "#999\tAnnotatorNotes T1\tDRAFT check this\n", encoding="utf-8")
+    with pytest.raises(Unreviewed) as refused:
+        build_module.build_when_due(project_copy)
+    assert [article.stem for article in refused.value.articles] == ["003_922b375491f8e4de"]
+    assert refused.value.articles[0].shortfall.endswith("(at least 90% needed), 1 DRAFT marks left")
+    assert store.current(project_copy.var).directory == first.directory  # nothing was built
+    assert build_module.build_when_due(project_copy, allow_unreviewed=True).directory != first.directory

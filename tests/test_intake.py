@@ -9,7 +9,7 @@ import re
 import pytest
 
 from coalition_kg import cli
-from coalition_kg.graph import article_names
+from coalition_kg.graph import article_names, intake
 from coalition_kg.graph.build import BuildError, read_articles, verify_checksums
 from coalition_kg.graph.registry import load_registry
 from conftest import REPO, STEMS
@@ -98,3 +98,29 @@ def test_add_refuses_what_it_cannot_keep_with_a_clear_message(project_copy, tmp_
 def test_add_of_a_missing_file(project_copy, tmp_path, capsys):
     assert cli.main(["--root", str(project_copy.root), "add", str(tmp_path / "nothing.txt")]) == 1
     assert "cannot be read" in capsys.readouterr().err
+
+
+def test_annotate_drafts_an_article_as_it_is_and_writes_only_where_told(tmp_path):
+    """`ckg annotate` in the library: the draft, counted, written to the output given (none: not written),
+    never over a file without force, and never for a text that would change when kept."""
+    article = tmp_path / "new.txt"
+    article.write_text("اجتمع الوزراء في بروكسل.\n", encoding="utf-8")
+    seen = []
+
+    def draft(text, stem):
+        seen.append((text, stem))
+        return "T1\tCity 17 23\tبروكسل\n#1\tAnnotatorNotes T1\tDRAFT check\n"
+
+    drafted = intake.annotate(article, draft, None)
+    assert (drafted.mentions, drafted.drafts) == (1, 1) and seen == [("اجتمع الوزراء في بروكسل.\n", "new")]
+    assert list(tmp_path.iterdir()) == [article]
+    out = tmp_path / "new.ann"
+    intake.annotate(article, draft, out)
+    assert out.read_text(encoding="utf-8") == drafted.content
+    with pytest.raises(intake.IntakeError, match="exists; --force replaces it"):
+        intake.annotate(article, draft, out)
+    intake.annotate(article, lambda text, stem: "", out, force=True)
+    assert out.read_text(encoding="utf-8") == ""
+    article.write_bytes("اجتمع الوزراء في بروكسل.\r\n".encode())
+    with pytest.raises(intake.IntakeError, match="would be needed, and offsets count the text as kept"):
+        intake.annotate(article, draft, None)

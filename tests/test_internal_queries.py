@@ -10,7 +10,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from coalition_kg.graph import internal_queries, sparql_http
+from coalition_kg.graph import internal_queries, query_outline, sparql_http
 from coalition_kg.graph.internal_queries import SPARQL_DIR, internal_query
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,7 +34,7 @@ def test_every_query_file_is_read_and_every_name_read_has_its_file():
 def test_every_query_file_parses(name):
     text = internal_query(name)
     if "?graph" in text and "count" in name:  # bound as a remote engine gets it
-        text = sparql_http.with_values(text, {"graph": ox.NamedNode("https://w3id.org/coalition-kg/graph/x")})
+        text = query_outline.with_values(text, {"graph": ox.NamedNode("https://w3id.org/coalition-kg/graph/x")})
     substitutions = {ox.Variable("base"): ox.Literal("x")} if "?base" in text else None
     ox.Store().query(text, substitutions=substitutions)  # raises SyntaxError if it does not parse
 
@@ -52,16 +52,54 @@ def test_with_values_binds_as_a_substitution_does():
         store.add(ox.Quad(ox.NamedNode(f"https://example.org/{n}"), ox.NamedNode("https://example.org/p"), ox.Literal(n), graph))
     store.add(ox.Quad(ox.NamedNode("https://example.org/x"), ox.NamedNode("https://example.org/p"), ox.Literal("x"),
                       ox.NamedNode("https://w3id.org/coalition-kg/graph/b")))
-    text = sparql_http.with_values(internal_query("count-graph"), {"graph": graph})
+    text = query_outline.with_values(internal_query("count-graph"), {"graph": graph})
     assert "VALUES (?graph) { (<https://w3id.org/coalition-kg/graph/a>) }" in text
     assert [row["n"].value for row in store.query(text)] == ["3"]
-    literal = sparql_http.with_values("SELECT ?s WHERE { ?s ?p ?o }", {"o": ox.Literal('1" } ?s ?p ?o . {')})
+    literal = query_outline.with_values("SELECT ?s WHERE { ?s ?p ?o }", {"o": ox.Literal('1" } ?s ?p ?o . {')})
     assert [row["s"] for row in store.query(literal)] == []  # the quote is escaped: the literal stays a literal
-    with pytest.raises(ValueError):
-        sparql_http.with_values("ASK {}", {"o": graph})
+    with pytest.raises(ValueError):  # no WHERE group to bind in
+        query_outline.with_values("DESCRIBE <https://example.org/x>", {"o": graph})
+
+
+def test_the_pipelines_count_gets_its_values_where_it_always_did():
+    """Client.count once bound ?graph with a regex of its own, just after the first `WHERE {` outside a
+    comment; the one token-based with_values, the server's too, puts the row in the same place."""
+    sent = []
+
+    class Recording(sparql_http.Client):
+        def select(self, query):
+            sent.append(query)
+            return [{"n": {"type": "literal", "value": "3"}}]
+
+    client = Recording(sparql_http.Endpoints("http://127.0.0.1:9/q", "http://127.0.0.1:9/u", "http://127.0.0.1:9/g"))
+    assert client.count("https://w3id.org/coalition-kg/graph/a") == 3
+    text = internal_query("count-graph")
+    values = " VALUES (?graph) { (<https://w3id.org/coalition-kg/graph/a>) }"
+    at = text.index("WHERE {") + len("WHERE {")
+    assert sent == [text[:at] + values + text[at:]]
+    assert sent[0].splitlines()[-1] == ("SELECT (COUNT(*) AS ?n) WHERE { VALUES (?graph) { "
+                                        "(<https://w3id.org/coalition-kg/graph/a>) } GRAPH ?graph { ?s ?p ?o } }")
 
 
 def test_the_query_files_are_package_data():
     data = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["package-data"]
     assert "sparql/*.rq" in data["coalition_kg.graph"]
     assert internal_queries.SPARQL_DIR == ROOT / "graph" / "sparql"
+
+
+def test_the_dataset_goes_where_the_outline_says_the_where_clause_starts():
+    """with_dataset finds the outermost WHERE by tokens too: not in a comment, a string or an IRI, and
+    before the group when the keyword is left out."""
+    graphs = (["http://g/m"], ["http://g/1"])
+    dataset = "FROM <http://g/m>\nFROM NAMED <http://g/1>\n"
+    text = 'SELECT ?x # WHERE { no\n WHERE { ?x ?p "WHERE {" }'
+    assert sparql_http.with_dataset(text, *graphs) == text.replace(" WHERE { ?x", f" {dataset}WHERE {{ ?x")
+    assert sparql_http.with_dataset("ASK { ?s ?p ?o }", *graphs) == f"ASK {dataset}{{ ?s ?p ?o }}"
+    construct = "CONSTRUCT { ?s ?p ?o } { ?s ?p ?o }"
+    assert sparql_http.with_dataset(construct, *graphs) == f"CONSTRUCT {{ ?s ?p ?o }} {dataset}{{ ?s ?p ?o }}"
+    store = ox.Store()
+    store.add(ox.Quad(ox.NamedNode("http://e/s"), ox.NamedNode("http://e/p"), ox.Literal("o"), ox.NamedNode("http://g/m")))
+    assert bool(store.query(sparql_http.with_dataset("ASK { ?s ?p ?o }", *graphs)))  # it parses, and reads g/m
+    assert not bool(store.query(sparql_http.with_dataset("ASK { ?s ?p ?o }", ["http://g/1"], [])))
+    with pytest.raises(ValueError):
+        sparql_http.with_dataset("DESCRIBE <http://e/s>", *graphs)

@@ -17,7 +17,7 @@ import pyoxigraph as ox
 import pytest
 
 from conftest import REPO
-from coalition_kg.graph import publish, saved_queries
+from coalition_kg.graph import publish, query_outline, saved_queries
 from coalition_kg.server import sparql_text, virtuoso
 from coalition_kg.server.app import create_app
 from coalition_kg.graph.internal_queries import internal_query
@@ -74,7 +74,7 @@ def _cases():
 @pytest.mark.parametrize(("text", "bindings"), list(_cases()))
 def test_values_give_the_substitutions_answer(graph_store, text, bindings):
     expected = _rows(graph_store.query(text, substitutions={ox.Variable(k): v for k, v in bindings.items()}), text)
-    sent = sparql_text.with_values(text, bindings)
+    sent = query_outline.with_values(text, bindings)
     assert sent != text and sent.count("VALUES (") >= 1
     assert _rows(graph_store.query(sent), text) == expected
 
@@ -93,7 +93,7 @@ def test_values_reach_a_subquery_that_cuts_its_answer(graph_store):
     """graph-preview.rq keeps 200 triples of a graph in a subquery (LIMIT): a VALUES row joined only after
     it would keep the ontology's triples among any 200 of all graphs."""
     text = (REPO / "server" / "sparql" / "graph-preview.rq").read_text(encoding="utf-8")
-    sent = sparql_text.with_values(text, {"graph": ox.NamedNode(publish.GRAPH + "ontology")})
+    sent = query_outline.with_values(text, {"graph": ox.NamedNode(publish.GRAPH + "ontology")})
     assert sent.count("VALUES (?graph) { (<https://w3id.org/coalition-kg/graph/ontology>) }") == 2
     assert len(list(graph_store.query(sent))) == 200
 
@@ -101,13 +101,13 @@ def test_values_reach_a_subquery_that_cuts_its_answer(graph_store):
 def test_the_outline_reads_tokens_not_characters():
     text = ('PREFIX x: <http://e/{}> # a comment { with a brace\nCONSTRUCT { ?s x:p "}{" } FROM <http://g> '
             'WHERE { ?s ?p ?o }')
-    outline = sparql_text.outline(text)
+    outline = query_outline.outline(text)
     assert (outline.form, outline.has_dataset, outline.short_construct) == ("CONSTRUCT", True, False)
     assert text[outline.where:] == "{ ?s ?p ?o }"
-    assert sparql_text.outline("CONSTRUCT WHERE { ?s ?p ?o }").short_construct
+    assert query_outline.outline("CONSTRUCT WHERE { ?s ?p ?o }").short_construct
     with pytest.raises(ValueError, match="short form"):
-        sparql_text.with_values("CONSTRUCT WHERE { ?s ?p ?o }", {"s": ox.NamedNode(ID + "morocco")})
-    assert sparql_text.outline("ASK { ?s ?p ?o }").where == 4 and sparql_text.outline("DESCRIBE <http://e/x>").where is None
+        query_outline.with_values("CONSTRUCT WHERE { ?s ?p ?o }", {"s": ox.NamedNode(ID + "morocco")})
+    assert query_outline.outline("ASK { ?s ?p ?o }").where == 4 and query_outline.outline("DESCRIBE <http://e/x>").where is None
 
 
 # --- Virtuoso's rewrites: the rewritten query, evaluated by Oxigraph and restored, is the original's answer ---

@@ -73,8 +73,26 @@ def test_every_domain_error_has_its_status_in_the_one_table():
     assert not [k.__name__ for k in kinds if "status" in vars(k)]
 
 
+def test_no_domain_error_carries_headers():
+    """What an error knows is typed (retry_after, allowed); only http.error_reply writes it as headers."""
+    kinds = [k for k in vars(errors).values() if inspect.isclass(k) and issubclass(k, errors.ServiceError)]
+    made = [k("x", ("GET",)) if k is errors.MethodNotAllowed else k("x") for k in kinds]
+    assert [k.__name__ for k in kinds if "headers" in inspect.signature(k).parameters] == []
+    assert [type(e).__name__ for e in made if hasattr(e, "headers")] == []
+    assert errors.ServerBusy("x", 4).retry_after == 4 and errors.TooManyRequests("x").retry_after is None
+    assert errors.MethodNotAllowed("x", ("GET", "HEAD")).allowed == ("GET", "HEAD")
+
+
+def test_the_error_reply_writes_what_the_error_knows_as_headers():
+    assert ("Allow", "GET, HEAD") in http.error_reply(errors.MethodNotAllowed("no", ("GET", "HEAD"))).headers
+    busy = http.error_reply(errors.ServerBusy("busy", 12))
+    assert busy.status == 503 and ("Retry-After", "12") in busy.headers
+    unknown = http.error_reply(errors.ServerBusy("busy"))
+    assert not [name for name, _ in unknown.headers if name == "Retry-After"]
+
+
 def test_the_error_reply_names_status_title_and_reason():
-    reply = http.error_reply(errors.TooManyRequests("slow down", {"Retry-After": "7"}))
+    reply = http.error_reply(errors.TooManyRequests("slow down", retry_after=7))
     assert reply.status == 429 and reply.body == b"429 Too Many Requests: slow down\n"
     assert ("Retry-After", "7") in reply.headers
 

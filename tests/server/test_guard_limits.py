@@ -7,6 +7,7 @@ import time
 
 import pytest
 
+from coalition_kg.graph import sparql_tokens
 from coalition_kg.server import guard
 from coalition_kg.server.errors import QuerySyntaxError, Refused
 
@@ -45,7 +46,7 @@ def test_every_character_is_read_by_exactly_one_token():
     """The scan walks the text once: its matches (each token with the spaces and comments before it)
     tile it."""
     text = "PREFIX ex: <http://e/> SELECT * { ?s ex:a\\#b 'x\\'y' ; ex:c \"\"\"a\"b\"\"\" # c\n } LIMIT 1"
-    matches = list(guard._TOKENS.finditer(text))
+    matches = list(sparql_tokens.TOKENS.finditer(text))
     assert "".join(m.group() for m in matches) == text
     assert all(a.end() == b.start() for a, b in zip(matches, matches[1:]))
 

@@ -7,6 +7,7 @@ import json
 import pyoxigraph as ox
 import pytest
 
+from coalition_kg.graph import sparql_tokens
 from coalition_kg.server import formats, guard, writers
 from coalition_kg.server.errors import Refused
 
@@ -80,7 +81,7 @@ def test_the_whole_text_checks_see_every_keyword_the_token_scan_finds():
         for spelling in (keyword, keyword.lower(), keyword.title()):
             for context in contexts:
                 query = context.format(k=spelling)
-                runs = [token.upper() for kind, token, _ in guard.tokens(query) if kind == "run"]
+                runs = [token.upper() for kind, token, _ in sparql_tokens.tokens(query) if kind == "run"]
                 assert any(keyword in run for run in runs), query
                 assert (guard.SERVICE_WORD if keyword == "SERVICE" else guard._KEYWORDS).search(query), query
 
@@ -193,7 +194,7 @@ def test_the_early_stop_agrees_with_a_scan_of_every_token():
 
 def _every_token_shape(text: str) -> guard.QueryShape:
     """The shape by the plainest reading: every token, nothing skipped."""
-    found = [(kind, token) for kind, token, _ in guard.tokens(text)]
+    found = [(kind, token) for kind, token, _ in sparql_tokens.tokens(text)]
     runs = [token.upper() for kind, token in found if kind == "run"]
     form = next((run for run in runs if run in guard.QUERY_FORMS), None)
     head = [(guard._word_kind(kind, token), token) for kind, token in found]
