@@ -93,6 +93,11 @@ class NoSearchIndex(ServiceError):
     """The current store was built before search existed and has no index beside it: a rebuild makes one."""
 
 
+class DumpUnavailable(ServiceError):
+    """The build's dump cannot be written where the server keeps it (var/dumps/ not writable, the disk
+    full); nothing is kept of a dump not written whole."""
+
+
 class QueryTimeout(ServiceError):
     """The query ran past the time limit and its evaluator was killed.
 

@@ -69,6 +69,7 @@ STATUS: dict[type, int] = {
     errors.ServerBusy: 503,
     errors.NoGraph: 503,
     errors.NoSearchIndex: 503,
+    errors.DumpUnavailable: 503,
     errors.QueryTimeout: 503,
     errors.QueryTooLarge: 503,
     errors.BackendUnavailable: 503,

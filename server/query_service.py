@@ -3,6 +3,7 @@ concurrent identical requests while the cache is cold. Every view asks it; none 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import threading
@@ -16,7 +17,7 @@ from ..graph import saved_queries as saved_query_files
 from . import search
 from .backend import Answer, Backend, Job, Snapshot, graph_job
 from .cache import AnswerCache, Flights
-from .errors import BadParameter, NotFound
+from .errors import BadParameter, DumpUnavailable, NotFound
 from .settings import Settings
 
 
@@ -70,15 +71,19 @@ class QueryService:
         with self._dump_lock:
             if path.exists():
                 return path
-            folder.mkdir(parents=True, exist_ok=True)
             part = folder / f".{info.build_id}.nq.{os.getpid()}.part"  # another worker may write its own
             try:
+                folder.mkdir(parents=True, exist_ok=True)
                 with open(part, "wb") as out:
                     for iri in dumping.graph_order(info.graphs):
                         out.write(dumping.graph_nquads(self.backend.graph_ntriples(info, iri), ox.NamedNode(iri)))
                 os.replace(part, path)
+            except OSError as error:
+                raise DumpUnavailable(f"the dump of build {info.build_id} cannot be written under {folder}: "
+                                      f"{error.strerror or error}") from None
             finally:
-                part.unlink(missing_ok=True)
+                with contextlib.suppress(OSError):  # written and renamed, or never made
+                    part.unlink()
             for older in folder.glob("*.nq"):  # the dumps of builds that no longer serve
                 if older != path:
                     older.unlink(missing_ok=True)

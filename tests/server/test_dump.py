@@ -8,6 +8,7 @@ from __future__ import annotations
 import http.server
 import io
 import json
+import shutil
 import threading
 from urllib.parse import parse_qs
 
@@ -18,8 +19,10 @@ import requests
 from coalition_kg.graph import dump as dumping, store
 from coalition_kg.graph.internal_queries import internal_query
 from coalition_kg.graph import publish
+from coalition_kg.server.app import create_app
+from coalition_kg.server.settings import Settings
 
-from .conftest import start_server, stop_server
+from .conftest import PROJECT_QUERIES, start_server, stop_server
 
 
 def _ckg_dump(var) -> bytes:
@@ -96,6 +99,18 @@ class ShortEngine:
     def close(self):
         self.http.shutdown()
         self.http.server_close()
+
+
+def test_a_dump_that_cannot_be_written_is_an_error_and_the_rest_serves(built_var, tmp_path):
+    var = tmp_path / "var"
+    shutil.copytree(built_var, var, symlinks=True, ignore=shutil.ignore_patterns("dumps"))
+    (var / "dumps").write_text("a file where the dumps' folder would be")
+    client = create_app(Settings(var=var, queries=PROJECT_QUERIES)).test_client()
+    response = client.get("/dump.nq")
+    assert response.status_code == 503
+    assert response.text.startswith(f"503 Service Unavailable: the dump of build {store.current(var).build_id} "
+                                    f"cannot be written under {var / 'dumps'}")
+    assert client.get("/id/morocco", headers={"Accept": "text/turtle"}).status_code == 200
 
 
 def _serve_from(engine: ShortEngine, tmp_path, server_name: str):
