@@ -54,8 +54,8 @@ RESULTS = "application/sparql-results+json"
 # that an answer the engine ended cleanly before its end is not taken as whole (docs/remote-engines.md has
 # the measures). Oxigraph's server streams its answer (chunked, no declared length): JSON-LD, whose closing
 # bracket pyoxigraph's parser requires. Virtuoso sends a whole answer with its length; its JSON-LD drops
-# the language tags of a larger answer, and its RDF/XML the triples whose predicate it cannot write as an
-# XML name, both silently: N-Triples, held to that length. Any other engine: JSON-LD first; RDF/XML is not
+# language tags (and datatypes not its own) in a larger answer, and its RDF/XML the triples whose predicate
+# it cannot write as an XML name, both silently: N-Triples, held to that length. Any other engine: JSON-LD first; RDF/XML is not
 # asked for (an engine may lose triples writing it), but read if sent.
 GRAPH_ACCEPT = {
     "oxigraph": "application/ld+json",
