@@ -21,7 +21,9 @@ engine gone) changes nothing that serves: the staging graphs are deleted (if the
 and the error says what failed.
 
 Two publishes to one engine never run at once: each says so in the engine first (the graph LOCKS, see
-_lock), and stops, changing nothing, if another one is under way.
+_lock), and stops, changing nothing, if another one is under way. A publish renews its lock while it runs
+(_Renewal), so that only the lock of a publish that died expires, and checks before the swap that its lock
+is still there.
 
 A reader who wants exactly the published build queries it as our endpoint answers: FROM MERGED (each fact
 once) and FROM NAMED each other graph the metadata graph lists (Published.dataset, then
@@ -36,6 +38,7 @@ import calendar
 import os
 import re
 import secrets
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,7 +50,7 @@ from coalition_kg.namespaces import DCTERMS, GRAPH, VOID, XSD
 from . import store, store_manifest
 from .errors import CorruptStore
 from .internal_queries import internal_query
-from .sparql_http import Client, EngineError, Endpoints
+from .sparql_http import Client, EngineError, Endpoints, with_values
 
 METADATA = GRAPH + "published"  # the graph, and the subject, that says which build is published
 # Our store's default graph, the RDF merge of the named graphs, published as a named graph: FROM it, a query
@@ -55,13 +58,16 @@ METADATA = GRAPH + "published"  # the graph, and the subject, that says which bu
 MERGED = GRAPH + "merged"
 _LOCK_NAME = re.compile(r"[0-9a-f]{16}-[0-9]+-[0-9a-f]{8}")  # build id, process, random: see _lock
 LOCKS = GRAPH + "publishing"  # where each publish under way says so (see _lock)
-LOCK_MINUTES = 60  # a lock older than this is of a publish that died
+LOCK_MINUTES = 60  # a lock not renewed for this long is of a publish that died
+RENEWALS_PER_LIFETIME = 6  # a publish under way renews its lock every LOCK_MINUTES / 6 (10 minutes)
+RENEWAL_THREAD = "ckg publish: lock renewal"
 STAGING = GRAPH + "staging/"    # + build id + "/" + the graph's number in the build's sorted list
 # Terms of Dublin Core for the metadata, so that the ontology (and so every build id) stays as it is.
 # (graph/sparql/published-build.rq reads them back.)
 IDENTIFIER = DCTERMS + "identifier"  # the build id
 HAS_PART = DCTERMS + "hasPart"       # each graph of the build
-CREATED = DCTERMS + "created"        # when the build was made
+CREATED = DCTERMS + "created"        # when the build was made; when a publish under way started (its lock)
+MODIFIED = DCTERMS + "modified"      # when a publish under way last said it is alive (its lock, renewed)
 ISSUED = DCTERMS + "issued"          # when it was published
 TRIPLES = VOID + "triples"         # each graph's triple count, as counted on the engine
 XSD_DATETIME = XSD + "dateTime"
@@ -134,44 +140,52 @@ def published(client: Client) -> Published | None:
 
 
 def publish(info: store.StoreInfo, engine: Engine, client: Client,
-            say: Callable[[str], None] = lambda line: None) -> Report:
-    """Publish the build described by info; raise PublishError if it could not be done."""
+            say: Callable[[str], None] = lambda line: None, lock_seconds: float = LOCK_MINUTES * 60,
+            clock: Callable[[], float] = time.time) -> Report:
+    """Publish the build described by info; raise PublishError if it could not be done. lock_seconds: how
+    long a lock lives without being renewed (the lock of another publish, and this one's, renewed every
+    lock_seconds / RENEWALS_PER_LIFETIME); clock: the time written into the lock and read against it."""
     try:
         published(client)  # the engine answers, and the account may read (said before anything is written)
     except EngineError as error:
         raise PublishError(f"could not read what the engine serves, nothing was changed: {error}") from None
-    lock = _lock(client, info.build_id)
+    lock = _lock(client, info.build_id, lock_seconds, clock)
+    renewal = _Renewal(client.another(), lock, lock_seconds / RENEWALS_PER_LIFETIME, clock)
     try:
-        return _publish(info, engine, client, say)
+        return _publish(info, engine, client, say, lock)
     finally:
+        renewal.stop()
         _unlock(client, lock)
 
 
-def _lock(client: Client, build_id: str) -> str:
+def _lock(client: Client, build_id: str, lock_seconds: float, clock: Callable[[], float]) -> str:
     """Say in the engine that a publish is under way, or raise PublishError if another one is.
 
-    Each publish writes a lock of its own (a subject in the graph LOCKS, with when it started) and then
-    reads them all: it goes on only if its own is the only one, else it takes its own back and stops. Two
-    publishes that start at once may both stop (publishing again is the cure), but two can never both go
-    on, on any engine, since nothing relies on an update being atomic. A lock older than LOCK_MINUTES (by
-    the clock of the machine that reads it) is of a publish that died, and is deleted."""
-    now = time.time()
+    Each publish writes a lock of its own (a subject in the graph LOCKS, with when it started and when it
+    last said it was alive) and then reads them all: it goes on only if its own is the only one, else it
+    takes its own back and stops. Two publishes that start at once may both stop (publishing again is the
+    cure), but two can never both go on, on any engine, since nothing relies on an update being atomic. A
+    lock not renewed for lock_seconds (by the clock of the machine that reads it) is of a publish that
+    died, and is deleted."""
+    now = clock()
     subject = f"{LOCKS}/{build_id}-{os.getpid()}-{secrets.token_hex(4)}"
+    at = f'"{_iso(now)}"^^<{XSD_DATETIME}>'
     try:
-        client.update(f'INSERT DATA {{ GRAPH <{LOCKS}> {{ <{subject}> <{CREATED}> "{_iso(now)}"^^<{XSD_DATETIME}> }} }}')
+        client.update(f"INSERT DATA {{ GRAPH <{LOCKS}> {{ <{subject}> <{CREATED}> {at} ; <{MODIFIED}> {at} }} }}")
         rows = client.select(internal_query("publish-locks"))
         others = []
         for row in rows:
-            lock, at = row["lock"]["value"], row["at"]["value"]
+            lock, since = row["lock"]["value"], row["at"]["value"]
             if lock == subject:
                 continue
             # Only a lock of ours expires here, by its IRI (the delete names it); anything else counts as held.
             ours = (row["lock"]["type"] == "uri" and lock.startswith(LOCKS + "/")
                     and _LOCK_NAME.fullmatch(lock[len(LOCKS) + 1:]) is not None)
-            if ours and now - epoch_of(at) > LOCK_MINUTES * 60:
+            alive = row.get("alive", row["at"])["value"]
+            if ours and now - epoch_of(alive) > lock_seconds:
                 _unlock(client, lock)
             else:
-                others.append(f"{lock.rsplit('/', 1)[-1]} since {at}")
+                others.append(f"{lock.rsplit('/', 1)[-1]} since {since}")
     except EngineError as error:
         _unlock(client, subject)
         raise PublishError(f"could not say in the engine that a publish is under way, nothing was changed: "
@@ -179,16 +193,47 @@ def _lock(client: Client, build_id: str) -> str:
     if others:
         _unlock(client, subject)
         raise PublishError(f"another publish is under way on this engine ({'; '.join(others)}), nothing was "
-                           f"changed; the lock of a publish that died expires {LOCK_MINUTES} minutes after it "
-                           f"started, or drop the graph <{LOCKS}>")
+                           f"changed; the lock of a publish that died expires {lock_seconds / 60:g} minutes after "
+                           f"it was last renewed, or drop the graph <{LOCKS}>")
     return subject
+
+
+class _Renewal:
+    """A lock's time of renewal rewritten every `period` seconds, by a thread of its own, until stop():
+    the lock of a publish that runs longer than the lock's lifetime (a long upload, a slow swap) stays
+    held, and only that of a publish that died expires. A renewal that fails (the engine did not answer)
+    is tried again at the next period: the lock expires only after a whole lifetime without one. The
+    thread has a client of its own (urllib's digest authentication keeps its count per client)."""
+
+    def __init__(self, client: Client, lock: str, period: float, clock: Callable[[], float]):
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(client, lock, period, clock), name=RENEWAL_THREAD,
+                                        daemon=True)
+        self._thread.start()
+
+    def _run(self, client: Client, lock: str, period: float, clock: Callable[[], float]) -> None:
+        while not self._stopped.wait(period):
+            now = ox.Literal(_iso(clock()), datatype=ox.NamedNode(XSD_DATETIME))
+            try:
+                client.update(with_values(internal_query("renew-publish-lock"), {"lock": ox.NamedNode(lock), "now": now}))
+            except EngineError:
+                pass  # tried again at the next period
+
+    def stop(self) -> None:
+        """No renewal after this returns (one under way is waited for)."""
+        self._stopped.set()
+        self._thread.join()
+
+
+def _still_held(client: Client, lock: str) -> bool:
+    return any(row["lock"]["value"] == lock for row in client.select(internal_query("publish-locks")))
 
 
 def _unlock(client: Client, lock: str) -> None:
     try:
         client.update(f"DELETE WHERE {{ GRAPH <{LOCKS}> {{ <{lock}> ?p ?o }} }}")
     except EngineError:
-        pass  # the engine is gone: the lock expires after LOCK_MINUTES
+        pass  # the engine is gone: the lock, no longer renewed, expires after its lifetime
 
 
 def _iso(epoch: float) -> str:
@@ -203,7 +248,7 @@ def epoch_of(iso: str) -> float:
         return 0.0
 
 
-def _publish(info: store.StoreInfo, engine: Engine, client: Client, say: Callable[[str], None]) -> Report:
+def _publish(info: store.StoreInfo, engine: Engine, client: Client, say: Callable[[str], None], lock: str) -> Report:
     started = time.perf_counter()
     try:
         store_manifest.verify(info.directory)
@@ -240,6 +285,19 @@ def _publish(info: store.StoreInfo, engine: Engine, client: Client, say: Callabl
     except (EngineError, PublishError) as error:
         _discard_staging(client, staging.values())
         raise PublishError(f"staging failed, nothing that serves was changed ({serving}): {error}") from None
+    # The lock may have gone while staging (dropped by hand, or deleted as expired by another publish
+    # after renewals failed for its whole lifetime): then another publish may be under way, and the swap
+    # is not this one's to make.
+    try:
+        held = _still_held(client, lock)
+    except EngineError as error:
+        _discard_staging(client, staging.values())
+        raise PublishError(f"could not read this publish's lock before the swap, nothing that serves was changed "
+                           f"({serving}): {error}") from None
+    if not held:
+        _discard_staging(client, staging.values())
+        raise PublishError(f"this publish's lock is gone from the graph <{LOCKS}> (expired, or dropped), so "
+                           f"another publish may be under way: nothing that serves was changed ({serving})")
 
     retired = [graph for graph in (previous.graphs if previous else ()) if graph not in graphs]
     metadata = _metadata(info, graphs, counts)

@@ -107,6 +107,7 @@ class Client:
         self.endpoints = endpoints
         self.timeout = timeout
         self.anonymous = user is None
+        self._account = (user, password)
         handlers: list = [urllib.request.ProxyHandler({}), _NoRedirects()]
         if user is not None:
             passwords = urllib.request.HTTPPasswordMgrWithDefaultRealm()
@@ -120,6 +121,11 @@ class Client:
     def from_environment(cls, endpoints: Endpoints, timeout: float = TIMEOUT_SECONDS) -> "Client":
         user = os.environ.get(USER_VARIABLE)
         return cls(endpoints, user, os.environ.get(PASSWORD_VARIABLE) if user is not None else None, timeout)
+
+    def another(self) -> "Client":
+        """A client of the same endpoints and account, for another thread: urllib's digest authentication
+        keeps its nonce count per client, unguarded."""
+        return Client(self.endpoints, *self._account, timeout=self.timeout)
 
     def fetch(self, parameters: list[tuple[str, str]], accept: str, seconds: float) -> Reply:
         """A query's whole answer as the engine sent it (form parameters: query, default-graph-uri …), read

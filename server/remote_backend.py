@@ -1,7 +1,7 @@
 """The remote backend: the build `ckg publish` put into an existing SPARQL engine, read over the SPARQL 1.1
 Protocol, as `ckg serve --backend URL --engine oxigraph|virtuoso|sparql11` serves it.
 
-Every answer is ours: the engine is asked for SPARQL JSON results or N-Triples, which pyoxigraph parses
+Every answer is ours: the engine is asked for SPARQL JSON results or triples (GRAPH_ACCEPT), which pyoxigraph parses
 and backend.answer_of writes in the format the client asked for, with our row cap, so that an answer is
 byte for byte the local store's wherever the engine's rows are the local rows. What the engine does
 otherwise is absorbed here or refused, never passed on as an answer:
@@ -13,8 +13,9 @@ otherwise is absorbed here or refused, never passed on as an answer:
   a VALUES row at the start of the outermost WHERE group (sparql_text.with_values);
 - an answer that is not whole is an error (IncompleteAnswer), which the query service never caches: a
   body that is not complete results (Oxigraph's server reports a query it cancelled midway in the body
-  of a 200), Virtuoso's row cap reached (its X-SPARQL-MaxRows header, with as many rows) where our cap
-  is not below it, Virtuoso's partial "anytime" answer (its X-SQL-State header);
+  of a 200), triples in a format without an end mark and without a declared length (GRAPH_ACCEPT),
+  Virtuoso's row cap reached (its X-SPARQL-MaxRows header, with as many rows) where our cap is not below
+  it, Virtuoso's partial "anytime" answer (its X-SQL-State header);
 - Virtuoso's wrong answers are rewritten or refused (server/virtuoso.py).
 
 The time limit: the engine's whole answer must arrive within it (sparql_http.Client.fetch), and Virtuoso
@@ -49,7 +50,23 @@ REFRESH_SECONDS = 1.0  # how stale the build a request reads may be
 METADATA_SECONDS = 10.0  # the metadata query's own time limit
 EMPTY_GRAPH = publish.GRAPH + "empty"  # a graph no build has: the default graph of a request that names none
 RESULTS = "application/sparql-results+json"
-TRIPLES = "application/n-triples"
+# What each engine is asked for a CONSTRUCT's or DESCRIBE's triples: a format whose end can be checked, so
+# that an answer the engine ended cleanly before its end is not taken as whole (docs/remote-engines.md has
+# the measures). Oxigraph's server streams its answer (chunked, no declared length): JSON-LD, whose closing
+# bracket pyoxigraph's parser requires. Virtuoso sends a whole answer with its length; its JSON-LD drops
+# language tags (and datatypes not its own) in a larger answer, and its RDF/XML the triples whose predicate
+# it cannot write as an XML name, both silently: N-Triples, held to that length. Any other engine: JSON-LD first; RDF/XML is not
+# asked for (an engine may lose triples writing it), but read if sent.
+GRAPH_ACCEPT = {
+    "oxigraph": "application/ld+json",
+    "virtuoso": "application/n-triples",
+    "sparql11": "application/ld+json, application/n-triples;q=0.9, text/turtle;q=0.8",
+}
+# The graph formats whose end pyoxigraph's parser checks: JSON-LD cut at any byte does not parse. Every
+# other one is taken only with a declared length (sparql_http.Client.fetch holds the body to it): N-Triples
+# and Turtle end at any line break, and pyoxigraph's RDF/XML parser takes a document whose elements are
+# left open at its end.
+END_MARKED = {ox.RdfFormat.JSON_LD}
 
 
 def endpoints_for(engine: str, url: str | None, query_url: str | None) -> sparql_http.Endpoints:
@@ -193,7 +210,7 @@ class RemoteBackend:
         if self.engine == "virtuoso":
             parameters.append(("timeout", str(max(1, int(self.time_limit * 1000)))))
         graph = outline.form in ("CONSTRUCT", "DESCRIBE")
-        reply = self._fetch(parameters, TRIPLES if graph else RESULTS)
+        reply = self._fetch(parameters, GRAPH_ACCEPT[self.engine] if graph else RESULTS)
         self._check_complete(reply)
         if graph:
             return self._graph_answer(reply, job)
@@ -293,8 +310,17 @@ class RemoteBackend:
             raise IncompleteAnswer(f"the {self.engine} engine's results could not be read: {error}") from None
 
     def _graph_answer(self, reply: sparql_http.Reply, job: Job) -> Answer:
-        media_type = reply.headers.get("content-type", TRIPLES).split(";")[0].strip()
-        rdf_format = ox.RdfFormat.from_media_type(media_type) or ox.RdfFormat.N_TRIPLES
+        """The triples in whatever format the engine says it sent, if pyoxigraph reads it and the answer is
+        known to be whole: by the format's own end mark, else by the length the engine declared."""
+        media_type = reply.headers.get("content-type", "").split(";")[0].strip().lower()
+        rdf_format = ox.RdfFormat.from_media_type(media_type) if media_type else None
+        if rdf_format is None:
+            raise BackendUnavailable(f"the {self.engine} engine answered with triples in a format not read here: "
+                                     f"{media_type or 'it named none'}")
+        if rdf_format not in END_MARKED and not reply.headers.get("content-length", "").strip().isdigit():
+            raise IncompleteAnswer(f"the {self.engine} engine sent its triples as {rdf_format.name}, which has no "
+                                   "end mark, and did not declare their length: whether the answer is whole "
+                                   "cannot be told")
         try:
             triples = [quad if isinstance(quad, ox.Triple) else quad.triple
                        for quad in ox.parse(reply.body, rdf_format)]

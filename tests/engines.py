@@ -9,13 +9,17 @@ import socket
 import re
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import Callable
 
+import pytest
+
 from coalition_kg.graph import publish, saved_queries, sparql_http
+from coalition_kg.graph.internal_queries import internal_query
 
 START_SECONDS = 60
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
@@ -116,6 +120,62 @@ def client(server: Server, engine: str) -> sparql_http.Client:
     if engine == "virtuoso":
         return sparql_http.Client(endpoints, VIRTUOSO_USER, VIRTUOSO_PASSWORD)
     return sparql_http.Client(endpoints)
+
+
+# --- a publish that runs longer than its lock's lifetime -------------------------------------------
+
+LOCK_LIFETIME = 3.0  # seconds, by the clock below: the lock is renewed every half second of real time
+
+
+class Clock:
+    """A clock that moves only when the test moves it (publish's `clock`), on whole seconds."""
+
+    def __init__(self, now: float):
+        self.now = float(int(now))
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def lock_renewals(client: sparql_http.Client) -> dict[str, str]:
+    """Each publish lock on the engine, with when it last said it was alive."""
+    return {row["lock"]["value"]: row.get("alive", row["at"])["value"]
+            for row in client.select(internal_query("publish-locks"))}
+
+
+def outlive_the_lock(client: sparql_http.Client, engine: publish.Engine, info, rival) -> tuple[publish.Report, str]:
+    """Publish `info` with a lock that lives LOCK_LIFETIME seconds by a Clock: after its first upload the clock
+    is moved on by ten lifetimes, and once the engine shows the lock renewed at that time, a publish of
+    `rival` is tried, by the same clock and lifetime. The report, and the rival's error ("" if it went on)."""
+    clock = Clock(time.time())
+    real_put = sparql_http.Client.put_graph
+    rival_said: list[str] = []
+
+    def meanwhile(self, graph, ntriples):
+        real_put(self, graph, ntriples)
+        if rival_said:
+            return
+        clock.now += 10 * LOCK_LIFETIME  # the publish has now run for ten lifetimes of its lock
+        now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(clock.now))
+        waited = time.monotonic()
+        while now not in lock_renewals(client).values():
+            if time.monotonic() - waited > 60:
+                raise AssertionError(f"the lock was not renewed at {now}: {lock_renewals(client)}")
+            time.sleep(0.05)
+        try:
+            publish.publish(rival, engine, client, lock_seconds=LOCK_LIFETIME, clock=clock)
+            rival_said.append("")
+        except publish.PublishError as error:
+            rival_said.append(str(error))
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(sparql_http.Client, "put_graph", meanwhile)
+        report = publish.publish(info, engine, client, lock_seconds=LOCK_LIFETIME, clock=clock)
+    return report, rival_said[0]
+
+
+def renewals_running() -> list[threading.Thread]:
+    return [thread for thread in threading.enumerate() if thread.name == publish.RENEWAL_THREAD]
 
 
 def graph_counts(client: sparql_http.Client) -> dict[str, int]:

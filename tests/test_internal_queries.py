@@ -22,6 +22,7 @@ _CALLED = re.compile(r"internal_query\(\"([\w-]+)\"\)")
 _INLINE = re.compile(r"[\"'][^\"'\n]*\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b[^\"'\n]*(\?[A-Za-z_]|\{)")
 # validation.py translates each constraint of the shapes into a query: those texts are made, not written.
 GENERATED = {"validation.py"}
+_UPDATE = re.compile(r"^(DELETE|INSERT)\b", re.MULTILINE)
 
 
 def test_every_query_file_is_read_and_every_name_read_has_its_file():
@@ -36,7 +37,29 @@ def test_every_query_file_parses(name):
     if "?graph" in text and "count" in name:  # bound as a remote engine gets it
         text = query_outline.with_values(text, {"graph": ox.NamedNode("https://w3id.org/coalition-kg/graph/x")})
     substitutions = {ox.Variable("base"): ox.Literal("x")} if "?base" in text else None
-    ox.Store().query(text, substitutions=substitutions)  # raises SyntaxError if it does not parse
+    if _UPDATE.search(text):  # an update (the publish lock's renewal), applied to an empty store
+        ox.Store().update(text)
+    else:
+        ox.Store().query(text, substitutions=substitutions)  # raises SyntaxError if it does not parse
+
+
+def test_a_renewal_rewrites_the_time_of_its_own_lock_only_while_it_is_there():
+    from coalition_kg.graph import publish
+
+    store = ox.Store()
+    locks, renewed = ox.NamedNode(publish.LOCKS), ox.NamedNode(publish.MODIFIED)
+    ours, other = (ox.NamedNode(f"{publish.LOCKS}/0123456789abcdef-{n}-00000000") for n in (1, 2))
+    then = ox.Literal("2026-01-01T00:00:00Z", datatype=ox.NamedNode(publish.XSD_DATETIME))
+    now = ox.Literal("2026-01-01T00:10:00Z", datatype=ox.NamedNode(publish.XSD_DATETIME))
+    for lock in (ours, other):
+        store.add(ox.Quad(lock, ox.NamedNode(publish.CREATED), then, locks))
+        store.add(ox.Quad(lock, renewed, then, locks))
+    renewal = sparql_http.with_values(internal_query("renew-publish-lock"), {"lock": ours, "now": now})
+    store.update(renewal)
+    assert {(q.subject, q.object) for q in store.quads_for_pattern(None, renewed, None, locks)} == {(ours, now), (other, then)}
+    store.update(f"DELETE WHERE {{ GRAPH <{publish.LOCKS}> {{ <{ours.value}> ?p ?o }} }}")  # given back, or expired
+    store.update(renewal)
+    assert {q.subject for q in store.quads_for_pattern(None, None, None, locks)} == {other}  # not written again
 
 
 def test_no_sparql_is_written_inline_in_the_pipeline():

@@ -4,6 +4,7 @@ publish fails at each of its steps."""
 
 from __future__ import annotations
 
+import re
 import time
 
 import pyoxigraph as ox
@@ -151,6 +152,41 @@ def test_an_old_lock_that_is_not_one_of_ours_is_never_deleted(server, seed_info)
     client.update(f"DROP SILENT GRAPH <{publish.LOCKS}>")
 
 
+def test_a_publish_longer_than_its_lock_s_lifetime_still_holds_it(server, seed_info, smaller_info):
+    """The lock is renewed while the publish runs: ten lifetimes into it (by the clock the publishes read),
+    another publish still finds it held, and stops; the first one finishes, and leaves no lock, nor a
+    thread renewing one."""
+    client = engines.client(server, "oxigraph")
+    publish.publish(seed_info, OXIGRAPH, client)
+    report, rival = engines.outlive_the_lock(client, OXIGRAPH, smaller_info, seed_info)
+    assert re.search(rf"another publish is under way on this engine \({smaller_info.build_id}-\d+-[0-9a-f]{{8}} "
+                     r"since [0-9T:-]+Z\), nothing was changed; the lock of a publish that died expires 0\.05 minutes "
+                     "after it was last renewed", rival), rival
+    assert report.build_id == publish.published(client).build_id == smaller_info.build_id
+    assert engines.lock_renewals(client) == {} and engines.renewals_running() == []
+
+
+def test_a_publish_whose_lock_is_gone_does_not_swap(server, seed_info, smaller_info, monkeypatch):
+    """A lock dropped while the publish stages (by hand, or deleted as expired by another publish after its
+    renewals failed for a whole lifetime): the swap is not this publish's to make."""
+    client = engines.client(server, "oxigraph")
+    publish.publish(seed_info, OXIGRAPH, client)
+    real_put = sparql_http.Client.put_graph
+
+    def drop_the_locks(self, graph, ntriples):
+        real_put(self, graph, ntriples)
+        self.update(f"DROP SILENT GRAPH <{publish.LOCKS}>")
+
+    monkeypatch.setattr(sparql_http.Client, "put_graph", drop_the_locks)
+    with pytest.raises(publish.PublishError, match=rf"this publish's lock is gone from the graph <{publish.LOCKS}> "
+                       rf"\(expired, or dropped\), so another publish may be under way: nothing that serves was "
+                       rf"changed \(build {seed_info.build_id} keeps serving\)"):
+        publish.publish(smaller_info, OXIGRAPH, client)
+    monkeypatch.undo()
+    _assert_seed_build_serves(client, seed_info)  # and the staging graphs were deleted
+    assert engines.renewals_running() == []
+
+
 def test_a_count_that_differs_stops_the_publish_before_the_swap(server, seed_info, smaller_info, monkeypatch):
     client = engines.client(server, "oxigraph")
     publish.publish(seed_info, OXIGRAPH, client)
@@ -183,6 +219,7 @@ def test_an_engine_that_goes_away_midway_leaves_the_previous_build(server, seed_
     with pytest.raises(publish.PublishError, match=r"staging failed.*upload of .* could not reach http://127\.0\.0\.1"):
         publish.publish(smaller_info, OXIGRAPH, client)
     monkeypatch.undo()
+    assert engines.renewals_running() == []  # stopped with the publish that failed
     server.start()  # the same data directory
     served = engines.client(server, "oxigraph")
     assert publish.published(served).build_id == seed_info.build_id

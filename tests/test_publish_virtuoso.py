@@ -180,6 +180,23 @@ def test_a_swap_that_fails_midway_says_how_far_it_went(seeded, built_project, tm
         publish.publish(seed, VIRTUOSO, client)
 
 
+def test_a_publish_longer_than_its_lock_s_lifetime_still_holds_it(seeded, built_project, tmp_path):
+    """Ten lifetimes into a publish (by the clock the publishes read), its lock, renewed, still stops another."""
+    from coalition_kg.graph import build_id, store
+
+    client, _, _ = seeded
+    seed = publish.current_build(built_project.var)
+    quads = [q for q in store.named_quads(seed.open_read_only()) if q.graph_name.value != GRAPH + "curation"]
+    other = store.write_new_store(tmp_path, build_id.build_id(quads), quads)
+    try:
+        report, rival = engines.outlive_the_lock(client, VIRTUOSO, other, seed)
+        assert f"another publish is under way on this engine ({other.build_id}-" in rival, rival
+        assert report.build_id == publish.published(client).build_id == other.build_id
+        assert engines.lock_renewals(client) == {} and engines.renewals_running() == []
+    finally:
+        publish.publish(seed, VIRTUOSO, client)  # the module's other tests read the seed build
+
+
 def test_a_wrong_password_is_refused_before_anything_is_sent(virtuoso, seeded, built_project):
     from coalition_kg.graph import sparql_http
 

@@ -25,6 +25,7 @@ from coalition_kg.server.errors import NotAnsweredHere
 from coalition_kg.server.settings import Settings
 
 ID = "https://w3id.org/coalition-kg/id/"
+RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 SERVER_QUERIES = sorted((REPO / "server" / "sparql").glob("*.rq"))
 SAVED = saved_queries.load_all(REPO / "queries")
 # What the server's own queries are given: a resource (entity, article, statement) or a graph.
@@ -239,13 +240,19 @@ def test_every_other_query_goes_to_virtuoso_as_it_is_or_rewritten():
 # --- a fake engine: answers the metadata query properly, and every other query as the test says -----------
 
 class FakeEngine:
-    """An engine on loopback that says build FAKE is published and answers other queries with `answer`."""
+    """An engine on loopback that says build FAKE is published and answers other queries with `answer`, as
+    `content_type`. The body ends where the connection is closed (HTTP/1.0), or is sent in chunks with the
+    last, empty chunk that ends it (chunked=True: an answer streamed, and ended cleanly), or with its
+    exact length (exact_length=True) or a declared length greater than it (declared_length)."""
 
-    def __init__(self, answer, declared_length: int | None = None):
-        self.answer, self.queries = answer, []
+    def __init__(self, answer, declared_length: int | None = None, content_type: str = "application/sparql-results+json",
+                 chunked: bool = False, exact_length: bool = False):
+        self.answer, self.queries, self.accepts = answer, [], []
         engine = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1" if chunked else "HTTP/1.0"
+
             def do_POST(self):
                 form = self.rfile.read(int(self.headers["Content-Length"])).decode()
                 from urllib.parse import parse_qs
@@ -257,18 +264,30 @@ class FakeEngine:
                          "graph": {"type": "uri", "value": graph}, "triples": {"type": "literal", "value": "1"},
                          "created": {"type": "literal", "value": "2026-01-01T00:00:00Z"}}
                         for graph in (publish.MERGED, publish.GRAPH + "curation")]}}).encode()
+                    metadata = True
                 else:
                     engine.queries.append(query)
-                    body = engine.answer()
+                    engine.accepts.append(self.headers["Accept"])
+                    body, metadata = engine.answer(), False
                 try:
                     self.send_response(200)
-                    self.send_header("Content-Type", "application/sparql-results+json")
-                    if declared_length is not None and query != internal_query("published-build"):
+                    self.send_header("Content-Type", "application/sparql-results+json" if metadata else content_type)
+                    if metadata:
+                        if chunked:  # HTTP/1.1: the body's end must be said
+                            self.send_header("Content-Length", str(len(body)))
+                    elif chunked:
+                        self.send_header("Transfer-Encoding", "chunked")
+                    elif declared_length is not None:
                         self.send_header("Content-Length", str(declared_length))  # more than is sent
                         self.close_connection = True
+                    elif exact_length:
+                        self.send_header("Content-Length", str(len(body)))
                     self.end_headers()
                     for chunk in [body] if isinstance(body, bytes) else body:  # a generator: a trickle
-                        self.wfile.write(chunk)
+                        self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk) if chunked and not metadata else chunk)
+                        self.wfile.flush()
+                    if chunked and not metadata:
+                        self.wfile.write(b"0\r\n\r\n")  # the last chunk: the stream ends cleanly here
                         self.wfile.flush()
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the client gave up first (the time-limit test)
@@ -313,6 +332,76 @@ def test_a_connection_closed_before_the_end_is_an_error(tmp_path):
         response = _app(engine, tmp_path).test_client().get(
             "/sparql", query_string={"query": "SELECT ?s WHERE { ?s ?p ?o }"}, headers={"Accept": "application/sparql-results+json"})
         assert response.status_code == 503 and "answer is not whole" in response.text
+    finally:
+        engine.close()
+
+
+# Three triples as the seed build has them: Arabic and English labels, a date.
+TRIPLES = [ox.Triple(ox.NamedNode(ID + "morocco"), ox.NamedNode(RDFS_LABEL), ox.Literal("المغرب", language="ar")),
+           ox.Triple(ox.NamedNode(ID + "niger"), ox.NamedNode(RDFS_LABEL), ox.Literal("Niger", language="en")),
+           ox.Triple(ox.NamedNode(ID + "marrakesh-ministerial-2022"), ox.NamedNode("http://schema.org/startDate"),
+                     ox.Literal("2022-05-11", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#date")))]
+CONSTRUCT = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"
+GRAPH_TYPES = {ox.RdfFormat.N_TRIPLES: "application/n-triples", ox.RdfFormat.TURTLE: "text/turtle",
+               ox.RdfFormat.RDF_XML: "application/rdf+xml", ox.RdfFormat.JSON_LD: "application/ld+json"}
+
+
+def _cut_cleanly(rdf_format) -> bytes:
+    """The three triples as the engine would write them, ended cleanly after the second: at a line break,
+    after an element closed, after an object."""
+    whole = ox.serialize(TRIPLES, format=rdf_format)
+    if rdf_format == ox.RdfFormat.RDF_XML:
+        return whole[:whole.rindex(b"\t<rdf:Description")]
+    if rdf_format == ox.RdfFormat.JSON_LD:
+        return whole[:whole.rindex(b',{"@id"')]
+    return b"".join(whole.splitlines(keepends=True)[:2])
+
+
+@pytest.mark.parametrize("rdf_format", list(GRAPH_TYPES), ids=lambda f: f.name)
+def test_triples_ended_cleanly_before_their_end_are_an_error_and_never_kept(tmp_path, rdf_format):
+    """A 200 streamed in chunks (no declared length) whose last chunk comes early, at a clean place: the
+    parsers take every such cut but JSON-LD's, so a format without an end mark is not taken without a length."""
+    cut = _cut_cleanly(rdf_format)
+    if rdf_format == ox.RdfFormat.JSON_LD:
+        with pytest.raises(SyntaxError):
+            list(ox.parse(cut, rdf_format))
+    else:  # read alone, the cut passes as two whole triples
+        assert len(list(ox.parse(cut, rdf_format))) == 2
+    engine = FakeEngine(lambda: cut, content_type=GRAPH_TYPES[rdf_format], chunked=True)
+    try:
+        client = _app(engine, tmp_path).test_client()
+        for _ in range(2):
+            response = client.get("/sparql", query_string={"query": CONSTRUCT}, headers={"Accept": "application/n-triples"})
+            assert response.status_code == 503
+            assert ("not complete JSON-LD" if rdf_format == ox.RdfFormat.JSON_LD else
+                    f"sent its triples as {rdf_format.name}, which has no end mark, and did not declare") in response.text
+        assert engine.queries == [CONSTRUCT, CONSTRUCT]  # asked again: the first, incomplete, was not kept
+        assert engine.accepts[0] == "application/ld+json"  # what Oxigraph's server is asked for
+    finally:
+        engine.close()
+
+
+@pytest.mark.parametrize("rdf_format", list(GRAPH_TYPES), ids=lambda f: f.name)
+def test_whole_triples_are_the_answer_in_whatever_format_they_come(tmp_path, rdf_format):
+    """JSON-LD ends with its bracket, so it may be streamed; the others come with their length."""
+    streamed = rdf_format == ox.RdfFormat.JSON_LD
+    engine = FakeEngine(lambda: ox.serialize(TRIPLES, format=rdf_format), content_type=GRAPH_TYPES[rdf_format],
+                        chunked=streamed, exact_length=not streamed)
+    try:
+        response = _app(engine, tmp_path).test_client().get(
+            "/sparql", query_string={"query": CONSTRUCT}, headers={"Accept": "application/n-triples"})
+        assert response.status_code == 200, response.text
+        assert {quad.triple for quad in ox.parse(response.data, ox.RdfFormat.N_TRIPLES)} == set(TRIPLES)
+    finally:
+        engine.close()
+
+
+def test_triples_in_a_format_not_read_here_are_an_error(tmp_path):
+    engine = FakeEngine(lambda: b"<html></html>", content_type="text/html", exact_length=True)
+    try:
+        response = _app(engine, tmp_path).test_client().get(
+            "/sparql", query_string={"query": CONSTRUCT}, headers={"Accept": "application/n-triples"})
+        assert response.status_code == 503 and "in a format not read here: text/html" in response.text
     finally:
         engine.close()
 
