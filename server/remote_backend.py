@@ -10,7 +10,7 @@ otherwise is absorbed here or refused, never passed on as an answer:
   merged graph, and named-graph-uri, each other graph the metadata lists), or the dataset the request or
   the query itself names, never the engine's union default graph (staging graphs, Virtuoso's own);
 - substitutions (pyoxigraph's way of binding a saved query's parameters and a page's resource) become
-  a VALUES row at the start of the outermost WHERE group (sparql_text.with_values);
+  a VALUES row at the start of the outermost WHERE group (graph/query_outline.py with_values);
 - an answer that is not whole is an error (IncompleteAnswer), which the query service never caches: a
   body that is not complete results (Oxigraph's server reports a query it cancelled midway in the body
   of a 200), triples in a format without an end mark and without a declared length (GRAPH_ACCEPT),
@@ -39,7 +39,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from ..graph import publish, sparql_http
+from ..graph import publish, query_outline, sparql_http
 from . import sparql_text, virtuoso
 from .backend import Answer, Job, Snapshot, answer_of, graph_job
 from .errors import (BackendUnavailable, EvaluationFailed, IncompleteAnswer, NoGraph, QueryNotEvaluable,
@@ -180,7 +180,7 @@ class RemoteBackend:
 
     # --- answers ------------------------------------------------------------------------------
 
-    def _check(self, text: str, outline: sparql_text.Outline) -> None:
+    def _check(self, text: str, outline: query_outline.Outline) -> None:
         """pyoxigraph's verdict on the query and its message, the local store's, without evaluating it: an
         empty store plans a SELECT, CONSTRUCT or DESCRIBE and evaluates nothing until asked for rows, but
         answers an ASK at once (with no time limit: a cross product of VALUES would hold this thread), so an
@@ -196,10 +196,10 @@ class RemoteBackend:
 
     def evaluate(self, snapshot: Snapshot, job: Job) -> Answer:
         try:
-            text = sparql_text.with_values(job.query, job.substitutions)
+            text = query_outline.with_values(job.query, job.substitutions)
         except ValueError as error:
             raise EvaluationFailed(f"the query cannot be sent to the engine: {error}") from None
-        outline = sparql_text.outline(text)
+        outline = query_outline.outline(text)
         self._check(text, outline)
         if job.default_graphs is None and job.named_graphs is None:
             text = sparql_text.with_whole_dataset(text, outline, EMPTY_GRAPH)
@@ -235,7 +235,7 @@ class RemoteBackend:
     def close(self) -> None:
         pass
 
-    def _dataset(self, snapshot: Snapshot, job: Job, outline: sparql_text.Outline) -> list[tuple[str, str]]:
+    def _dataset(self, snapshot: Snapshot, job: Job, outline: query_outline.Outline) -> list[tuple[str, str]]:
         """The protocol's dataset parameters: the request's own, else none if the query names its own,
         else exactly the published build."""
         if job.default_graphs is not None or job.named_graphs is not None:

@@ -2,8 +2,7 @@
 (graph/sparql_tokens.py: IRIs, strings and comments are single tokens, so a brace or a keyword inside
 one is never taken for code): the missing half of a dataset, an ASK read as a SELECT; and the tokens
 with their places and brackets, which server/virtuoso.py rewrites by. The outline of a query and the
-VALUES that bind its variables are graph/query_outline.py's (the pipeline binds its own queries so too),
-named here for the remote backend.
+VALUES that bind its variables are graph/query_outline.py's (the pipeline binds its own queries so too).
 """
 
 from __future__ import annotations
@@ -11,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..graph.query_outline import Outline, outline, with_values  # the remote backend's names too
+from ..graph.query_outline import Outline
 from ..graph.sparql_tokens import tokens
 
 

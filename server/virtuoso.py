@@ -36,6 +36,9 @@ docs/remote-engines.md):
 - Literals are ordered otherwise than by their values (Arabic text, with a language tag or without, in
   the order the store took it in; the values of SAMPLE, MIN and MAX): a query's own ORDER BY, LIMIT and
   OFFSET are applied here, to the whole answer, by Oxigraph (server/virtuoso_order.py).
+- A UNION branch that is a VALUES block alone matches nothing (`{ … } UNION { VALUES ?s { … } }` counted
+  0 rows in all): such a branch is sent as the subquery of its VALUES, `{ SELECT * WHERE { VALUES … } }`,
+  which Virtuoso answers right (values_alone_in_union).
 - An ASK comes back as a one-row SELECT of `__ASK_RETVAL`, 1 or 0 (remote_backend reads it).
 
 What the rewrites cannot follow is refused too, never sent: a rewritten variable used anywhere but in
@@ -88,6 +91,7 @@ def rewrite(query: str) -> tuple[str, Restore]:
     restore = Restore()
     # (start, end, replacement) in the text
     edits, restore.ordering = virtuoso_order.plan(query, toks, enclosing)
+    edits += values_alone_in_union(toks, pairs)
     rewritten: dict[str, int] = {}  # variable -> the index of its AS
     handled: set[int] = set()  # indexes of GROUP_CONCAT tokens rewritten whole
     # Rewritten variables that ORDER BY may name: the marked text orders as the text does among values of
@@ -161,6 +165,21 @@ def rewrite(query: str) -> tuple[str, Restore]:
     for start, end, replacement in sorted(edits, reverse=True):
         query = query[:start] + replacement + query[end:]
     return query, restore
+
+
+def values_alone_in_union(toks: list[Token], pairs: dict[int, int]) -> list[tuple[int, int, str]]:
+    """The edits that send each UNION branch made of a VALUES block alone as that block's subquery."""
+    edits = []
+    for i, tok in enumerate(toks):
+        if tok.text != "{" or tok.kind != "other" or i not in pairs or i + 1 >= len(toks) or toks[i + 1].word != "VALUES":
+            continue
+        end = pairs[i]
+        branch = (i > 0 and toks[i - 1].word == "UNION") or (end + 1 < len(toks) and toks[end + 1].word == "UNION")
+        data = next((j for j in range(i + 2, end) if toks[j].text == "{" and toks[j].kind == "other"), None)
+        if branch and data is not None and pairs.get(data) == end - 1:
+            edits.append((toks[i + 1].start, toks[i + 1].start, "SELECT * WHERE { "))
+            edits.append((toks[end].start, toks[end].start, "} "))
+    return edits
 
 
 def restore(document: dict, what: Restore) -> dict:

@@ -125,7 +125,11 @@ BOOLEANS = """SELECT ?x (EXISTS { VALUES ?y { 1 } FILTER(?y = ?x) } AS ?one) (?x
 WHERE { VALUES ?x { 1 2 } BIND(!BOUND(?nothing) AS ?unbound) }"""
 
 
-@pytest.mark.parametrize("text", [GROUP_CONCATS, IN_A_UNION, BOOLEANS, *(SAVED[name].text for name in (
+VALUES_ALONE_IN_A_UNION = """SELECT ?s ?n WHERE { { ?s a <https://w3id.org/coalition-kg/ontology#Meeting> }
+  UNION { VALUES (?s ?n) { (<https://w3id.org/coalition-kg/id/morocco> 1) (UNDEF 2) } } }"""
+
+
+@pytest.mark.parametrize("text", [GROUP_CONCATS, IN_A_UNION, BOOLEANS, VALUES_ALONE_IN_A_UNION, *(SAVED[name].text for name in (
     "claims", "entity-facts", "repatriations", "who-spoke-for-whom")), *(
     (REPO / "server" / "sparql" / f"{name}.rq").read_text(encoding="utf-8") for name in ("ontology-terms",))])
 def test_a_rewrite_restored_is_the_answer_oxigraph_gives(graph_store, text):

@@ -317,6 +317,9 @@ ABSORBED = {
                    VALUES ?m { <https://w3id.org/coalition-kg/id/morocco> <https://w3id.org/coalition-kg/id/niger> }
                    ?m rdfs:label ?label FILTER(lang(?label) = "en") } GROUP BY ?m } } ORDER BY ?m""",
     "ask": "ASK { <https://w3id.org/coalition-kg/id/morocco> ?p ?o }",
+    # Virtuoso matches nothing in a UNION branch that is a VALUES block alone
+    "values alone in a union branch": """SELECT (COUNT(*) AS ?n) WHERE { { ?s a <https://w3id.org/coalition-kg/ontology#Meeting> }
+                   UNION { VALUES ?s { <https://w3id.org/coalition-kg/id/morocco> <https://w3id.org/coalition-kg/id/niger> } } }""",
     # Virtuoso orders Arabic text in the order its store took it in
     "order of text": """SELECT ?label WHERE { <https://w3id.org/coalition-kg/id/global-coalition>
                    <http://www.w3.org/2004/02/skos/core#altLabel> ?label } ORDER BY ?label""",
