@@ -129,24 +129,11 @@ def _serve(project: Project, args) -> int:
 
 
 def _publish(project: Project, args) -> int:
-    from coalition_kg.graph import sparql_http
-
     engine = publishing.ENGINES[args.engine]
-    urls = (args.query_url, args.update_url, args.gsp_url)
-    if args.engine == "sparql11":
-        if not all(urls):
-            print("ckg publish: --engine sparql11 needs --query-url, --update-url and --gsp-url", file=sys.stderr)
-            return 2
-        endpoints = sparql_http.Endpoints(*urls)
-    else:
-        if not args.to or any(urls):
-            print(f"ckg publish: --engine {args.engine} takes --to URL (and not the sparql11 URLs)", file=sys.stderr)
-            return 2
-        endpoints = engine.endpoints(args.to)
-    client = sparql_http.Client.from_environment(endpoints)
-    if engine.needs_credentials and client.anonymous:
-        print(f"ckg publish: {args.engine} needs {sparql_http.USER_VARIABLE} and {sparql_http.PASSWORD_VARIABLE} "
-              "in the environment (an account allowed to update, such as dba)", file=sys.stderr)
+    try:
+        client = publishing.client_for(engine, args.to, args.query_url, args.update_url, args.gsp_url)
+    except publishing.PublishTargetError as error:
+        print(f"ckg publish: {error}", file=sys.stderr)
         return 2
     try:
         report = publishing.publish(publishing.current_build(project.var), engine, client, say=print)

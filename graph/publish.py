@@ -50,7 +50,8 @@ from coalition_kg.namespaces import DCTERMS, GRAPH, VOID, XSD
 from . import store, store_manifest
 from .errors import CorruptStore
 from .internal_queries import internal_query
-from .sparql_http import Client, EngineError, Endpoints, with_values
+from .query_outline import with_values
+from .sparql_http import PASSWORD_VARIABLE, USER_VARIABLE, Client, EngineError, Endpoints
 
 METADATA = GRAPH + "published"  # the graph, and the subject, that says which build is published
 # Our store's default graph, the RDF merge of the named graphs, published as a named graph: FROM it, a query
@@ -75,6 +76,10 @@ XSD_DATETIME = XSD + "dateTime"
 
 class PublishError(Exception):
     """A publish stopped; the message says at which step and why, and what still serves."""
+
+
+class PublishTargetError(ValueError):
+    """The engine to publish to is not said rightly (its addresses, or the account it needs)."""
 
 
 @dataclass(frozen=True)
@@ -372,6 +377,26 @@ def _discard_staging(client: Client, graphs) -> None:
             client.delete_graph(graph)
         except EngineError:
             return  # the engine is gone or refuses: the graphs are left, named after their build
+
+
+def client_for(engine: Engine, to: str | None, query_url: str | None = None, update_url: str | None = None,
+               gsp_url: str | None = None) -> Client:
+    """The client of the engine to publish to: `to` for oxigraph and virtuoso, the three endpoints for
+    sparql11; the account from the environment, never from the command line. Raises PublishTargetError."""
+    urls = (query_url, update_url, gsp_url)
+    if engine.name == "sparql11":
+        if not all(urls):
+            raise PublishTargetError("--engine sparql11 needs --query-url, --update-url and --gsp-url")
+        endpoints = Endpoints(*urls)
+    else:
+        if not to or any(urls):
+            raise PublishTargetError(f"--engine {engine.name} takes --to URL (and not the sparql11 URLs)")
+        endpoints = engine.endpoints(to)
+    client = Client.from_environment(endpoints)
+    if engine.needs_credentials and client.anonymous:
+        raise PublishTargetError(f"{engine.name} needs {USER_VARIABLE} and {PASSWORD_VARIABLE} in the environment "
+                                 "(an account allowed to update, such as dba)")
+    return client
 
 
 def current_build(var: Path) -> store.StoreInfo:

@@ -54,7 +54,7 @@ def test_a_renewal_rewrites_the_time_of_its_own_lock_only_while_it_is_there():
     for lock in (ours, other):
         store.add(ox.Quad(lock, ox.NamedNode(publish.CREATED), then, locks))
         store.add(ox.Quad(lock, renewed, then, locks))
-    renewal = sparql_http.with_values(internal_query("renew-publish-lock"), {"lock": ours, "now": now})
+    renewal = query_outline.with_values(internal_query("renew-publish-lock"), {"lock": ours, "now": now})
     store.update(renewal)
     assert {(q.subject, q.object) for q in store.quads_for_pattern(None, renewed, None, locks)} == {(ours, now), (other, then)}
     store.update(f"DELETE WHERE {{ GRAPH <{publish.LOCKS}> {{ <{ours.value}> ?p ?o }} }}")  # given back, or expired
