@@ -16,8 +16,8 @@ from .sparql_tokens import tokens
 
 @dataclass(frozen=True)
 class Outline:
-    form: str | None  # SELECT, ASK, CONSTRUCT, DESCRIBE
-    where: int | None  # the offset of the outermost WHERE group's "{", if the query has one
+    form: str | None  # SELECT, ASK, CONSTRUCT, DESCRIBE (None for an update)
+    where: int | None  # the offset of the outermost WHERE group's "{", if the query (or update) has one
     has_dataset: bool  # a FROM or FROM NAMED clause of the query's own
     short_construct: bool  # CONSTRUCT WHERE { … }: the pattern is also the template
     from_default: bool = False  # a FROM clause (the default graph's)
@@ -50,7 +50,8 @@ def outline(text: str) -> Outline:
             elif upper == "WHERE" and where is None:
                 where_keyword = offset
         elif kind == "other" and token == "{":
-            if depth == 0 and where is None and form is not None:
+            # a query's pattern; or, in an update (no query form), the group after its WHERE keyword
+            if depth == 0 and where is None and (form is not None or where_keyword is not None):
                 if form == "CONSTRUCT" and where_keyword is None and not template:
                     template = True  # CONSTRUCT { template } WHERE? { pattern }
                 else:
