@@ -405,7 +405,7 @@ def _refuse_other_uses(toks: list[Token], rewritten: dict[str, int], orderable: 
             depth = 0
             for j in range(i + 1, len(toks)):
                 here = toks[j]
-                if (here.kind == "other" and here.text == "{") or (depth == 0 and here.word in ("WHERE", "FROM")):
+                if depth == 0 and ((here.kind == "other" and here.text == "{") or here.word in ("WHERE", "FROM")):
                     break
                 if here.kind == "other" and here.text == "(":
                     depth += 1

@@ -62,6 +62,9 @@ def plan(query: str, toks: list[Token], enclosing: dict[int, int]) -> tuple[list
     while end < len(toks) and not (end not in enclosing and toks[end].word in MODIFIERS):
         end += 1
     clause = toks[order + 2:end]
+    if any(t.kind == "other" and t.text == "{" for t in clause):
+        raise refused("ORDER BY an expression with a graph pattern (EXISTS): the answer is put in order here, "
+                      "away from the graph; project the expression ((EXISTS { … }) AS ?name) and order by ?name")
     aggregate = next((t.text for t in clause if t.word in AGGREGATES), None)
     if aggregate:
         raise refused(f"ORDER BY an expression with {aggregate}: Virtuoso 7 orders values otherwise than by the "
@@ -160,7 +163,8 @@ def _projection(toks: list[Token], select: int) -> tuple[set[str] | None, int]:
     """The names the outermost SELECT projects (None for SELECT *), and the index of the token that ends
     its projection (WHERE, FROM or the group's "{")."""
     names, parentheses, star, i = set(), 0, False, select + 1
-    while i < len(toks) and toks[i].word not in ("WHERE", "FROM") and toks[i].text != "{":
+    # (an EXISTS in a projected expression holds a group: only a "{" outside parentheses ends the projection)
+    while i < len(toks) and not (parentheses == 0 and (toks[i].word in ("WHERE", "FROM") or toks[i].text == "{")):
         tok = toks[i]
         star = star or (tok.text == "*" and parentheses == 0)
         parentheses += (tok.text == "(") - (tok.text == ")")

@@ -150,6 +150,11 @@ ORDERED = {**{name: saved.text for name, saved in SAVED.items()},
            "unprojected": f"""PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 SELECT DISTINCT ?kind WHERE {{ ?e a ?kind ; rdfs:label ?l FILTER(lang(?l) = "ar") }}
 ORDER BY DESC(STRLEN(STR(?l))) ?l ?kind OFFSET 2 LIMIT 5""",
+           # a projected EXISTS holds a group, which does not end the projection
+           "exists projected": """PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX ckg: <https://w3id.org/coalition-kg/ontology#>
+SELECT ?m (IF(EXISTS { ?m <http://schema.org/location> ?where }, "located", "nowhere") AS ?place) WHERE {
+  ?m a ckg:Meeting ; rdfs:label ?l FILTER(lang(?l) = "ar") } GROUP BY ?m ?l ORDER BY ?place ?l""",
            "cut": """PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 SELECT ?e (SAMPLE(?l) AS ?label) WHERE { ?e rdfs:label ?l FILTER(lang(?l) = "ar") } GROUP BY ?e
 ORDER BY ?label ?e LIMIT 7 OFFSET 3"""}
@@ -223,6 +228,7 @@ def test_virtuoso_s_rewrites_keep_the_separator_out_of_the_query():
     ('SELECT ?e WHERE { { SELECT ?e WHERE { ?e ?p ?l } ORDER BY ?l LIMIT 3 } }',
      "an ORDER BY in a subquery with a LIMIT or OFFSET"),
     ('SELECT ?e WHERE { ?e ?p ?l } GROUP BY ?e ORDER BY DESC(COUNT(?l))', "ORDER BY an expression with COUNT"),
+    ('SELECT ?e WHERE { ?e ?p ?l } ORDER BY (EXISTS { ?e a ?t }) ?e', r"ORDER BY an expression with a graph pattern \(EXISTS\)"),
     ('SELECT ?e WHERE { ?e ?p ?l } GROUP BY ?e ORDER BY ?l', r"ORDER BY \?l, which this grouped query does not"),
     ('CONSTRUCT { ?e ?p ?l } WHERE { ?e ?p ?l } ORDER BY ?l LIMIT 3', "ORDER BY with a LIMIT or OFFSET in a CONSTRUCT"),
 ])
