@@ -48,6 +48,24 @@ def test_timeline(graph_store):
     assert all(r["start_reasoning"] for r in rows if r["start_basis"] != "stated")
 
 
+def test_timeline_of_a_meeting_held_in_no_city_names_none():
+    """A meeting whose place is no city (a region) gets one row with no city, not one per labelled thing."""
+    import pyoxigraph as ox
+
+    store = ox.Store()
+    store.load(b"""@prefix ckg: <https://w3id.org/coalition-kg/ontology#> . @prefix schema: <http://schema.org/> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> . @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+<http://example.org/m> a ckg:Meeting , ckg:Summit ; rdfs:label "M"@en , "\u0645"@ar ;
+    schema:startDate "2020-01-01"^^xsd:date ; schema:location <http://example.org/sahel> .
+<http://example.org/sahel> a schema:Place ; rdfs:label "Sahel"@en .
+<http://example.org/niger> a schema:Country ; rdfs:label "Niger"@en .""", ox.RdfFormat.TURTLE)
+    store.load(b'<https://w3id.org/coalition-kg/ontology#Summit> <http://www.w3.org/2000/01/rdf-schema#label> "Summit"@en .',
+               ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode("https://w3id.org/coalition-kg/graph/ontology"))
+    rows = run(store, "timeline")
+    assert [(r["meeting"], r["city"], r["city_en"], r["country_en"], r["kind"]) for r in rows] == [
+        ("http://example.org/m", None, None, None, "Summit")]
+
+
 def test_skhirat_to_riyadh(graph_store):
     rows = run(graph_store, "skhirat-to-riyadh")
     got = {(short(r["later"]), r["link"], short(r["earlier"]), r["reaches_from"], r["article"]) for r in rows}

@@ -40,6 +40,15 @@ def test_article_page_shows_text_with_linked_mentions(server):
     assert re.search(r'<a class="mention" href="/id/marrakesh"[^>]*>مراكش</a>', page)
 
 
+def test_of_mentions_that_start_together_the_longest_then_the_first_marked_is_linked(server):
+    page = server.get("/article/002_ecb604b8a81b9122", headers=BROWSER).text
+    # "إفريقيا جنوب الصحراء" (Sub-Saharan Africa, T20) holds "إفريقيا" (Africa, T21): the whole is linked
+    assert re.search(r'<a class="mention" href="/id/sub-saharan-africa"[^>]*>إفريقيا جنوب الصحراء</a>', page)
+    # "واشنطن" is marked as the city (T38) and as the country (T93): the one marked first is linked
+    assert re.search(r'<a class="mention" href="/id/washington"[^>]*>واشنطن</a>', page)
+    assert not re.search(r'<a class="mention" href="/id/united-states"[^>]*>واشنطن</a>', page)
+
+
 def test_a_curated_title_is_shown_as_the_curators_not_as_the_headline(server):
     # 004's text opens with its dateline and byline; the Arabic title is the curators' own.
     page = server.get("/article/004_9eb9693275b328fe", headers=BROWSER).text
