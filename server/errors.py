@@ -93,9 +93,9 @@ class NoSearchIndex(ServiceError):
     """The current store was built before search existed and has no index beside it: a rebuild makes one."""
 
 
-class DumpUnavailable(ServiceError):
-    """The build's dump cannot be written where the server keeps it (var/dumps/ not writable, the disk
-    full); nothing is kept of a dump not written whole."""
+class DumpUnavailable(ComeBackLater):
+    """The build's dump is being written by another request (retry_after), or cannot be written where the
+    server keeps it (var/dumps/ not writable, the disk full); nothing is kept of a dump not written whole."""
 
 
 class QueryTimeout(ServiceError):

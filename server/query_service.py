@@ -3,21 +3,16 @@ concurrent identical requests while the cache is cold. Every view asks it; none 
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pyoxigraph as ox
-
-from ..graph import dump as dumping
 from ..graph import saved_queries as saved_query_files
 from . import search
 from .backend import Answer, Backend, Job, Snapshot, graph_job
 from .cache import AnswerCache, Flights
-from .errors import BadParameter, DumpUnavailable, NotFound
+from .dump_files import DumpFiles
+from .errors import BadParameter, NotFound
 from .settings import Settings
 
 
@@ -29,7 +24,10 @@ class QueryService:
     saved: dict = field(default_factory=dict)  # name -> saved_queries.SavedQuery
     flights: Flights = field(default_factory=Flights)
     search_indexes: search.SearchIndexes = field(default_factory=search.SearchIndexes)
-    _dump_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)  # one dump written at once
+    dump_files: DumpFiles = field(init=False, repr=False)
+
+    def __post_init__(self):
+        self.dump_files = DumpFiles(self.settings.var)
 
     def snapshot(self) -> Snapshot:
         """The build this request reads, for everything it does."""
@@ -59,35 +57,8 @@ class QueryService:
         return self.answer(info, graph_job(iri, graph_format, row_cap, prefixes))
 
     def dump_file(self, info: Snapshot) -> Path:
-        """Every named graph of the build in N-Quads, the bytes of `ckg dump --format nquads`, in a file
-        under var/dumps/ (one per build: a build never changes). Written once, at the first request, from
-        the backend's graphs one at a time, each whole and counted (Backend.graph_ntriples); a graph that
-        cannot be read whole fails the request before a byte is sent, and nothing is kept of it. The file
-        is sent with its length declared, so a client sees a transfer cut short as one."""
-        folder = self.settings.var / "dumps"
-        path = folder / f"{info.build_id}.nq"
-        if path.exists():
-            return path
-        with self._dump_lock:
-            if path.exists():
-                return path
-            part = folder / f".{info.build_id}.nq.{os.getpid()}.part"  # another worker may write its own
-            try:
-                folder.mkdir(parents=True, exist_ok=True)
-                with open(part, "wb") as out:
-                    for iri in dumping.graph_order(info.graphs):
-                        out.write(dumping.graph_nquads(self.backend.graph_ntriples(info, iri), ox.NamedNode(iri)))
-                os.replace(part, path)
-            except OSError as error:
-                raise DumpUnavailable(f"the dump of build {info.build_id} cannot be written under {folder}: "
-                                      f"{error.strerror or error}") from None
-            finally:
-                with contextlib.suppress(OSError):  # written and renamed, or never made
-                    part.unlink()
-            for older in folder.glob("*.nq"):  # the dumps of builds that no longer serve
-                if older != path:
-                    older.unlink(missing_ok=True)
-        return path
+        """The build's N-Quads dump, a file written once per build (server/dump_files.py)."""
+        return self.dump_files.path(info, self.backend)
 
     def search(self, info: Snapshot, text: str) -> dict:
         """Entities, articles and sentences by their words, from the index beside the build (search.py)."""

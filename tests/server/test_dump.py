@@ -5,11 +5,14 @@ error before any byte is sent, and nothing of it is kept."""
 
 from __future__ import annotations
 
+import fcntl
 import http.server
 import io
 import json
+import os
 import shutil
 import threading
+import time
 from urllib.parse import parse_qs
 
 import pyoxigraph as ox
@@ -102,15 +105,45 @@ class ShortEngine:
 
 
 def test_a_dump_that_cannot_be_written_is_an_error_and_the_rest_serves(built_var, tmp_path):
-    var = tmp_path / "var"
-    shutil.copytree(built_var, var, symlinks=True, ignore=shutil.ignore_patterns("dumps"))
+    var, client = _app_over_a_copy(built_var, tmp_path)
     (var / "dumps").write_text("a file where the dumps' folder would be")
-    client = create_app(Settings(var=var, queries=PROJECT_QUERIES)).test_client()
     response = client.get("/dump.nq")
     assert response.status_code == 503
     assert response.text.startswith(f"503 Service Unavailable: the dump of build {store.current(var).build_id} "
                                     f"cannot be written under {var / 'dumps'}")
     assert client.get("/id/morocco", headers={"Accept": "text/turtle"}).status_code == 200
+
+
+def _app_over_a_copy(built_var, tmp_path):
+    var = tmp_path / "var"
+    shutil.copytree(built_var, var, symlinks=True, ignore=shutil.ignore_patterns("dumps"))
+    return var, create_app(Settings(var=var, queries=PROJECT_QUERIES)).test_client()
+
+
+def test_a_dump_being_written_is_come_back_later_and_holds_no_thread(built_var, tmp_path):
+    var, client = _app_over_a_copy(built_var, tmp_path)
+    (var / "dumps").mkdir()
+    with open(var / "dumps" / ".lock", "ab") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # as another worker writing the dump holds it
+        response = client.get("/dump.nq")
+        assert response.status_code == 503 and response.headers["Retry-After"] == "5"
+        assert "is being written; ask again in a few seconds" in response.text
+    assert client.get("/dump.nq").data == _ckg_dump(var)
+
+
+def test_old_dumps_and_half_written_ones_are_removed_when_a_dump_is_written(built_var, tmp_path):
+    var, client = _app_over_a_copy(built_var, tmp_path)
+    folder = var / "dumps"
+    folder.mkdir()
+    old, recent, dead = folder / "00000000000000aa.nq", folder / "00000000000000bb.nq", folder / ".00000000000000cc.nq.1.part"
+    for path in (old, recent, dead):
+        path.write_bytes(b"")
+    hours_ago = time.time() - 2 * 3600
+    os.utime(old, (hours_ago, hours_ago))
+    assert client.get("/dump.nq").status_code == 200
+    # the dump of a build that may still serve elsewhere (an hour's grace) stays; the others go
+    assert sorted(path.name for path in folder.iterdir()) == [
+        ".lock", "00000000000000bb.nq", f"{store.current(var).build_id}.nq"]
 
 
 def _serve_from(engine: ShortEngine, tmp_path, server_name: str):
@@ -123,12 +156,14 @@ def test_a_graph_the_engine_gives_short_is_an_error_and_nothing_is_kept(tmp_path
     engine = ShortEngine({publish.GRAPH + "a": 1, publish.GRAPH + "b": 2})
     running = _serve_from(engine, tmp_path, server_name)
     try:
-        for _ in range(2):  # asked again: nothing of the first was kept
+        for _ in range(2):  # asked again at once: the failure is remembered, and the engine not asked again
             response = requests.get(running.url + "/dump.nq", timeout=30)
             assert response.status_code == 503, response.text
             assert "gave 1 triples of the graph <https://w3id.org/coalition-kg/graph/b>" in response.text
-        assert [("graph/a" in query, "graph/b" in query) for query in engine.asked] == [(True, False), (False, True)] * 2
-        assert not list((tmp_path / "dumps").iterdir())
+        assert [("graph/a" in query, "graph/b" in query) for query in engine.asked] == [(True, False), (False, True)]
+        assert "Retry-After" in response.headers  # the second: answered from the note of the failure
+        # nothing of the dump: the lock, and the note of the failure, for every process of the server
+        assert sorted(path.name for path in (tmp_path / "dumps").iterdir()) == [".0123456789abcdef.failed", ".lock"]
     finally:
         stop_server(running)
         engine.close()
