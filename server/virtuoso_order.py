@@ -11,9 +11,10 @@ query asks DISTINCT, and the LIMIT and OFFSET applied. SPARQL's own sequence: or
 slice. The whole answer is then read, up to the engine's own row limit (an answer cut there is an error,
 remote_backend._cut_by_engine).
 
-What cannot be put right is refused (NotAnsweredHere): an ORDER BY on an aggregate's expression (project
-it, and order by its name), a variable a grouped query cannot project, an ordered and cut CONSTRUCT or
-DESCRIBE, and (virtuoso_refusals) an ordered and cut subquery.
+An aggregate the ORDER BY holds (ORDER BY DESC(COUNT(?x))) is projected too, as a column of its own that
+the order names. What cannot be put right is refused (NotAnsweredHere): an ORDER BY holding a graph
+pattern (EXISTS), a variable a grouped query cannot project, an ordered and cut CONSTRUCT or DESCRIBE,
+and (virtuoso_refusals) an ordered and cut subquery.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from .sparql_text import Token
+from .sparql_text import Token, bracket_pairs
 from .virtuoso_refusals import AGGREGATES, refused
 
 MODIFIERS = ("LIMIT", "OFFSET", "VALUES")  # what may follow an ORDER BY clause at the top level
@@ -65,17 +66,24 @@ def plan(query: str, toks: list[Token], enclosing: dict[int, int]) -> tuple[list
     if any(t.kind == "other" and t.text == "{" for t in clause):
         raise refused("ORDER BY an expression with a graph pattern (EXISTS): the answer is put in order here, "
                       "away from the graph; project the expression ((EXISTS { … }) AS ?name) and order by ?name")
-    aggregate = next((t.text for t in clause if t.word in AGGREGATES), None)
-    if aggregate:
-        raise refused(f"ORDER BY an expression with {aggregate}: Virtuoso 7 orders values otherwise than by the "
-                      "values, and such an order cannot be put right again here; project the expression "
-                      f"({aggregate}(…) AS ?name) and order by ?name")
+    # An aggregate the ORDER BY names is projected as a column of its own, which the order then names
+    pairs = bracket_pairs(toks)
+    computed: list[tuple[int, int, str]] = []  # (its first token, its last, its column)
+    i = order + 2
+    while i < end:
+        if toks[i].word in AGGREGATES and i + 1 < end and toks[i + 1].text == "(" and (i + 1) in pairs:
+            computed.append((i, pairs[i + 1], f"ckg_order_{len(computed)}"))
+            i = pairs[i + 1] + 1
+        else:
+            i += 1
+    inside = {j for first, last, _ in computed for j in range(first, last + 1)}
     select = next(i for i in top if toks[i].word == "SELECT")
     projected, projection_end = _projection(toks, select)
     added = []
-    for tok in clause:
-        name = tok.text[1:]
-        if tok.kind == "variable" and projected is not None and name not in projected and name not in added:
+    for j in range(order + 2, end):
+        name = toks[j].text[1:]
+        if (toks[j].kind == "variable" and j not in inside and projected is not None and name not in projected
+                and name not in added):
             added.append(name)
     if added and _grouped(toks, select, top):
         keys = _group_keys(toks, top, enclosing)
@@ -83,7 +91,15 @@ def plan(query: str, toks: list[Token], enclosing: dict[int, int]) -> tuple[list
             raise refused(f"ORDER BY ?{sorted(set(added) - keys)[0]}, which this grouped query does not project: "
                           "Virtuoso 7 orders values otherwise than by the values, and the answer can be put in "
                           "order again here only by what it holds")
-    ordering = Ordering(query[toks[order].start:toks[end - 1].end], query[:toks[select].start],
+    order_by, at = "", toks[order].start
+    for first, last, column in computed:
+        order_by += query[at:toks[first].start] + "?" + column
+        at = toks[last].end
+    order_by += query[at:toks[end - 1].end]
+    projection = [f"?{name}" for name in added] + [
+        f"({query[toks[first].start:toks[last].end]} AS ?{column})" for first, last, column in computed]
+    added += [column for _, _, column in computed]
+    ordering = Ordering(order_by, query[:toks[select].start],
                         select + 1 < len(toks) and toks[select + 1].word in ("DISTINCT", "REDUCED"), added)
     edits = [(toks[order].start, toks[end - 1].end, " ")]
     for i in cuts:
@@ -95,9 +111,9 @@ def plan(query: str, toks: list[Token], enclosing: dict[int, int]) -> tuple[list
         else:
             ordering.offset = value
         edits.append((toks[i].start, toks[i + 1].end, " "))
-    if added:
+    if projection:
         at = toks[projection_end].start
-        edits.append((at, at, " " + " ".join("?" + name for name in added) + " "))
+        edits.append((at, at, " " + " ".join(projection) + " "))
     return edits, ordering
 
 

@@ -155,6 +155,9 @@ ORDER BY DESC(STRLEN(STR(?l))) ?l ?kind OFFSET 2 LIMIT 5""",
 PREFIX ckg: <https://w3id.org/coalition-kg/ontology#>
 SELECT ?m (IF(EXISTS { ?m <http://schema.org/location> ?where }, "located", "nowhere") AS ?place) WHERE {
   ?m a ckg:Meeting ; rdfs:label ?l FILTER(lang(?l) = "ar") } GROUP BY ?m ?l ORDER BY ?place ?l""",
+           # ordered by aggregates it does not project (made columns of their own), then cut
+           "aggregates": """PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+SELECT DISTINCT ?e WHERE { ?e rdfs:label ?l } GROUP BY ?e ORDER BY DESC(COUNT(?l)) (MAX(STR(?l))) ?e LIMIT 12""",
            "cut": """PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 SELECT ?e (SAMPLE(?l) AS ?label) WHERE { ?e rdfs:label ?l FILTER(lang(?l) = "ar") } GROUP BY ?e
 ORDER BY ?label ?e LIMIT 7 OFFSET 3"""}
@@ -227,7 +230,6 @@ def test_virtuoso_s_rewrites_keep_the_separator_out_of_the_query():
      "SELECT DISTINCT of a GROUP_CONCAT with a LIMIT or OFFSET"),
     ('SELECT ?e WHERE { { SELECT ?e WHERE { ?e ?p ?l } ORDER BY ?l LIMIT 3 } }',
      "an ORDER BY in a subquery with a LIMIT or OFFSET"),
-    ('SELECT ?e WHERE { ?e ?p ?l } GROUP BY ?e ORDER BY DESC(COUNT(?l))', "ORDER BY an expression with COUNT"),
     ('SELECT ?e WHERE { ?e ?p ?l } ORDER BY (EXISTS { ?e a ?t }) ?e', r"ORDER BY an expression with a graph pattern \(EXISTS\)"),
     ('SELECT ?e WHERE { ?e ?p ?l } GROUP BY ?e ORDER BY ?l', r"ORDER BY \?l, which this grouped query does not"),
     ('CONSTRUCT { ?e ?p ?l } WHERE { ?e ?p ?l } ORDER BY ?l LIMIT 3', "ORDER BY with a LIMIT or OFFSET in a CONSTRUCT"),

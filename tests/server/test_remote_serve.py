@@ -323,6 +323,8 @@ ABSORBED = {
     # Virtuoso orders Arabic text in the order its store took it in
     "order of text": """SELECT ?label WHERE { <https://w3id.org/coalition-kg/id/global-coalition>
                    <http://www.w3.org/2004/02/skos/core#altLabel> ?label } ORDER BY ?label""",
+    "ordered by an aggregate, and cut": """PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+                   SELECT ?e WHERE { ?e rdfs:label ?l } GROUP BY ?e ORDER BY DESC(COUNT(?l)) ?e LIMIT 10""",
     "ordered by what is not projected, and cut": """PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
                    SELECT DISTINCT ?e WHERE { ?e rdfs:label ?l FILTER(lang(?l) = "ar") } ORDER BY ?l ?e LIMIT 10 OFFSET 5""",
 }
