@@ -34,7 +34,7 @@ MODIFIERS = ("LIMIT", "OFFSET", "VALUES")  # what may follow an ORDER BY clause 
 class Ordering:
     """What put_in_order() needs to give the answer the order, columns and slice the query asked for."""
 
-    order_by: str  # the query's ORDER BY clause
+    order_by: str  # the query's ORDER BY clause, its aggregates named by their columns
     prologue: str  # the query's PREFIX and BASE, which the clause's names may need
     distinct: bool  # SELECT DISTINCT or REDUCED
     added: list[str] = field(default_factory=list)  # variables projected only to order by
