@@ -87,6 +87,28 @@ def enclosing_groups(toks: list[Token]) -> dict[int, int]:
     return enclosing
 
 
+def projection_end(toks: list[Token], select: int) -> int:
+    """The index of the token that ends the projection of the SELECT at `select`: WHERE, FROM or its group's
+    "{" (an EXISTS in a projected expression holds a group: only a "{" outside parentheses ends it)."""
+    parentheses, i = 0, select + 1
+    while i < len(toks) and not (parentheses == 0 and (toks[i].word in ("WHERE", "FROM") or toks[i].text == "{")):
+        parentheses += (toks[i].text == "(") - (toks[i].text == ")")
+        i += 1
+    return i
+
+
+def named_variables(toks: list[Token], start: int, stop: int) -> list[int]:
+    """The indexes of the variables a projection or GROUP BY between start and stop names itself: ?v, or
+    (… AS ?v); not a variable inside an expression."""
+    found, parentheses = [], 0
+    for i in range(start, stop):
+        tok = toks[i]
+        parentheses += (tok.text == "(") - (tok.text == ")")
+        if tok.kind == "variable" and (parentheses == 0 or toks[i - 1].word == "AS"):
+            found.append(i)
+    return found
+
+
 def unescape(body: str) -> str:
     """A SPARQL string's text with its escapes (ECHAR, \\u, \\U) read."""
     def one(match: re.Match) -> str:

@@ -56,7 +56,7 @@ from coalition_kg.namespaces import XSD
 
 from . import virtuoso_order
 from . import virtuoso_refusals as refusals
-from .sparql_text import Token, bracket_pairs, enclosing_groups, token_list, unescape
+from .sparql_text import Token, bracket_pairs, enclosing_groups, named_variables, projection_end, token_list, unescape
 from .virtuoso_refusals import AGGREGATES, refused
 
 MARK = "~ckg-gc~"  # MARK @lang ~ text: a GROUP_CONCAT's common language tag ("" for none), then its text
@@ -402,17 +402,7 @@ def _refuse_other_uses(toks: list[Token], rewritten: dict[str, int], orderable: 
     projection, ordering = set(), set()
     for i, tok in enumerate(toks):
         if tok.word == "SELECT":
-            depth = 0
-            for j in range(i + 1, len(toks)):
-                here = toks[j]
-                if depth == 0 and ((here.kind == "other" and here.text == "{") or here.word in ("WHERE", "FROM")):
-                    break
-                if here.kind == "other" and here.text == "(":
-                    depth += 1
-                elif here.kind == "other" and here.text == ")":
-                    depth -= 1
-                elif here.kind == "variable" and depth == 0:
-                    projection.add(j)
+            projection.update(named_variables(toks, i + 1, projection_end(toks, i)))
         elif tok.word == "ORDER" and i + 1 < len(toks) and toks[i + 1].word == "BY":
             for j in range(i + 2, len(toks)):
                 here = toks[j]

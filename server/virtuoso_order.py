@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from .sparql_text import Token, bracket_pairs
+from .sparql_text import Token, bracket_pairs, named_variables, projection_end
 from .virtuoso_refusals import AGGREGATES, refused
 
 MODIFIERS = ("LIMIT", "OFFSET", "VALUES")  # what may follow an ORDER BY clause at the top level
@@ -177,17 +177,13 @@ def _term(term: dict):
 
 def _projection(toks: list[Token], select: int) -> tuple[set[str] | None, int]:
     """The names the outermost SELECT projects (None for SELECT *), and the index of the token that ends
-    its projection (WHERE, FROM or the group's "{")."""
-    names, parentheses, star, i = set(), 0, False, select + 1
-    # (an EXISTS in a projected expression holds a group: only a "{" outside parentheses ends the projection)
-    while i < len(toks) and not (parentheses == 0 and (toks[i].word in ("WHERE", "FROM") or toks[i].text == "{")):
-        tok = toks[i]
+    its projection (sparql_text.projection_end)."""
+    end = projection_end(toks, select)
+    parentheses, star = 0, False
+    for tok in toks[select + 1:end]:
         star = star or (tok.text == "*" and parentheses == 0)
         parentheses += (tok.text == "(") - (tok.text == ")")
-        if tok.kind == "variable" and (parentheses == 0 or toks[i - 1].word == "AS"):
-            names.add(tok.text[1:])  # ?v, or (… AS ?v); not a variable inside an expression
-        i += 1
-    return (None if star else names), i
+    return (None if star else {toks[i].text[1:] for i in named_variables(toks, select + 1, end)}), end
 
 
 def _grouped(toks: list[Token], select: int, top: list[int]) -> bool:
@@ -203,11 +199,7 @@ def _group_keys(toks: list[Token], top: list[int], enclosing: dict[int, int]) ->
     start = next((i for i in top if toks[i].word == "GROUP"), None)
     if start is None:
         return set()
-    keys, parentheses, i = set(), 0, start + 2
-    while i < len(toks) and not (i not in enclosing and toks[i].word in ("HAVING", "ORDER", *MODIFIERS)):
-        tok = toks[i]
-        parentheses += (tok.text == "(") - (tok.text == ")")
-        if tok.kind == "variable" and (parentheses == 0 or toks[i - 1].word == "AS"):
-            keys.add(tok.text[1:])  # ?k, or (… AS ?k); not a variable inside an expression
-        i += 1
-    return keys
+    end = start + 2
+    while end < len(toks) and not (end not in enclosing and toks[end].word in ("HAVING", "ORDER", *MODIFIERS)):
+        end += 1
+    return {toks[i].text[1:] for i in named_variables(toks, start + 2, end)}
