@@ -140,8 +140,9 @@ def _choice(wanted: str | None, accept: str | None, offer_html: bool) -> Choice:
             names = ", ".join(f.name for f in (*RESULT_FORMATS, *GRAPH_FORMATS, *html_offer))
             raise errors.NotAcceptable(f"unknown format {wanted!r}; known: {names}")
         return Choice(results, graph, is_html)
-    results = formats.negotiate(accept, html_offer + RESULT_FORMATS)
-    graph = formats.negotiate(accept, html_offer + GRAPH_FORMATS)
+    ranges = formats.accept_ranges(accept)  # parsed once for both families
+    results = formats.best_of(ranges, html_offer + RESULT_FORMATS)
+    graph = formats.best_of(ranges, html_offer + GRAPH_FORMATS)
     is_html = HTML in (results, graph)
     return Choice(None if results is HTML else results, None if graph is HTML else graph, is_html)
 

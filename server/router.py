@@ -146,9 +146,9 @@ class Router:
                 return self._redirect(redirect)
             except WerkzeugNotFound:
                 return self._not_found(environ)
-            except WerkzeugMethodNotAllowed:
+            except WerkzeugMethodNotAllowed as error:
                 raise MethodNotAllowed(f"{shown(method)} is not allowed here; this server is read-only",
-                                       tuple(self._allowed(path).split(", "))) from None
+                                       (*(error.valid_methods or ()), "OPTIONS")) from None
             if view == "static":
                 return self._static(environ, arguments["filename"])
             return view(self.site, Request(environ), **arguments)
@@ -163,12 +163,9 @@ class Router:
             return http.unexpected_reply()
 
     def _allowed(self, path: str) -> str:
-        """The methods a path takes, as an Allow header says them ("" for no route); a path that redirects
-        takes those of the path it redirects to."""
-        try:
-            methods = self._routes.allowed_methods(path)
-        except RequestRedirect as redirect:
-            methods = self._routes.allowed_methods(urlsplit(redirect.new_url).path)
+        """The methods a path takes, as an Allow header says them ("" for no route, and for a path that
+        redirects: werkzeug's allowed_methods finds none there)."""
+        methods = self._routes.allowed_methods(path)
         return ", ".join((*methods, "OPTIONS")) if methods else ""
 
     @staticmethod
