@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from coalition_kg.graph import dump as dumping, publish as publishing, query_output
+from coalition_kg.graph import dump as dumping, query_output
+from coalition_kg.graph.engine_names import ENGINE_NAMES
 from coalition_kg.project import Project
 
 
@@ -63,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
         description="Credentials, when the engine asks for them, come from the environment: "
                     "CKG_PUBLISH_USER and CKG_PUBLISH_PASSWORD (Basic or Digest authentication).")
     publish.add_argument("--to", metavar="URL", help="the engine's base URL (oxigraph, virtuoso)")
-    publish.add_argument("--engine", required=True, choices=list(publishing.ENGINES))
+    publish.add_argument("--engine", required=True, choices=ENGINE_NAMES)
     publish.add_argument("--query-url", help="sparql11: the SPARQL query endpoint")
     publish.add_argument("--update-url", help="sparql11: the SPARQL update endpoint")
     publish.add_argument("--gsp-url", help="sparql11: the Graph Store Protocol endpoint (takes ?graph=IRI)")
@@ -129,6 +130,8 @@ def _serve(project: Project, args) -> int:
 
 
 def _publish(project: Project, args) -> int:
+    from coalition_kg.graph import publish as publishing  # its engine clients: only this command needs them
+
     engine = publishing.ENGINES[args.engine]
     try:
         client = publishing.client_for(engine, args.to, args.query_url, args.update_url, args.gsp_url)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, make_dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from ..graph.publish import ENGINES
+from ..graph.engine_names import ENGINE_NAMES
 from coalition_kg.project import Project
 
 SERVERS = ("granian", "gunicorn")  # the production servers `ckg serve --server` runs the app under
@@ -134,7 +134,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("backend_url", str, None, "serve the build published to the SPARQL engine at this URL instead of the "
             "local store; no build is needed (README, `ckg serve --backend`)", "--backend", shown="the local store"),
     Setting("backend_engine", str, "oxigraph", "the engine at `--backend`; `sparql11` takes `--query-url` instead",
-            "--engine", choices=tuple(ENGINES)),
+            "--engine", choices=ENGINE_NAMES),
     Setting("backend_query_url", str, None, "`--engine sparql11`: the engine's SPARQL query endpoint",
             "--query-url", shown="none"),
 )

@@ -247,6 +247,12 @@ def test_the_command(server, built_project, seed_info, monkeypatch, capsys):
             f"({seed_info.triples} triples)") in out
 
 
+def test_the_engines_are_the_ones_the_command_line_offers():
+    from coalition_kg.graph.engine_names import ENGINE_NAMES
+
+    assert tuple(publish.ENGINES) == ENGINE_NAMES and all(publish.ENGINES[name].name == name for name in ENGINE_NAMES)
+
+
 def test_the_command_refuses_what_it_cannot_do(built_project, monkeypatch, capsys):
     monkeypatch.setenv("CKG_VAR", str(built_project.var))
     monkeypatch.delenv(sparql_http.USER_VARIABLE, raising=False)
