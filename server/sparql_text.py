@@ -41,23 +41,21 @@ def ask_as_select(text: str) -> str:
 
 @dataclass(frozen=True)
 class Token:
-    """One token of a query: its kind (sparql_tokens.tokens), its text and where it starts."""
+    """One token of a query: its kind (sparql_tokens.tokens), its text, where it starts, and its text in
+    capitals if it is a word ("" otherwise: keywords are compared by it, thousands of times a rewrite)."""
 
     kind: str
     text: str
     start: int
+    word: str
 
     @property
     def end(self) -> int:
         return self.start + len(self.text)
 
-    @property
-    def word(self) -> str:
-        return self.text.upper() if self.kind == "run" else ""
-
 
 def token_list(text: str) -> list[Token]:
-    return [Token(kind, token, start) for kind, token, start in tokens(text)]
+    return [Token(kind, token, start, token.upper() if kind == "run" else "") for kind, token, start in tokens(text)]
 
 
 def bracket_pairs(toks: list[Token]) -> dict[int, int]:

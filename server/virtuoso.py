@@ -48,7 +48,6 @@ inside a larger expression, and a query whose text holds the markers or ?ckg_ va
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 
 
@@ -90,7 +89,7 @@ def rewrite(query: str) -> tuple[str, Restore]:
     refusals.check(toks, pairs, enclosing)
     restore = Restore()
     # (start, end, replacement) in the text
-    edits, restore.ordering = virtuoso_order.plan(query, toks, enclosing)
+    edits, restore.ordering = virtuoso_order.plan(query, toks, pairs, enclosing)
     edits += values_alone_in_union(toks, pairs)
     rewritten: dict[str, int] = {}  # variable -> the index of its AS
     handled: set[int] = set()  # indexes of GROUP_CONCAT tokens rewritten whole
@@ -188,7 +187,7 @@ def restore(document: dict, what: Restore) -> dict:
     helpers = {f"ckg_{variable}_{name}" for variable in what.columns for name in ("strings", "rows", "tags", "tag")}
     if helpers and "head" in document:
         document["head"]["vars"] = [name for name in document["head"].get("vars", []) if name not in helpers]
-    rows, seen = [], set()
+    rows = []
     for row in document.get("results", {}).get("bindings", ()):
         for variable in what.columns:
             _put_together(row, variable, what)
@@ -203,16 +202,13 @@ def restore(document: dict, what: Restore) -> dict:
                 row[name] = _literal(_separated(text, what), language)
             elif term.get("datatype") == XSD_BOOLEAN and value in ("1", "0"):
                 row[name] = {**term, "value": "true" if value == "1" else "false"}
-        if what.distinct:
-            key = json.dumps(row, sort_keys=True)
-            if key in seen:
-                continue
-            seen.add(key)
         rows.append(row)
     if "results" in document:
         document["results"]["bindings"] = rows
-        if what.ordering is not None:
-            document = virtuoso_order.put_in_order(document, what.ordering)
+        if what.ordering is not None:  # made distinct there, after the columns added to order by go
+            document = virtuoso_order.put_in_order(document, what.ordering, what.distinct)
+        elif what.distinct:  # rows that became equal (a GROUP_CONCAT's parts put together) are one row
+            document["results"]["bindings"] = virtuoso_order.unique(rows)
     return document
 
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from .sparql_text import Token, bracket_pairs, named_variables, projection_end
+from .sparql_text import Token, named_variables, projection_end
 from .virtuoso_refusals import AGGREGATES, refused
 
 MODIFIERS = ("LIMIT", "OFFSET", "VALUES")  # what may follow an ORDER BY clause at the top level
@@ -36,13 +36,12 @@ class Ordering:
 
     order_by: str  # the query's ORDER BY clause, its aggregates named by their columns
     prologue: str  # the query's PREFIX and BASE, which the clause's names may need
-    distinct: bool  # SELECT DISTINCT or REDUCED
     added: list[str] = field(default_factory=list)  # variables projected only to order by
     offset: int = 0
     limit: int | None = None
 
 
-def plan(query: str, toks: list[Token], enclosing: dict[int, int]) -> tuple[list[tuple[int, int, str]],
+def plan(query: str, toks: list[Token], pairs: dict[int, int], enclosing: dict[int, int]) -> tuple[list[tuple[int, int, str]],
                                                                           Ordering | None]:
     """The edits (start, end, replacement) that take a query's top-level ORDER BY, LIMIT and OFFSET out
     and project what the ORDER BY needs, and the Ordering to apply to the answer; none for a query
@@ -67,7 +66,6 @@ def plan(query: str, toks: list[Token], enclosing: dict[int, int]) -> tuple[list
         raise refused("ORDER BY an expression with a graph pattern (EXISTS): the answer is put in order here, "
                       "away from the graph; project the expression ((EXISTS { … }) AS ?name) and order by ?name")
     # An aggregate the ORDER BY names is projected as a column of its own, which the order then names
-    pairs = bracket_pairs(toks)
     computed: list[tuple[int, int, str]] = []  # (its first token, its last, its column)
     i = order + 2
     while i < end:
@@ -78,14 +76,14 @@ def plan(query: str, toks: list[Token], enclosing: dict[int, int]) -> tuple[list
             i += 1
     inside = {j for first, last, _ in computed for j in range(first, last + 1)}
     select = next(i for i in top if toks[i].word == "SELECT")
-    projected, projection_end = _projection(toks, select)
+    projected, end_of_projection = _projection(toks, select)
     added = []
     for j in range(order + 2, end):
         name = toks[j].text[1:]
         if (toks[j].kind == "variable" and j not in inside and projected is not None and name not in projected
                 and name not in added):
             added.append(name)
-    if added and _grouped(toks, select, top):
+    if added and _grouped(toks, select, end_of_projection, top):
         keys = _group_keys(toks, top, enclosing)
         if not set(added) <= keys:
             raise refused(f"ORDER BY ?{sorted(set(added) - keys)[0]}, which this grouped query does not project: "
@@ -99,8 +97,7 @@ def plan(query: str, toks: list[Token], enclosing: dict[int, int]) -> tuple[list
     projection = [f"?{name}" for name in added] + [
         f"({query[toks[first].start:toks[last].end]} AS ?{column})" for first, last, column in computed]
     added += [column for _, _, column in computed]
-    ordering = Ordering(order_by, query[:toks[select].start],
-                        select + 1 < len(toks) and toks[select + 1].word in ("DISTINCT", "REDUCED"), added)
+    ordering = Ordering(order_by, query[:toks[select].start], added)
     edits = [(toks[order].start, toks[end - 1].end, " ")]
     for i in cuts:
         if i + 1 >= len(toks) or not toks[i + 1].text.isdigit():
@@ -112,31 +109,36 @@ def plan(query: str, toks: list[Token], enclosing: dict[int, int]) -> tuple[list
             ordering.offset = value
         edits.append((toks[i].start, toks[i + 1].end, " "))
     if projection:
-        at = toks[projection_end].start
+        at = toks[end_of_projection].start
         edits.append((at, at, " " + " ".join(projection) + " "))
     return edits, ordering
 
 
-def put_in_order(document: dict, ordering: Ordering) -> dict:
+def put_in_order(document: dict, ordering: Ordering, distinct: bool) -> dict:
     """The SPARQL JSON results in the query's order, with only its own columns, made distinct where it
-    asks, and sliced by its LIMIT and OFFSET. Changed in place, and returned."""
+    asks (SELECT DISTINCT or REDUCED), and sliced by its LIMIT and OFFSET. Changed in place, and returned."""
     rows = _ordered(document, ordering)
     if ordering.added:
         document["head"]["vars"] = [name for name in document["head"]["vars"] if name not in ordering.added]
         for row in rows:
             for name in ordering.added:
                 row.pop(name, None)
-    if ordering.distinct and ordering.added:  # SPARQL makes rows one after ordering: the first stays
-        seen, kept = set(), []
-        for row in rows:
-            key = json.dumps(row, sort_keys=True)
-            if key not in seen:
-                seen.add(key)
-                kept.append(row)
-        rows = kept
+    if distinct:  # SPARQL makes rows one after ordering and projecting: the first stays
+        rows = unique(rows)
     end = None if ordering.limit is None else ordering.offset + ordering.limit
     document["results"]["bindings"] = rows[ordering.offset:end]
     return document
+
+
+def unique(rows: list[dict]) -> list[dict]:
+    """The rows with each one kept once, the first of equal ones."""
+    seen, kept = set(), []
+    for row in rows:
+        key = json.dumps(row, sort_keys=True)
+        if key not in seen:
+            seen.add(key)
+            kept.append(row)
+    return kept
 
 
 def _ordered(document: dict, ordering: Ordering) -> list[dict]:
@@ -186,12 +188,10 @@ def _projection(toks: list[Token], select: int) -> tuple[set[str] | None, int]:
     return (None if star else {toks[i].text[1:] for i in named_variables(toks, select + 1, end)}), end
 
 
-def _grouped(toks: list[Token], select: int, top: list[int]) -> bool:
+def _grouped(toks: list[Token], select: int, end_of_projection: int, top: list[int]) -> bool:
     """Whether the outermost SELECT groups: a GROUP BY of its own, or an aggregate in its projection."""
-    if any(toks[i].word == "GROUP" for i in top):
-        return True
-    _, end = _projection(toks, select)
-    return any(tok.word in AGGREGATES for tok in toks[select:end])
+    return (any(toks[i].word == "GROUP" for i in top)
+            or any(tok.word in AGGREGATES for tok in toks[select:end_of_projection]))
 
 
 def _group_keys(toks: list[Token], top: list[int], enclosing: dict[int, int]) -> set[str]:

@@ -194,7 +194,7 @@ def test_an_answer_put_in_order_here_is_in_the_local_order(graph_store, name):
 
 def test_what_the_order_needs_is_projected_and_taken_away_again():
     sent, restore = virtuoso.rewrite(SAVED["attendance"].text)
-    assert restore.ordering.added == ["start"] and restore.ordering.distinct
+    assert restore.ordering.added == ["start"] and restore.distinct
     assert re.search(r"\?capacity_ar \?words \?article\s+\?start\s+WHERE", sent)
     rows = [{"m": {"type": "literal", "value": m}, "start": {"type": "literal", "value": start}}
             for m, start in [("b", "2"), ("a", "3"), ("b", "1"), ("a", "4")]]
