@@ -242,11 +242,8 @@ class RemoteBackend:
             default, named = list(job.default_graphs or ()), list(job.named_graphs or ())
         elif outline.has_dataset:
             return []
-        else:
-            known = self._snapshots.get(snapshot.key)
-            if known is None:
-                raise BackendUnavailable("the build this request reads is no longer known; ask again")
-            default, named = known[1].dataset()
+        else:  # the build's merge, and its named graphs (Published.dataset, as the snapshot holds them)
+            default, named = [publish.MERGED], list(snapshot.graphs)
         # Either half left empty is said to be a graph that holds nothing (sparql_text.with_whole_dataset)
         return ([("default-graph-uri", graph) for graph in default or [EMPTY_GRAPH]]
                 + [("named-graph-uri", graph) for graph in named or [EMPTY_GRAPH]])
