@@ -17,31 +17,30 @@ def refused(what: str) -> NotAnsweredHere:
 
 def check(toks: list[Token], pairs: dict[int, int], enclosing: dict[int, int]) -> None:
     """Raise for the constructs Virtuoso answers wrong."""
-    _lost_optional(toks, pairs)
+    _lost_optional(toks, pairs, enclosing)
     _exists_in_optional(toks, pairs)
     _ordered_cut_in_subquery(toks, enclosing)
 
 
-def _lost_optional(toks: list[Token], pairs: dict[int, int]) -> None:
+def _optional_groups(toks: list[Token], pairs: dict[int, int]):
+    """(index of OPTIONAL, index of its group's "}") for each OPTIONAL of the query."""
+    for i, tok in enumerate(toks):
+        if tok.word == "OPTIONAL" and i + 1 < len(toks) and toks[i + 1].text == "{" and (i + 1) in pairs:
+            yield i, pairs[i + 1]
+
+
+def _lost_optional(toks: list[Token], pairs: dict[int, int], enclosing: dict[int, int]) -> None:
     """The construct Virtuoso answers wrong (see the module's docstring): an OPTIONAL holding another
     OPTIONAL that joins on a variable a subquery outside it computes with an aggregate."""
-    computed: list[tuple[str, int]] = []  # (variable, index of its AS)
-    depth = 0
+    computed: list[tuple[str, int]] = []  # (variable, index of its AS), in a group (a subquery's projection)
     for i, tok in enumerate(toks):
-        if tok.kind == "other" and tok.text == "{":
-            depth += 1
-        elif tok.kind == "other" and tok.text == "}":
-            depth -= 1
-        elif (depth > 0 and tok.word == "AS" and i + 2 < len(toks) and toks[i + 1].kind == "variable"
-              and (i + 2) in pairs):
+        if (i in enclosing and tok.word == "AS" and i + 2 < len(toks) and toks[i + 1].kind == "variable"
+                and (i + 2) in pairs):
             if any(t.word in AGGREGATES for t in toks[pairs[i + 2]:i]):
                 computed.append((toks[i + 1].text[1:], i))
     if not computed:
         return
-    for i, tok in enumerate(toks):
-        if tok.word != "OPTIONAL" or i + 1 >= len(toks) or toks[i + 1].text != "{" or (i + 1) not in pairs:
-            continue
-        end = pairs[i + 1]
+    for i, end in _optional_groups(toks, pairs):
         group = toks[i + 2:end]
         if not any(t.word == "OPTIONAL" for t in group):
             continue
@@ -50,7 +49,8 @@ def _lost_optional(toks: list[Token], pairs: dict[int, int]) -> None:
         if joined:
             raise refused(f"an OPTIONAL that holds another OPTIONAL and joins on ?{joined[0]}, which a subquery "
                           "computes with an aggregate: Virtuoso 7 finds no match for such an OPTIONAL (measured on "
-                          "the `timeline` saved query, whose cities and countries came back unbound)")
+                          "the shape the `timeline` saved query once had: its cities and countries came back "
+                          "unbound)")
 
 
 def _exists_in_optional(toks: list[Token], pairs: dict[int, int]) -> None:
@@ -58,13 +58,11 @@ def _exists_in_optional(toks: list[Token], pairs: dict[int, int]) -> None:
     OPTIONAL, in a query with a UNION."""
     if not any(tok.word == "UNION" for tok in toks):
         return
-    for i, tok in enumerate(toks):
-        if tok.word != "OPTIONAL" or i + 1 >= len(toks) or toks[i + 1].text != "{" or (i + 1) not in pairs:
-            continue
-        if any(t.word == "EXISTS" for t in toks[i + 2:pairs[i + 1]]):
+    for i, end in _optional_groups(toks, pairs):
+        if any(t.word == "EXISTS" for t in toks[i + 2:end]):
             raise refused("an OPTIONAL holding a FILTER (NOT) EXISTS, in a query with a UNION: Virtuoso 7 then "
-                          "loses matches of the query's other OPTIONALs (measured on the statements of the "
-                          "entity pages)")
+                          "loses matches of the query's other OPTIONALs (measured on the shape the statements of the "
+                          "entity pages once had)")
 
 
 def _ordered_cut_in_subquery(toks: list[Token], enclosing: dict[int, int]) -> None:
