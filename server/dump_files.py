@@ -25,7 +25,7 @@ import pyoxigraph as ox
 
 from ..graph import dump as dumping
 from .backend import Backend, Snapshot
-from .errors import DumpUnavailable, ServiceError
+from .errors import DumpUnavailable, IncompleteAnswer, ServiceError
 
 KEEP_SECONDS = 3600  # how long a dump of a build that no longer serves stays
 FAILURE_SECONDS = 30  # how long a failed write is answered from memory
@@ -64,7 +64,8 @@ class DumpFiles:
         try:
             with open(part, "wb") as out:
                 for iri in dumping.graph_order(info.graphs):
-                    out.write(dumping.graph_nquads(backend.graph_ntriples(info, iri), ox.NamedNode(iri)))
+                    out.write(dumping.graph_nquads(_whole(backend.graph_ntriples(info, iri), info, iri),
+                                                   ox.NamedNode(iri)))
             os.replace(part, path)
         except ServiceError as error:
             with contextlib.suppress(OSError):
@@ -99,3 +100,13 @@ class DumpFiles:
     def _unwritable(self, info: Snapshot, error: OSError) -> DumpUnavailable:
         return DumpUnavailable(f"the dump of build {info.build_id} cannot be written under {self.folder}: "
                                f"{error.strerror or error}")
+
+
+def _whole(ntriples: bytes, info: Snapshot, iri: str) -> bytes:
+    """The graph, if it has as many triples as its build counted: one with fewer (an engine's silent row
+    cap, a body ended early at a line break, which N-Triples cannot tell from its end) or more is not it."""
+    found, expected = ntriples.count(b"\n"), info.graphs[iri]
+    if found != expected:
+        raise IncompleteAnswer(f"the backend gave {found} triples of the graph <{iri}>, where its build counted "
+                               f"{expected}")
+    return ntriples

@@ -217,17 +217,12 @@ class RemoteBackend:
         return self._results_answer(reply, job, restore, outline.form == "ASK")
 
     def graph_ntriples(self, snapshot: Snapshot, iri: str) -> bytes:
-        """One named graph whole, by one CONSTRUCT (graph_job): an answer with fewer or more triples than
-        the publish counted for the graph (an engine's silent row cap, a body ended early at a line
-        break, which N-Triples cannot tell from its end) is not the graph."""
+        """One named graph, by one CONSTRUCT (graph_job) capped one triple above the publish's count of
+        it, so that its caller's count sees a graph that came with more (or fewer) triples."""
         expected = snapshot.graphs.get(iri)
         if expected is None:
             raise NoGraph(f"the build {snapshot.build_id} has no graph <{iri}>")
-        answer = self.evaluate(snapshot, graph_job(iri, "N_TRIPLES", expected + 1))
-        if answer.rows != expected:
-            raise IncompleteAnswer(f"the {self.engine} engine gave {answer.rows} triples of the graph <{iri}>, "
-                                   f"where the publish counted {expected}")
-        return answer.body
+        return self.evaluate(snapshot, graph_job(iri, "N_TRIPLES", expected + 1)).body
 
     def warm(self) -> None:
         pass
