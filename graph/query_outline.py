@@ -18,17 +18,21 @@ from .sparql_tokens import tokens
 class Outline:
     form: str | None  # SELECT, ASK, CONSTRUCT, DESCRIBE (None for an update)
     where: int | None  # the offset of the outermost WHERE group's "{", if the query (or update) has one
-    has_dataset: bool  # a FROM or FROM NAMED clause of the query's own
     short_construct: bool  # CONSTRUCT WHERE { … }: the pattern is also the template
     from_default: bool = False  # a FROM clause (the default graph's)
     from_named: bool = False  # a FROM NAMED clause
     dataset_end: int | None = None  # the offset just after the last dataset clause
     where_clause: int | None = None  # where the WHERE clause starts: its keyword, or its "{" without one
 
+    @property
+    def has_dataset(self) -> bool:
+        """A FROM or FROM NAMED clause of the query's own."""
+        return self.from_default or self.from_named
+
 
 def outline(text: str) -> Outline:
     """The outline of a query (see Outline); the text is assumed to parse (pyoxigraph said so)."""
-    form, where, dataset, where_keyword, template = None, None, False, None, False
+    form, where, where_keyword, template = None, None, None, False
     from_default = from_named = False
     dataset_end, clause = None, None  # clause: what a FROM under way names, "default" or "named"
     depth = 0
@@ -46,7 +50,7 @@ def outline(text: str) -> Outline:
             if form is None and upper in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE"):
                 form = upper
             elif upper == "FROM" and where is None:
-                dataset, clause = True, "default"
+                clause = "default"
             elif upper == "WHERE" and where is None:
                 where_keyword = offset
         elif kind == "other" and token == "{":
@@ -60,7 +64,7 @@ def outline(text: str) -> Outline:
         elif kind == "other" and token == "}":
             depth -= 1
     where_clause = where if where is None or where_keyword is None else where_keyword
-    return Outline(form, where, dataset, form == "CONSTRUCT" and not template, from_default, from_named, dataset_end,
+    return Outline(form, where, form == "CONSTRUCT" and not template, from_default, from_named, dataset_end,
                    where_clause)
 
 

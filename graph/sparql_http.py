@@ -118,9 +118,9 @@ class Client:
         self._opener = urllib.request.build_opener(*handlers)
 
     @classmethod
-    def from_environment(cls, endpoints: Endpoints, timeout: float = TIMEOUT_SECONDS) -> "Client":
+    def from_environment(cls, endpoints: Endpoints) -> "Client":
         user = os.environ.get(USER_VARIABLE)
-        return cls(endpoints, user, os.environ.get(PASSWORD_VARIABLE) if user is not None else None, timeout)
+        return cls(endpoints, user, os.environ.get(PASSWORD_VARIABLE) if user is not None else None)
 
     def another(self) -> "Client":
         """A client of the same endpoints and account, for another thread: urllib's digest authentication

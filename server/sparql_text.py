@@ -23,7 +23,7 @@ def with_whole_dataset(text: str, shape: Outline, empty_graph: str) -> str:
     or only its named graphs (FROM NAMED) has, by SPARQL, no graph in the other half, where an engine may
     read all of its own graphs instead (its system graphs, a publish's staging graphs); the missing half
     is then said to be a graph that holds nothing."""
-    if not shape.has_dataset or (shape.from_default and shape.from_named) or shape.dataset_end is None:
+    if not shape.has_dataset or (shape.from_default and shape.from_named):
         return text
     clause = f" FROM NAMED <{empty_graph}>" if shape.from_default else f" FROM <{empty_graph}>"
     return text[:shape.dataset_end] + clause + text[shape.dataset_end:]
