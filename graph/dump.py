@@ -37,8 +37,8 @@ def _statement_key(statement) -> tuple[str, str, str]:
 
 
 def _graphs(store: ox.Store) -> list:
-    """The named graphs, in the order of their N-Quads forms (not the default graph, their merge)."""
-    return sorted(store.named_graphs(), key=str)
+    """The named graphs, in the dump's order (graph_order; not the default graph, their merge)."""
+    return [ox.NamedNode(iri) for iri in graph_order(graph.value for graph in store.named_graphs())]
 
 
 def sorted_quads(store: ox.Store) -> Iterator[ox.Quad]:
