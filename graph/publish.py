@@ -174,7 +174,7 @@ def _lock(client: Client, build_id: str, lock_seconds: float, clock: Callable[[]
     died, and is deleted."""
     now = clock()
     subject = f"{LOCKS}/{build_id}-{os.getpid()}-{secrets.token_hex(4)}"
-    at = f'"{_iso(now)}"^^<{XSD_DATETIME}>'
+    at = f'"{iso_of(now)}"^^<{XSD_DATETIME}>'
     try:
         client.update(f"INSERT DATA {{ GRAPH <{LOCKS}> {{ <{subject}> <{CREATED}> {at} ; <{MODIFIED}> {at} }} }}")
         rows = client.select(internal_query("publish-locks"))
@@ -218,7 +218,7 @@ class _Renewal:
 
     def _run(self, client: Client, lock: str, period: float, clock: Callable[[], float]) -> None:
         while not self._stopped.wait(period):
-            now = ox.Literal(_iso(clock()), datatype=ox.NamedNode(XSD_DATETIME))
+            now = ox.Literal(iso_of(clock()), datatype=ox.NamedNode(XSD_DATETIME))
             try:
                 client.update(with_values(internal_query("renew-publish-lock"), {"lock": ox.NamedNode(lock), "now": now}))
             except EngineError:
@@ -241,7 +241,8 @@ def _unlock(client: Client, lock: str) -> None:
         pass  # the engine is gone: the lock, no longer renewed, expires after its lifetime
 
 
-def _iso(epoch: float) -> str:
+def iso_of(epoch: float) -> str:
+    """An xsd:dateTime in UTC as publish writes it (2026-11-30T06:11:39Z), of seconds since 1970."""
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
 
 
@@ -351,7 +352,7 @@ def _replace(graph: str, staged: str) -> list[str]:
 def _metadata(info: store.StoreInfo, graphs: list[str], counts: dict[str, int]) -> list[str]:
     """The operations that rewrite the metadata graph: the build id, its graphs with their triple counts,
     when it was built and published."""
-    issued = _iso(time.time())
+    issued = iso_of(time.time())
     subject = f"<{METADATA}>"
     triples = [f'{subject} <{IDENTIFIER}> "{info.build_id}"',
                f'{subject} <{CREATED}> "{info.built_at}"^^<{XSD_DATETIME}>',

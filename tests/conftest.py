@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import shutil
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 
-from coalition_kg.graph import store
+from coalition_kg.graph import dump as dumping, store
 from coalition_kg.graph.build import build
 from coalition_kg.project import Project
 
@@ -70,3 +72,10 @@ PREFIX owl: <http://www.w3.org/2002/07/owl#>
 def ask(graph_store, query: str) -> bool:
     rows = select(graph_store, f"SELECT (IF(EXISTS {{ {query} }}, 1, 0) AS ?x) WHERE {{}}")
     return rows[0]["x"] == "1"
+
+
+def dumped(store: ox.Store, fmt: str) -> bytes:
+    """What `ckg dump --format fmt` writes of the store."""
+    out = io.BytesIO()
+    dumping.dump(store, fmt, out)
+    return out.getvalue()

@@ -156,7 +156,7 @@ def outlive_the_lock(client: sparql_http.Client, engine: publish.Engine, info, r
         if rival_said:
             return
         clock.now += 10 * LOCK_LIFETIME  # the publish has now run for ten lifetimes of its lock
-        now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(clock.now))
+        now = publish.iso_of(clock.now)
         waited = time.monotonic()
         while now not in lock_renewals(client).values():
             if time.monotonic() - waited > 60:
@@ -176,6 +176,14 @@ def outlive_the_lock(client: sparql_http.Client, engine: publish.Engine, info, r
 
 def renewals_running() -> list[threading.Thread]:
     return [thread for thread in threading.enumerate() if thread.name == publish.RENEWAL_THREAD]
+
+
+def build_without(info, graph: str, folder: Path):
+    """Another build: the one of `info` without its named graph `graph`, written as a new store in folder."""
+    from coalition_kg.graph import build_id, store
+
+    quads = [quad for quad in store.named_quads(info.open_read_only()) if quad.graph_name.value != graph]
+    return store.write_new_store(folder, build_id.build_id(quads), quads)
 
 
 def graph_counts(client: sparql_http.Client) -> dict[str, int]:

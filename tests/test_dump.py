@@ -12,6 +12,7 @@ import pytest
 
 from coalition_kg.graph import dump as dumping
 from coalition_kg.graph.store import with_merge
+from conftest import dumped
 
 EX = "http://example.org/"
 
@@ -43,12 +44,6 @@ def whole_graph_sort(store: ox.Store, fmt: str) -> bytes:
             node.setdefault(dumping.compact(triple.predicate.value), []).append(dumping._value(triple.object))
     document = {"@context": dumping.PREFIXES, "@graph": [nodes[key] for key in sorted(nodes)]}
     return (json.dumps(document, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode("utf-8")
-
-
-def dumped(store: ox.Store, fmt: str) -> bytes:
-    out = io.BytesIO()
-    dumping.dump(store, fmt, out)
-    return out.getvalue()
 
 
 @pytest.mark.parametrize("fmt", dumping.FORMATS)

@@ -117,7 +117,7 @@ def test_a_refused_swap_leaves_the_previous_build_serving(server, seed_info, sma
 
 def _lock_held_since(client, epoch: float, name: str = "0123456789abcdef-4242-0badcafe") -> str:
     lock = f"{publish.LOCKS}/{name}"
-    at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
+    at = publish.iso_of(epoch)
     client.update(f'INSERT DATA {{ GRAPH <{publish.LOCKS}> {{ <{lock}> <{publish.CREATED}> "{at}"^^<{publish.XSD_DATETIME}> }} }}')
     return lock
 

@@ -129,13 +129,11 @@ def test_non_ascii_in_a_query_comes_back_but_not_in_a_separator(seeded):
 
 
 def test_a_second_publish_replaces_the_first(virtuoso, seeded, built_project, tmp_path):
-    from coalition_kg.graph import build_id, store
 
     client, _, _ = seeded
     seed = publish.current_build(built_project.var)
     dropped = GRAPH + "004_9eb9693275b328fe"
-    quads = [q for q in store.named_quads(seed.open_read_only()) if q.graph_name.value != dropped]
-    smaller = store.write_new_store(tmp_path, build_id.build_id(quads), quads)
+    smaller = engines.build_without(seed, dropped, tmp_path)
     report = publish.publish(smaller, VIRTUOSO, client)
     try:
         assert report.previous.build_id == seed.build_id
@@ -148,12 +146,11 @@ def test_a_second_publish_replaces_the_first(virtuoso, seeded, built_project, tm
 
 
 def test_a_swap_that_fails_midway_says_how_far_it_went(seeded, built_project, tmp_path, monkeypatch):
-    from coalition_kg.graph import build_id, sparql_http, store
+    from coalition_kg.graph import sparql_http
 
     client, _, _ = seeded
     seed = publish.current_build(built_project.var)
-    quads = [q for q in store.named_quads(seed.open_read_only()) if q.graph_name.value != GRAPH + "ontology"]
-    other = store.write_new_store(tmp_path, build_id.build_id(quads), quads)
+    other = engines.build_without(seed, GRAPH + "ontology", tmp_path)
     real_update, updates = sparql_http.Client.update, []
 
     def refuse_the_fourth(self, text):
@@ -182,12 +179,10 @@ def test_a_swap_that_fails_midway_says_how_far_it_went(seeded, built_project, tm
 
 def test_a_publish_longer_than_its_lock_s_lifetime_still_holds_it(seeded, built_project, tmp_path):
     """Ten lifetimes into a publish (by the clock the publishes read), its lock, renewed, still stops another."""
-    from coalition_kg.graph import build_id, store
 
     client, _, _ = seeded
     seed = publish.current_build(built_project.var)
-    quads = [q for q in store.named_quads(seed.open_read_only()) if q.graph_name.value != GRAPH + "curation"]
-    other = store.write_new_store(tmp_path, build_id.build_id(quads), quads)
+    other = engines.build_without(seed, GRAPH + "curation", tmp_path)
     try:
         report, rival = engines.outlive_the_lock(client, VIRTUOSO, other, seed)
         assert f"another publish is under way on this engine ({other.build_id}-" in rival, rival

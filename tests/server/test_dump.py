@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import fcntl
 import http.server
-import io
 import json
 import os
 import shutil
@@ -19,19 +18,19 @@ import pyoxigraph as ox
 import pytest
 import requests
 
-from coalition_kg.graph import dump as dumping, store
+from coalition_kg.graph import store
 from coalition_kg.graph.internal_queries import internal_query
 from coalition_kg.graph import publish
 from coalition_kg.server.app import create_app
 from coalition_kg.server.settings import Settings
 
+from conftest import dumped
+
 from .conftest import PROJECT_QUERIES, start_server, stop_server
 
 
 def _ckg_dump(var) -> bytes:
-    out = io.BytesIO()
-    dumping.dump(ox.Store.read_only(str(store.current(var).directory / "store")), "nquads", out)
-    return out.getvalue()
+    return dumped(store.current(var).open_read_only(), "nquads")
 
 
 @pytest.fixture(scope="module")
