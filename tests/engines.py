@@ -5,6 +5,8 @@ virtuoso-opensource-7-bin (installed by `make setup-test`). Each listens on 127.
 
 from __future__ import annotations
 
+import http.server
+import json
 import socket
 import re
 import subprocess
@@ -15,6 +17,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import Callable
+from urllib.parse import parse_qs
 
 import pytest
 
@@ -277,3 +280,70 @@ def _remote_term(binding: dict | None) -> tuple:
         return ("literal", binding["value"], "@" + binding["xml:lang"])
     datatype = binding.get("datatype", "")
     return ("literal", binding["value"], "" if datatype == XSD_STRING else datatype)
+
+
+# --- a fake engine, for what a real one does not do on demand ---------------------------------------
+
+class FakeEngine:
+    """An engine on loopback whose metadata says a build is published (`build`, with `graphs` and their
+    triple counts; by default the merge and the curation graph, a triple each) and which answers other
+    queries with `answer()`, as `content_type`. The body ends where the connection is closed (HTTP/1.0), or is sent in chunks with the
+    last, empty chunk that ends it (chunked=True: an answer streamed, and ended cleanly), or with its
+    exact length (exact_length=True) or a declared length greater than it (declared_length)."""
+
+    def __init__(self, answer, declared_length: int | None = None, content_type: str = "application/sparql-results+json",
+                 chunked: bool = False, exact_length: bool = False, graphs: dict[str, int] | None = None,
+                 build: str = "fa4eb01d00000000"):
+        self.answer, self.queries, self.accepts = answer, [], []
+        graphs = graphs or {publish.MERGED: 1, publish.GRAPH + "curation": 1}
+        engine = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1" if chunked else "HTTP/1.0"
+
+            def do_POST(self):
+                query = parse_qs(self.rfile.read(int(self.headers["Content-Length"])).decode())["query"][0]
+                if query == internal_query("published-build"):
+                    body = json.dumps({"head": {"vars": ["id", "graph", "triples", "created"]}, "results": {"bindings": [
+                        {"id": {"type": "literal", "value": build},
+                         "graph": {"type": "uri", "value": graph}, "triples": {"type": "literal", "value": str(count)},
+                         "created": {"type": "literal", "value": "2026-01-01T00:00:00Z"}}
+                        for graph, count in graphs.items()]}}).encode()
+                    metadata = True
+                else:
+                    engine.queries.append(query)
+                    engine.accepts.append(self.headers["Accept"])
+                    body, metadata = engine.answer(), False
+                try:
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/sparql-results+json" if metadata else content_type)
+                    if metadata:
+                        if chunked:  # HTTP/1.1: the body's end must be said
+                            self.send_header("Content-Length", str(len(body)))
+                    elif chunked:
+                        self.send_header("Transfer-Encoding", "chunked")
+                    elif declared_length is not None:
+                        self.send_header("Content-Length", str(declared_length))  # more than is sent
+                        self.close_connection = True
+                    elif exact_length:
+                        self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    for chunk in [body] if isinstance(body, bytes) else body:  # a generator: a trickle
+                        self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk) if chunked and not metadata else chunk)
+                        self.wfile.flush()
+                    if chunked and not metadata:
+                        self.wfile.write(b"0\r\n\r\n")  # the last chunk: the stream ends cleanly here
+                        self.wfile.flush()
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up first (the time-limit test)
+
+            def log_message(self, *args):
+                pass
+
+        self.http = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.http.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.http.server_address[1]}"
+
+    def close(self):
+        self.http.shutdown()
+        self.http.server_close()

@@ -6,7 +6,6 @@ answer slower than the time limit)."""
 
 from __future__ import annotations
 
-import http.server
 import json
 import re
 import threading
@@ -16,11 +15,11 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
+import engines
 from conftest import REPO
 from coalition_kg.graph import publish, query_outline, saved_queries
 from coalition_kg.server import sparql_text, virtuoso
 from coalition_kg.server.app import create_app
-from coalition_kg.graph.internal_queries import internal_query
 from coalition_kg.server.errors import NotAnsweredHere
 from coalition_kg.server.settings import Settings
 
@@ -251,70 +250,6 @@ def test_every_other_query_goes_to_virtuoso_as_it_is_or_rewritten():
 
 # --- a fake engine: answers the metadata query properly, and every other query as the test says -----------
 
-class FakeEngine:
-    """An engine on loopback that says build FAKE is published and answers other queries with `answer`, as
-    `content_type`. The body ends where the connection is closed (HTTP/1.0), or is sent in chunks with the
-    last, empty chunk that ends it (chunked=True: an answer streamed, and ended cleanly), or with its
-    exact length (exact_length=True) or a declared length greater than it (declared_length)."""
-
-    def __init__(self, answer, declared_length: int | None = None, content_type: str = "application/sparql-results+json",
-                 chunked: bool = False, exact_length: bool = False):
-        self.answer, self.queries, self.accepts = answer, [], []
-        engine = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1" if chunked else "HTTP/1.0"
-
-            def do_POST(self):
-                form = self.rfile.read(int(self.headers["Content-Length"])).decode()
-                from urllib.parse import parse_qs
-
-                query = parse_qs(form)["query"][0]
-                if query == internal_query("published-build"):
-                    body = json.dumps({"head": {"vars": ["id", "graph", "triples", "created"]}, "results": {"bindings": [
-                        {"id": {"type": "literal", "value": "fa4eb01d00000000"},
-                         "graph": {"type": "uri", "value": graph}, "triples": {"type": "literal", "value": "1"},
-                         "created": {"type": "literal", "value": "2026-01-01T00:00:00Z"}}
-                        for graph in (publish.MERGED, publish.GRAPH + "curation")]}}).encode()
-                    metadata = True
-                else:
-                    engine.queries.append(query)
-                    engine.accepts.append(self.headers["Accept"])
-                    body, metadata = engine.answer(), False
-                try:
-                    self.send_response(200)
-                    self.send_header("Content-Type", "application/sparql-results+json" if metadata else content_type)
-                    if metadata:
-                        if chunked:  # HTTP/1.1: the body's end must be said
-                            self.send_header("Content-Length", str(len(body)))
-                    elif chunked:
-                        self.send_header("Transfer-Encoding", "chunked")
-                    elif declared_length is not None:
-                        self.send_header("Content-Length", str(declared_length))  # more than is sent
-                        self.close_connection = True
-                    elif exact_length:
-                        self.send_header("Content-Length", str(len(body)))
-                    self.end_headers()
-                    for chunk in [body] if isinstance(body, bytes) else body:  # a generator: a trickle
-                        self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk) if chunked and not metadata else chunk)
-                        self.wfile.flush()
-                    if chunked and not metadata:
-                        self.wfile.write(b"0\r\n\r\n")  # the last chunk: the stream ends cleanly here
-                        self.wfile.flush()
-                except (BrokenPipeError, ConnectionResetError):
-                    pass  # the client gave up first (the time-limit test)
-
-            def log_message(self, *args):
-                pass
-
-        self.http = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.http.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.http.server_address[1]}"
-
-    def close(self):
-        self.http.shutdown()
-        self.http.server_close()
-
 
 def _app(engine: FakeEngine, tmp_path: Path, **settings):
     config = Settings(var=tmp_path, queries=REPO / "queries", backend_url=engine.url, backend_engine="oxigraph",
@@ -324,7 +259,7 @@ def _app(engine: FakeEngine, tmp_path: Path, **settings):
 
 def test_a_cut_answer_is_an_error_and_is_never_kept(tmp_path):
     """Oxigraph's server sends a 200 before it evaluates; a query it cancels midway ends the body early."""
-    engine = FakeEngine(lambda: b'{"head":{"vars":["s"]},"results":{"bindings":[{"s":{"type":"uri","value":"http://e/1"}},')
+    engine = engines.FakeEngine(lambda: b'{"head":{"vars":["s"]},"results":{"bindings":[{"s":{"type":"uri","value":"http://e/1"}},')
     try:
         client = _app(engine, tmp_path).test_client()
         for _ in range(2):
@@ -339,7 +274,7 @@ def test_a_cut_answer_is_an_error_and_is_never_kept(tmp_path):
 
 
 def test_a_connection_closed_before_the_end_is_an_error(tmp_path):
-    engine = FakeEngine(lambda: b'{"head":{"vars":["s"]},"results":{"bindings":[]}}', declared_length=10_000)
+    engine = engines.FakeEngine(lambda: b'{"head":{"vars":["s"]},"results":{"bindings":[]}}', declared_length=10_000)
     try:
         response = _app(engine, tmp_path).test_client().get(
             "/sparql", query_string={"query": "SELECT ?s WHERE { ?s ?p ?o }"}, headers={"Accept": "application/sparql-results+json"})
@@ -379,7 +314,7 @@ def test_triples_ended_cleanly_before_their_end_are_an_error_and_never_kept(tmp_
             list(ox.parse(cut, rdf_format))
     else:  # read alone, the cut passes as two whole triples
         assert len(list(ox.parse(cut, rdf_format))) == 2
-    engine = FakeEngine(lambda: cut, content_type=GRAPH_TYPES[rdf_format], chunked=True)
+    engine = engines.FakeEngine(lambda: cut, content_type=GRAPH_TYPES[rdf_format], chunked=True)
     try:
         client = _app(engine, tmp_path).test_client()
         for _ in range(2):
@@ -397,7 +332,7 @@ def test_triples_ended_cleanly_before_their_end_are_an_error_and_never_kept(tmp_
 def test_whole_triples_are_the_answer_in_whatever_format_they_come(tmp_path, rdf_format):
     """JSON-LD ends with its bracket, so it may be streamed; the others come with their length."""
     streamed = rdf_format == ox.RdfFormat.JSON_LD
-    engine = FakeEngine(lambda: ox.serialize(TRIPLES, format=rdf_format), content_type=GRAPH_TYPES[rdf_format],
+    engine = engines.FakeEngine(lambda: ox.serialize(TRIPLES, format=rdf_format), content_type=GRAPH_TYPES[rdf_format],
                         chunked=streamed, exact_length=not streamed)
     try:
         response = _app(engine, tmp_path).test_client().get(
@@ -409,7 +344,7 @@ def test_whole_triples_are_the_answer_in_whatever_format_they_come(tmp_path, rdf
 
 
 def test_triples_in_a_format_not_read_here_are_an_error(tmp_path):
-    engine = FakeEngine(lambda: b"<html></html>", content_type="text/html", exact_length=True)
+    engine = engines.FakeEngine(lambda: b"<html></html>", content_type="text/html", exact_length=True)
     try:
         response = _app(engine, tmp_path).test_client().get(
             "/sparql", query_string={"query": CONSTRUCT}, headers={"Accept": "application/n-triples"})
@@ -422,7 +357,7 @@ def test_the_query_is_checked_here_without_being_evaluated(tmp_path):
     """The check before sending (pyoxigraph's syntax verdict) evaluates nothing: an ASK whose local
     evaluation would take hours (four VALUES of 200 in a cross product) is checked at once and sent; a
     function pyoxigraph does not know (Virtuoso's bif:file_to_string) is refused and never sent."""
-    engine = FakeEngine(lambda: b'{"head":{},"boolean":false}')
+    engine = engines.FakeEngine(lambda: b'{"head":{},"boolean":false}')
     values = " ".join(str(n) for n in range(200))
     ask = "ASK { " + " ".join(f"VALUES ?{v} {{ {values} }}" for v in "abcd") + " FILTER(?a + ?b + ?c + ?d < 0) }"
     answers = []
@@ -457,7 +392,7 @@ def _trickle():
 
 @pytest.mark.parametrize("answer", [_slowly, _trickle])  # 8 s before the first byte; 15 s, a byte at a time
 def test_an_answer_slower_than_the_time_limit_is_a_timeout(tmp_path, answer):
-    engine = FakeEngine(answer)
+    engine = engines.FakeEngine(answer)
     try:
         client = _app(engine, tmp_path, query_timeout=1.0).test_client()
         started = time.monotonic()
@@ -470,7 +405,7 @@ def test_an_answer_slower_than_the_time_limit_is_a_timeout(tmp_path, answer):
 
 
 def test_search_needs_the_build_folder_of_the_published_build(tmp_path):
-    engine = FakeEngine(lambda: b"")
+    engine = engines.FakeEngine(lambda: b"")
     try:
         response = _app(engine, tmp_path).test_client().get("/search", query_string={"q": "morocco", "format": "json"})
         assert response.status_code == 503

@@ -6,21 +6,16 @@ error before any byte is sent, and nothing of it is kept."""
 from __future__ import annotations
 
 import fcntl
-import http.server
-import json
 import os
 import shutil
-import threading
 import time
-from urllib.parse import parse_qs
 
 import pyoxigraph as ox
 import pytest
 import requests
 
-from coalition_kg.graph import store
-from coalition_kg.graph.internal_queries import internal_query
-from coalition_kg.graph import publish
+import engines
+from coalition_kg.graph import publish, store
 from coalition_kg.server.app import create_app
 from coalition_kg.server.settings import Settings
 
@@ -61,46 +56,14 @@ def test_the_dump_is_ckg_dump_s_bytes_with_validators(request, built_var, which)
     assert head.headers["Content-Length"] == response.headers["Content-Length"]
 
 
-class ShortEngine:
-    """A SPARQL engine on loopback whose metadata says the given graphs are published with the given
-    triple counts, and which gives one triple for each: a graph said to hold more comes back short."""
+TRIPLE = b'<http://example.org/s> <http://example.org/p> "x" .\n'
 
-    def __init__(self, graphs: dict[str, int]):
-        engine = self
-        self.graphs = graphs
-        self.asked: list[str] = []
 
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_POST(self):
-                query = parse_qs(self.rfile.read(int(self.headers["Content-Length"])).decode())["query"][0]
-                if query == internal_query("published-build"):
-                    body, kind = engine.metadata(), "application/sparql-results+json"
-                else:
-                    engine.asked.append(query)
-                    body, kind = b'<http://example.org/s> <http://example.org/p> "x" .\n', "application/n-triples"
-                self.send_response(200)
-                self.send_header("Content-Type", kind)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args):
-                pass
-
-        self.http = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.http.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.http.server_address[1]}/sparql"
-
-    def metadata(self) -> bytes:
-        rows = [{"id": {"type": "literal", "value": "0123456789abcdef"}, "graph": {"type": "uri", "value": graph},
-                 "triples": {"type": "literal", "value": str(count)},
-                 "created": {"type": "literal", "value": "2026-01-01T00:00:00Z"}} for graph, count in self.graphs.items()]
-        return json.dumps({"head": {"vars": ["id", "graph", "triples", "created"]},
-                           "results": {"bindings": rows}}).encode()
-
-    def close(self):
-        self.http.shutdown()
-        self.http.server_close()
+def short_engine(graphs: dict[str, int]) -> engines.FakeEngine:
+    """An engine whose metadata says the given graphs are published with the given triple counts, and
+    which gives one triple for each: a graph said to hold more comes back short."""
+    return engines.FakeEngine(lambda: TRIPLE, content_type="application/n-triples", exact_length=True, graphs=graphs,
+                              build="0123456789abcdef")
 
 
 def test_a_dump_that_cannot_be_written_is_an_error_and_the_rest_serves(built_var, tmp_path):
@@ -145,21 +108,21 @@ def test_old_dumps_and_half_written_ones_are_removed_when_a_dump_is_written(buil
         ".lock", "00000000000000bb.nq", f"{store.current(var).build_id}.nq"]
 
 
-def _serve_from(engine: ShortEngine, tmp_path, server_name: str):
+def _serve_from(engine: engines.FakeEngine, tmp_path, server_name: str):
     return start_server(tmp_path, tmp_path / "serve.log", "--engine", "sparql11", "--query-url", engine.url,
                         "--server", server_name)
 
 
 @pytest.mark.parametrize("server_name", ["granian", "gunicorn"])
 def test_a_graph_the_engine_gives_short_is_an_error_and_nothing_is_kept(tmp_path, server_name):
-    engine = ShortEngine({publish.GRAPH + "a": 1, publish.GRAPH + "b": 2})
+    engine = short_engine({publish.GRAPH + "a": 1, publish.GRAPH + "b": 2})
     running = _serve_from(engine, tmp_path, server_name)
     try:
         for _ in range(2):  # asked again at once: the failure is remembered, and the engine not asked again
             response = requests.get(running.url + "/dump.nq", timeout=30)
             assert response.status_code == 503, response.text
             assert "gave 1 triples of the graph <https://w3id.org/coalition-kg/graph/b>" in response.text
-        assert [("graph/a" in query, "graph/b" in query) for query in engine.asked] == [(True, False), (False, True)]
+        assert [("graph/a" in query, "graph/b" in query) for query in engine.queries] == [(True, False), (False, True)]
         assert "Retry-After" in response.headers  # the second: answered from the note of the failure
         # nothing of the dump: the lock, and the note of the failure, for every process of the server
         assert sorted(path.name for path in (tmp_path / "dumps").iterdir()) == [".0123456789abcdef.failed", ".lock"]
@@ -169,7 +132,7 @@ def test_a_graph_the_engine_gives_short_is_an_error_and_nothing_is_kept(tmp_path
 
 
 def test_a_whole_remote_build_is_dumped_once(tmp_path):
-    engine = ShortEngine({publish.GRAPH + "b": 1, publish.GRAPH + "a": 1})
+    engine = short_engine({publish.GRAPH + "b": 1, publish.GRAPH + "a": 1})
     running = _serve_from(engine, tmp_path, "granian")
     try:
         first = requests.get(running.url + "/dump.nq", timeout=30)
@@ -177,7 +140,7 @@ def test_a_whole_remote_build_is_dumped_once(tmp_path):
         assert first.content == (b'<http://example.org/s> <http://example.org/p> "x" <https://w3id.org/coalition-kg/graph/a> .\n'
                                  b'<http://example.org/s> <http://example.org/p> "x" <https://w3id.org/coalition-kg/graph/b> .\n')
         assert requests.get(running.url + "/dump.nq", timeout=30).content == first.content
-        assert len(engine.asked) == 2  # once per graph: the second answer is the file
+        assert len(engine.queries) == 2  # once per graph: the second answer is the file
     finally:
         stop_server(running)
         engine.close()
