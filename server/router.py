@@ -82,18 +82,19 @@ class Router:
 
     def __call__(self, environ, start_response):
         method = environ.get("REQUEST_METHOD", "")
-        body = b""
-        if method == "POST":  # read once, within the limit, so that the body can be part of the key
-            length = environ.get("CONTENT_LENGTH")
-            if not (length and length.isdigit() and int(length) <= self.max_body):
-                # A body of undeclared length (chunked) or over the limit: the protocol reader reads or
-                # refuses it, and the answer is not kept, since the key could not hold the body.
-                return self._send(self.reply(environ), method, start_response)
-            body = environ["wsgi.input"].read(int(length)) if length != "0" else b""
-            environ["wsgi.input"] = io.BytesIO(body)
-        if _ASKED in environ:  # front.py asked the lane already, in its event loop, and missed
+        if _ASKED in environ:  # front.py read the whole body and asked the lane already, and missed
             key, hit = environ[_ASKED], None
+            body = b"" if key is None else key[-1]
         else:
+            body = b""
+            if method == "POST":  # read once, within the limit, so that the body can be part of the key
+                length = environ.get("CONTENT_LENGTH")
+                if not (length and length.isdigit() and int(length) <= self.max_body):
+                    # A body of undeclared length (chunked) or over the limit: the protocol reader reads or
+                    # refuses it, and the answer is not kept, since the key could not hold the body.
+                    return self._send(self.reply(environ), method, start_response)
+                body = environ["wsgi.input"].read(int(length)) if length != "0" else b""
+                environ["wsgi.input"] = io.BytesIO(body)
             key = self._key(environ, body)
             hit = None if key is None else self.cache.lookup(key)
         if hit is None:
