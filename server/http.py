@@ -41,9 +41,10 @@ class Reply:
     file: Path | None = None
 
     @classmethod
-    def text(cls, body: str | bytes, content_type: str, status: int = 200, headers=()) -> "Reply":
+    def text(cls, body: str | bytes, content_type: str, status: int = 200, headers=(),
+             build_key: str | None = None) -> "Reply":
         data = body.encode("utf-8") if isinstance(body, str) else body
-        return cls(status, [("Content-Type", content_type), *headers], data)
+        return cls(status, [("Content-Type", content_type), *headers], data, build_key)
 
     def status_line(self) -> str:
         return f"{self.status} {HTTP_STATUS_CODES.get(self.status, 'UNKNOWN').upper()}"
@@ -192,12 +193,11 @@ def not_modified(environ, info: Snapshot, etag: str) -> Reply | None:
 
 
 def page(html: str, info: Snapshot, etag: str) -> Reply:
-    return Reply(200, [("Content-Type", HTML_TYPE), *validators(info, etag)], html.encode("utf-8"), info.key)
+    return document(html, HTML_TYPE, info, etag)
 
 
 def document(body: str | bytes, content_type: str, info: Snapshot, etag: str) -> Reply:
-    data = body.encode("utf-8") if isinstance(body, str) else body
-    return Reply(200, [("Content-Type", content_type), *validators(info, etag)], data, info.key)
+    return Reply.text(body, content_type, headers=validators(info, etag), build_key=info.key)
 
 
 def file_reply(path: Path, content_type: str, info: Snapshot, etag: str) -> Reply:
