@@ -69,15 +69,30 @@ GRAPH_ACCEPT = {
 END_MARKED = {ox.RdfFormat.JSON_LD}
 
 
-def endpoints_for(engine: str, url: str | None, query_url: str | None) -> sparql_http.Endpoints:
-    """The engine's query endpoint (the others are not used to serve). Virtuoso's is its anonymous, read-only
-    /sparql unless credentials are in the environment (then /sparql-auth, as publish uses)."""
+def target_problem(engine: str, url: str | None, query_url: str | None) -> str | None:
+    """What is wrong with the engine named to serve from and its address, in the words of `ckg serve`'s
+    options, or None (oxigraph with no address: the local store)."""
     if engine == "sparql11":
+        if url:
+            return "--engine sparql11 takes --query-url (and not --backend)"
         if not query_url:
-            raise ValueError("--engine sparql11 takes --query-url")
+            return "--engine sparql11 needs --query-url: the engine's SPARQL query endpoint"
+    elif query_url:
+        return f"--query-url is for --engine sparql11; --engine {engine} takes --backend URL"
+    elif engine != "oxigraph" and not url:
+        # an engine named without its address would silently serve the local store
+        return f"--engine {engine} needs --backend URL: the engine's address"
+    return None
+
+
+def endpoints_for(engine: str, url: str | None, query_url: str | None) -> sparql_http.Endpoints:
+    """The engine's query endpoint (the others are not used to serve): Virtuoso's is its anonymous,
+    read-only /sparql, whatever the environment holds."""
+    problem = target_problem(engine, url, query_url)
+    if problem is not None:
+        raise ValueError(problem)
+    if engine == "sparql11":
         return sparql_http.Endpoints(query_url, query_url, query_url)
-    if not url:
-        raise ValueError(f"--engine {engine} takes --backend URL")
     endpoints = publish.ENGINES[engine].endpoints(url)
     if engine == "virtuoso":  # its anonymous, read-only /sparql: serving never holds the publish account
         return sparql_http.Endpoints(url.rstrip("/") + "/sparql", endpoints.update, endpoints.gsp)

@@ -87,17 +87,9 @@ def check_settings(settings) -> str | None:
                 f"at least {MIN_EVALUATOR_MEMORY_MB}: raise the budget or lower --workers or --threads")
     if settings.body_timeout <= 0 or settings.queue_timeout < 0 or settings.per_client_queries < 0:
         return "--body-timeout must be above 0, --queue-timeout and --per-client-queries 0 or more"
-    if settings.backend_engine == "sparql11":
-        if settings.backend_url:
-            return "--engine sparql11 takes --query-url (and not --backend)"
-        if not settings.backend_query_url:
-            return "--engine sparql11 needs --query-url: the engine's SPARQL query endpoint"
-    elif settings.backend_query_url:
-        return f"--query-url is for --engine sparql11; --engine {settings.backend_engine} takes --backend URL"
-    elif settings.backend_engine != "oxigraph" and not settings.backend_url:
-        # an engine named without its address would silently serve the local store
-        return f"--engine {settings.backend_engine} needs --backend URL: the engine's address"
-    return None
+    from .remote_backend import target_problem
+
+    return target_problem(settings.backend_engine, settings.backend_url, settings.backend_query_url)
 
 
 def prepare(project: Project, settings, build_missing: bool, say: Callable[[str], None] = lambda message: None) -> None:
