@@ -68,17 +68,18 @@ def outline(text: str) -> Outline:
                    where_clause)
 
 
-def with_values(text: str, bindings: dict) -> str:
+def with_values(text: str, bindings: dict, shape: Outline | None = None) -> str:
     """The query with each variable of `bindings` (name -> pyoxigraph term) bound by one VALUES row at the
     start of the outermost WHERE group, and at the start of each subquery's WHERE group that mentions it:
     the first join of each, so every solution carries those values, as pyoxigraph's substitutions bind
     them before evaluation. In the subqueries too: a subquery is evaluated on its own, and one that cuts
     its answer (LIMIT) would otherwise cut it before the value was joined (graph-preview.rq). The
     server's own queries and the saved queries give the same answers both ways
-    (tests/test_remote_backend.py checks each of them)."""
+    (tests/test_remote_backend.py checks each of them). `shape`: the text's outline, if it is known (it is
+    the outline of the text with its values too: they go after every place it names)."""
     if not bindings:
         return text
-    where = outline(text)
+    where = shape or outline(text)
     if where.where is None or where.short_construct:
         raise ValueError("variables can only be bound in a query with a WHERE { … } group "
                          "(and not in the short form CONSTRUCT WHERE)")

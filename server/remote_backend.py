@@ -210,11 +210,11 @@ class RemoteBackend:
             raise QueryNotEvaluable(f"the query cannot be evaluated: {error}") from None
 
     def evaluate(self, snapshot: Snapshot, job: Job) -> Answer:
+        outline = query_outline.outline(job.query)  # the same with the values in (with_values says why)
         try:
-            text = query_outline.with_values(job.query, job.substitutions)
+            text = query_outline.with_values(job.query, job.substitutions, outline)
         except ValueError as error:
             raise EvaluationFailed(f"the query cannot be sent to the engine: {error}") from None
-        outline = query_outline.outline(text)
         self._check(text, outline)
         if job.default_graphs is None and job.named_graphs is None:
             text = sparql_text.with_whole_dataset(text, outline, EMPTY_GRAPH)
