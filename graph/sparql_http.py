@@ -157,9 +157,7 @@ class Client:
                                          f"its {declared} bytes")
                 return Reply(headers, body)
         except urllib.error.HTTPError as error:
-            detail = error.read().decode("utf-8", "replace").strip()[:300] if error.fp else ""
-            raise EngineRefused(f"HTTP {error.code} {error.reason}" + (f": {detail}" if detail else ""),
-                                error.code) from error
+            raise _refused(error) from error
         except http.client.IncompleteRead as error:
             raise EngineCutShort(f"the answer of {_where(self.endpoints.query)} ended before its end") from error
         except http.client.HTTPException as error:
@@ -203,8 +201,8 @@ class Client:
         """Remove a graph (GSP DELETE); a graph that is not there is not an error."""
         try:
             self._send("DELETE", self._graph_url(graph), None, {}, what=f"deletion of <{graph}>")
-        except EngineError as error:
-            if not isinstance(error.__cause__, urllib.error.HTTPError) or error.__cause__.code != 404:
+        except EngineRefused as error:
+            if error.status != 404:
                 raise
 
     def count(self, graph: str) -> int:
@@ -224,12 +222,16 @@ class Client:
             with self._opener.open(request, timeout=self.timeout) as response:
                 return response.read().decode("utf-8", "replace")
         except urllib.error.HTTPError as error:
-            detail = error.read().decode("utf-8", "replace").strip()[:300] if error.fp else ""
-            raise EngineError(f"{what} refused by {_where(url)}: HTTP {error.code} {error.reason}"
-                              + (f": {detail}" if detail else "")) from error
+            raise _refused(error, f"{what} refused by {_where(url)}: ") from error
         except (urllib.error.URLError, OSError) as error:
             reason = getattr(error, "reason", error)
             raise EngineError(f"{what} could not reach {_where(url)}: {reason}") from error
+
+
+def _refused(error: urllib.error.HTTPError, what: str = "") -> EngineRefused:
+    """The engine's error status as an EngineRefused, with the start of what it said."""
+    detail = error.read().decode("utf-8", "replace").strip()[:300] if error.fp else ""
+    return EngineRefused(f"{what}HTTP {error.code} {error.reason}" + (f": {detail}" if detail else ""), error.code)
 
 
 def _wait_at_most(response, seconds: float) -> None:
