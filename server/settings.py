@@ -73,9 +73,14 @@ class Setting:
         return self.type is bool
 
     @property
+    def served_default(self) -> Any:
+        """The value `ckg serve` starts with when the option is not given."""
+        return self.default if self.serve_default is _SAME else self.serve_default
+
+    @property
     def option_default(self) -> Any:
         """The option's default, in the option's unit."""
-        value = self.default if self.serve_default is _SAME else self.serve_default
+        value = self.served_default
         return None if value is REQUIRED else self.unit.to_option(value)
 
     @property
@@ -84,7 +89,7 @@ class Setting:
             return self.shown
         if self.is_switch:
             return "on" if self.default else "off"
-        value = self.default if self.serve_default is _SAME else self.serve_default
+        value = self.served_default
         return "none" if value is None else self.unit.shown(value)
 
     @property
